@@ -1,0 +1,163 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
+import type { AppConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { MimecastClient } from './mimecast/client.js';
+import type { MimecastApi } from './mimecast/types.js';
+import { NoticeDispatcher } from './requests/notice-dispatcher.js';
+import type { Clock } from './requests/ports.js';
+import { RequestService } from './requests/service.js';
+import { boltLogger } from './slack/bolt-logger.js';
+import { SlackDirectory } from './slack/directory.js';
+import { registerListeners } from './slack/listeners/index.js';
+import { isPermanentSlackError, SlackNotifier } from './slack/notifier.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface BotOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Replaces the real Mimecast client (tests of the Slack layer alone). */
+  mimecast?: MimecastApi;
+  store?: Store;
+  /** Extra WebClient settings, e.g. `retryConfig: { retries: 0 }` in tests. */
+  clientOptions?: WebClientOptions;
+  /** How often undelivered notices are retried; defaults to every second. */
+  noticePollIntervalMs?: number;
+}
+
+export interface Bot {
+  app: App;
+  service: RequestService;
+  store: Store;
+  dispatcher: NoticeDispatcher;
+  /** Starts listening; resolves with the HTTP port once the bot is ready. */
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every part from the config and wires them together. `main.ts` runs
+ * it; tests, the demo and the benchmark run it against the simulators.
+ */
+export function createBot(config: AppConfig, options: BotOptions): Bot {
+  const { logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const store = options.store ?? new SqliteStore(config.databasePath);
+  const mimecast = options.mimecast ?? new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
+  let ready = false;
+
+  const customRoutes: CustomRoute[] = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      },
+    },
+    {
+      path: '/readyz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        void store.ping().then((storeOk) => {
+          const ok = ready && storeOk;
+          res
+            .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: ok ? 'ready' : 'not ready', store: storeOk ? 'ok' : 'unavailable', config: 'loaded' }));
+        });
+      },
+    },
+  ];
+
+  const clientOptions: WebClientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    ...options.clientOptions,
+  };
+  const boltLog = boltLogger(logger);
+  const app =
+    config.slack.mode === 'http'
+      ? new App({
+          token: config.slack.botToken,
+          receiver: new HTTPReceiver({
+            signingSecret: config.slack.signingSecret,
+            customRoutes,
+            logger: boltLog,
+            // The default: Slack gets its ack before slow work runs.
+            processBeforeResponse: false,
+          }),
+          clientOptions,
+          logger: boltLog,
+        })
+      : new App({
+          token: config.slack.botToken,
+          socketMode: true,
+          appToken: config.slack.appToken ?? '',
+          signingSecret: config.slack.signingSecret,
+          customRoutes,
+          installerOptions: { port: config.slack.port },
+          clientOptions,
+          logger: boltLog,
+        });
+
+  const directory = new SlackDirectory(app.client, { ttlMs: config.access.groupCacheTtlMs, logger });
+  const notifier = new SlackNotifier(app.client, {
+    approvalChannelId: config.access.approvalChannelId,
+    adminGroupIds: config.access.adminGroupIds,
+    store,
+  });
+  const dispatcher = new NoticeDispatcher({
+    store,
+    deliverer: notifier,
+    clock,
+    logger: logger.child({ component: 'notices' }),
+    isPermanentFailure: isPermanentSlackError,
+    ...(options.noticePollIntervalMs ? { pollIntervalMs: options.noticePollIntervalMs } : {}),
+  });
+  const service = new RequestService({
+    store,
+    mimecast,
+    directory,
+    clock,
+    logger: logger.child({ component: 'requests' }),
+    policy: {
+      requesterGroupIds: config.access.requesterGroupIds,
+      approverGroupIds: config.access.approverGroupIds,
+      adminGroupIds: config.access.adminGroupIds,
+      allowedEmailDomains: config.access.allowedEmailDomains,
+      durationChoicesHours: config.lifecycle.durationChoicesHours,
+      defaultDurationHours: config.lifecycle.defaultDurationHours,
+    },
+    onNotices: () => dispatcher.kick(),
+  });
+
+  registerListeners(app, { service, config, logger });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+
+  return {
+    app,
+    service,
+    store,
+    dispatcher,
+    async start() {
+      const started = (await app.start(config.slack.port)) as unknown;
+      dispatcher.start();
+      const recovered = await service.recoverInterrupted();
+      if (recovered.interrupted.length || recovered.resumed.length) logger.warn(recovered, 'recovered requests');
+      ready = true;
+      const port = config.slack.mode === 'http' ? ((started as Server).address() as AddressInfo).port : config.slack.port;
+      logger.info({ mode: config.slack.mode, port }, 'delegate bot ready');
+      return { port };
+    },
+    async stop() {
+      ready = false;
+      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping Bolt'));
+      await dispatcher.stop();
+      await mimecast.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import { resolveMimecastBaseUrl } from './mimecast/regions.js';
+import type { MimecastAuth, MimecastConfig } from './mimecast/types.js';
+
+/**
+ * The bot's settings, read once at start from the environment (and `.env`), validated, frozen.
+ * Every problem is reported at once, by variable name and with what a valid value looks like; a
+ * secret's value is never echoed back.
+ */
+export interface AppConfig {
+  readonly logLevel: LogLevel;
+  readonly slack: {
+    readonly mode: 'socket' | 'http';
+    readonly botToken: string;
+    readonly signingSecret: string;
+    readonly appToken: string | undefined;
+    readonly port: number;
+    /** Web API base URL (GovSlack, tests); undefined means Slack's default. */
+    readonly apiUrl: string | undefined;
+  };
+  readonly access: {
+    readonly requesterGroupIds: readonly string[];
+    readonly approverGroupIds: readonly string[];
+    readonly adminGroupIds: readonly string[];
+    readonly approvalChannelId: string;
+    /** Lower-case domains a requested mailbox may belong to; empty means any. */
+    readonly allowedEmailDomains: readonly string[];
+    readonly groupCacheTtlMs: number;
+  };
+  readonly lifecycle: {
+    /** Duration choices offered in the request modal, in hours; 0 means permanent. */
+    readonly durationChoicesHours: readonly number[];
+    readonly defaultDurationHours: number;
+    readonly allowPermanent: boolean;
+    readonly requestTtlHours: number;
+    readonly reminderAfterHours: number;
+    readonly schedulerIntervalMs: number;
+  };
+  readonly databasePath: string;
+  readonly mimecast: MimecastConfig;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const SLACK_GROUP_ID = /^S[A-Z0-9]{2,}$/;
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Blank strings count as unset, as they do in most .env files. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function list(env: Env, name: string): string[] {
+  return (read(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+const base64 = z
+  .string()
+  .refine((value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0, 'not valid base64');
+
+/** Parses "1d", "7d", "12h", "permanent" into hours (0 = permanent). */
+export function parseDuration(text: string): number | undefined {
+  const value = text.trim().toLowerCase();
+  if (value === 'permanent') return 0;
+  const match = /^(\d{1,4})([hd])$/.exec(value);
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  if (amount <= 0) return undefined;
+  return match[2] === 'd' ? amount * 24 : amount;
+}
+
+export function loadConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const problem = (name: string, text: string) => problems.push(`${name}: ${text}`);
+
+  function integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = read(env, name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problem(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  function required(name: string, hint: string, secret = false): string {
+    const value = read(env, name);
+    if (value === undefined) problem(name, `is required: ${hint}`);
+    else if (!secret && /\s/.test(value)) problem(name, `must not contain spaces: ${hint}`);
+    return value ?? '';
+  }
+
+  function groupIds(name: string): string[] {
+    const ids = list(env, name);
+    if (ids.length === 0) problem(name, 'is required: comma-separated Slack user group ids, like S0123ABCD');
+    for (const id of ids) {
+      if (!SLACK_GROUP_ID.test(id)) problem(name, `"${id}" is not a Slack user group id (they look like S0123ABCD)`);
+    }
+    return ids;
+  }
+
+  function boolean(name: string, fallback: boolean): boolean {
+    const raw = read(env, name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problem(name, `must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  // --- general
+  const logLevelRaw = read(env, 'LOG_LEVEL') ?? 'info';
+  const logLevel = LOG_LEVELS.find((level) => level === logLevelRaw) ?? 'info';
+  if (logLevel !== logLevelRaw) problem('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  // --- Slack
+  const modeRaw = read(env, 'SLACK_MODE') ?? 'socket';
+  const mode = modeRaw === 'http' ? 'http' : 'socket';
+  if (modeRaw !== 'http' && modeRaw !== 'socket') problem('SLACK_MODE', 'must be "socket" or "http"');
+
+  const botToken = required('SLACK_BOT_TOKEN', 'the Bot User OAuth Token, starting with xoxb-', true);
+  if (botToken && !botToken.startsWith('xoxb-')) problem('SLACK_BOT_TOKEN', 'must start with xoxb-');
+  const signingSecret = required('SLACK_SIGNING_SECRET', 'from Basic Information → App Credentials', true);
+  const appToken = read(env, 'SLACK_APP_TOKEN');
+  if (mode === 'socket') {
+    if (!appToken) problem('SLACK_APP_TOKEN', 'is required in Socket Mode: an app-level token starting with xapp-');
+    else if (!appToken.startsWith('xapp-')) problem('SLACK_APP_TOKEN', 'must start with xapp-');
+  }
+  const port = integer('PORT', 3000, 0, 65535);
+  const apiUrlRaw = read(env, 'SLACK_API_URL');
+  let apiUrl: string | undefined;
+  if (apiUrlRaw !== undefined) {
+    const parsed = z.url({ protocol: /^https?$/ }).safeParse(apiUrlRaw);
+    if (parsed.success) apiUrl = apiUrlRaw.endsWith('/') ? apiUrlRaw : `${apiUrlRaw}/`;
+    else problem('SLACK_API_URL', 'must be a URL like https://slack.com/api/');
+  }
+
+  // --- who may do what
+  const requesterGroupIds = groupIds('REQUESTER_GROUP_IDS');
+  const approverGroupIds = groupIds('APPROVER_GROUP_IDS');
+  const adminGroupIds = groupIds('ADMIN_GROUP_IDS');
+  const approvalChannelId = required('APPROVAL_CHANNEL_ID', 'the channel id where requests are posted, like C0123ABCD');
+  if (approvalChannelId && !SLACK_CHANNEL_ID.test(approvalChannelId)) {
+    problem('APPROVAL_CHANNEL_ID', `"${approvalChannelId}" is not a channel id (they look like C0123ABCD)`);
+  }
+  const allowedEmailDomains = list(env, 'ALLOWED_EMAIL_DOMAINS').map((domain) => domain.toLowerCase());
+  for (const domain of allowedEmailDomains) {
+    if (!DOMAIN.test(domain)) problem('ALLOWED_EMAIL_DOMAINS', `"${domain}" is not a domain like example.com`);
+  }
+  const groupCacheTtlMs = integer('GROUP_CACHE_TTL_SECONDS', 60, 0, 86_400) * 1000;
+
+  // --- lifecycle
+  const allowPermanent = boolean('ALLOW_PERMANENT', false);
+  const durationTexts = list(env, 'ACCESS_DURATIONS');
+  const durationChoicesHours: number[] = [];
+  for (const text of durationTexts.length ? durationTexts : ['1d', '7d', '30d']) {
+    const hours = parseDuration(text);
+    if (hours === undefined) problem('ACCESS_DURATIONS', `"${text}" is not a duration like 12h, 7d or permanent`);
+    else if (hours === 0 && !allowPermanent) {
+      problem('ACCESS_DURATIONS', '"permanent" is offered only when ALLOW_PERMANENT=true');
+    } else if (!durationChoicesHours.includes(hours)) durationChoicesHours.push(hours);
+  }
+  if (allowPermanent && !durationChoicesHours.includes(0)) durationChoicesHours.push(0);
+  const defaultDurationText = read(env, 'DEFAULT_ACCESS_DURATION');
+  let defaultDurationHours = durationChoicesHours[0] ?? 24;
+  if (defaultDurationText !== undefined) {
+    const hours = parseDuration(defaultDurationText);
+    if (hours === undefined || !durationChoicesHours.includes(hours)) {
+      problem('DEFAULT_ACCESS_DURATION', 'must be one of the ACCESS_DURATIONS choices');
+    } else defaultDurationHours = hours;
+  }
+  const requestTtlHours = integer('REQUEST_TTL_HOURS', 72, 1, 24 * 90);
+  const reminderAfterHours = integer('REMINDER_AFTER_HOURS', 4, 1, 24 * 30);
+  const schedulerIntervalMs = integer('SCHEDULER_INTERVAL_SECONDS', 60, 1, 3600) * 1000;
+
+  const databasePath = read(env, 'DATABASE_PATH') ?? './data/delegate-bot.sqlite';
+
+  // --- Mimecast
+  const mimecast = readMimecast(env, problem, integer);
+
+  if (problems.length > 0 || !mimecast) return { ok: false, problems };
+
+  const config: AppConfig = {
+    logLevel,
+    slack: { mode, botToken, signingSecret, appToken, port, apiUrl },
+    access: {
+      requesterGroupIds,
+      approverGroupIds,
+      adminGroupIds,
+      approvalChannelId,
+      allowedEmailDomains,
+      groupCacheTtlMs,
+    },
+    lifecycle: {
+      durationChoicesHours,
+      defaultDurationHours,
+      allowPermanent,
+      requestTtlHours,
+      reminderAfterHours,
+      schedulerIntervalMs,
+    },
+    databasePath,
+    mimecast,
+  };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+const HMAC_VARS = ['MIMECAST_APP_ID', 'MIMECAST_APP_KEY', 'MIMECAST_ACCESS_KEY', 'MIMECAST_SECRET_KEY'] as const;
+const OAUTH_VARS = ['MIMECAST_CLIENT_ID', 'MIMECAST_CLIENT_SECRET'] as const;
+
+function readMimecast(
+  env: Env,
+  problem: (name: string, text: string) => void,
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+): MimecastConfig | undefined {
+  const hmacSet = HMAC_VARS.filter((name) => read(env, name) !== undefined);
+  const oauthSet = OAUTH_VARS.filter((name) => read(env, name) !== undefined);
+  const timeoutMs = integer('MIMECAST_TIMEOUT_MS', 10_000, 100, 120_000);
+
+  let auth: MimecastAuth | undefined;
+  if (hmacSet.length > 0 && oauthSet.length > 0) {
+    problem(
+      'MIMECAST_*',
+      'set either the API 1.0 keys (MIMECAST_APP_ID, MIMECAST_APP_KEY, MIMECAST_ACCESS_KEY, MIMECAST_SECRET_KEY) ' +
+        'or the API 2.0 credentials (MIMECAST_CLIENT_ID, MIMECAST_CLIENT_SECRET), not both',
+    );
+  } else if (hmacSet.length > 0) {
+    const missing = HMAC_VARS.filter((name) => !hmacSet.includes(name));
+    if (missing.length > 0) {
+      problem(missing.join(', '), 'missing: the API 1.0 keys are incomplete (all four are needed)');
+    } else {
+      const secretKey = read(env, 'MIMECAST_SECRET_KEY') ?? '';
+      if (!base64.safeParse(secretKey).success) {
+        problem('MIMECAST_SECRET_KEY', 'must be the base64 text Mimecast issued (letters, digits, + / and = padding)');
+      }
+      auth = {
+        kind: 'hmac',
+        appId: read(env, 'MIMECAST_APP_ID') ?? '',
+        appKey: read(env, 'MIMECAST_APP_KEY') ?? '',
+        accessKey: read(env, 'MIMECAST_ACCESS_KEY') ?? '',
+        secretKey,
+      };
+    }
+  } else if (oauthSet.length > 0) {
+    const missing = OAUTH_VARS.filter((name) => !oauthSet.includes(name));
+    if (missing.length > 0) {
+      problem(missing.join(', '), 'missing: the API 2.0 credentials are incomplete (both are needed)');
+    } else {
+      auth = {
+        kind: 'oauth',
+        clientId: read(env, 'MIMECAST_CLIENT_ID') ?? '',
+        clientSecret: read(env, 'MIMECAST_CLIENT_SECRET') ?? '',
+      };
+    }
+  } else {
+    problem(
+      'MIMECAST_*',
+      'no Mimecast credentials: set MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET (API 2.0), ' +
+        'or MIMECAST_APP_ID, MIMECAST_APP_KEY, MIMECAST_ACCESS_KEY and MIMECAST_SECRET_KEY (API 1.0)',
+    );
+  }
+
+  const baseUrl = resolveMimecastBaseUrl(read(env, 'MIMECAST_BASE_URL'), auth?.kind ?? 'oauth');
+  if (!baseUrl.ok) problem('MIMECAST_BASE_URL', baseUrl.problem);
+
+  if (!auth || !baseUrl.ok) return undefined;
+  return { baseUrl: baseUrl.url, auth, timeoutMs };
+}
+
+export function formatConfigProblems(problems: readonly string[]): string {
+  const lines = problems.map((text) => `  - ${text}`);
+  return [
+    `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
+    ...lines,
+    'See .env.example and the README for every setting.',
+  ].join('\n');
+}
+
+/** A short description of the settings with every secret left out, for `/delegate health` and start-up logs. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  return {
+    slackMode: config.slack.mode,
+    slackApiUrl: config.slack.apiUrl ?? 'https://slack.com/api/',
+    requesterGroups: config.access.requesterGroupIds,
+    approverGroups: config.access.approverGroupIds,
+    adminGroups: config.access.adminGroupIds,
+    approvalChannel: config.access.approvalChannelId,
+    allowedEmailDomains: config.access.allowedEmailDomains.length ? config.access.allowedEmailDomains : 'any',
+    mimecastBaseUrl: config.mimecast.baseUrl,
+    mimecastApi: config.mimecast.auth.kind === 'hmac' ? '1.0 (HMAC keys)' : '2.0 (OAuth client credentials)',
+    databasePath: config.databasePath,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,109 @@
+/**
+ * A request for Mimecast delegate access, and everything that can happen to it. Plain data: no Slack,
+ * no storage, no HTTP.
+ */
+
+export const REQUEST_STATUSES = [
+  'pending',
+  'approved',
+  'provisioning',
+  'completed',
+  'failed',
+  'outcome_unknown',
+  'denied',
+  'cancelled',
+  'expired',
+  'removed',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** Statuses in which a request still asks something of people or of the bot. */
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'provisioning'];
+
+export interface CardRef {
+  channel: string;
+  ts: string;
+}
+
+export interface Failure {
+  /** The Mimecast failure kind, or `interrupted` when the bot stopped during the call. */
+  kind: string;
+  message: string;
+  code?: string;
+  requestId?: string;
+}
+
+export interface DelegationRequest {
+  /** Short, readable and unique, e.g. DR-7KQ2M9: people quote it in commands and tickets. */
+  id: string;
+  status: RequestStatus;
+  /** Slack user id of the person asking. */
+  requesterId: string;
+  /** Who gets access: the requester's email (Mimecast's primaryAddress). */
+  granteeEmail: string;
+  /** The mailbox that becomes accessible (Mimecast's delegateAddress). */
+  mailbox: string;
+  reason: string;
+  /** How long access lasts once granted; 0 means until revoked. */
+  durationHours: number;
+  createdAt: Date;
+  updatedAt: Date;
+  decidedBy?: string;
+  decidedAt?: Date;
+  denyReason?: string;
+  card?: CardRef;
+  mimecastId?: string;
+  grantedAt?: Date;
+  expiresAt?: Date;
+  failure?: Failure;
+  endedBy?: string;
+  endedAt?: Date;
+  endReason?: string;
+  remindedAt?: Date;
+  /** Optimistic-concurrency counter, bumped by every write. */
+  version: number;
+}
+
+/** Who did something: a Slack user, or the bot itself (scheduler, recovery). */
+export type Actor = string;
+export const SYSTEM_ACTOR: Actor = 'system';
+
+export interface AuditEventInput {
+  requestId: string | null;
+  actor: Actor;
+  action: string;
+  fromStatus?: RequestStatus | null;
+  toStatus?: RequestStatus | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  seq: number;
+  at: Date;
+  prevHash: string;
+  hash: string;
+}
+
+export function isEmailAddress(text: string): boolean {
+  // Deliberately plain: Mimecast validates for real; this only catches typing mistakes early.
+  return /^[^\s@<>()[\]\\,;:"|*]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(
+    text,
+  );
+}
+
+export function normalizeEmail(text: string): string {
+  return text.trim().toLowerCase();
+}
+
+export function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+export function describeDuration(hours: number): string {
+  if (hours === 0) return 'until revoked';
+  if (hours % 24 === 0) {
+    const days = hours / 24;
+    return days === 1 ? '1 day' : `${days} days`;
+  }
+  return hours === 1 ? '1 hour' : `${hours} hours`;
+}

@@ -1,0 +1,122 @@
+import type { Logger } from '../logger.js';
+import type { Notice, Store } from '../store/store.js';
+import type { DelegationRequest } from './model.js';
+import type { Clock } from './ports.js';
+
+/** Puts a notice in front of people (Slack in production). Throws when it could not. */
+export interface NoticeDeliverer {
+  deliver(notice: Notice, current: DelegationRequest): Promise<void>;
+}
+
+/** A delivery failure that says how long to wait, e.g. Slack's Retry-After. */
+export interface RetryAfterHint {
+  retryAfterMs?: number;
+}
+
+const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000];
+const LEASE_MS = 60_000;
+
+export interface NoticeDispatcherOptions {
+  store: Store;
+  deliverer: NoticeDeliverer;
+  clock: Clock;
+  logger: Logger;
+  /** How often due notices (retries) are looked for even when nothing new was queued. */
+  pollIntervalMs?: number;
+  /** After this many failed attempts a notice is given up on, logged as an error. */
+  maxAttempts?: number;
+  /** Failures that can never succeed on retry (e.g. the channel no longer exists). */
+  isPermanentFailure?: (error: unknown) => boolean;
+}
+
+/**
+ * Delivers queued notices: as soon as they are queued, then again with backoff while delivery fails.
+ * Notices are written in the same transaction as the change they announce, so none is lost to a crash
+ * or a Slack outage, and a request's notices go out in order (a thread reply never precedes its card).
+ */
+export class NoticeDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly options: NoticeDispatcherOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs ?? 1_000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.draining;
+  }
+
+  /** Asks for a delivery round now; rounds never overlap, and a kick during one runs one more. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  /** Resolves when no round is running (for tests and orderly shutdown). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drainLoop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        while (!this.stopped && (await this.drainOnce()) > 0) {
+          // keep going while there is work: a delivered notice may unblock the request's next one
+        }
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'notice delivery round failed');
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async drainOnce(): Promise<number> {
+    const { store, clock } = this.options;
+    const due = await store.dueNotices(clock(), 50);
+    const results = await Promise.all(due.map((notice) => this.deliverOne(notice)));
+    return results.filter(Boolean).length;
+  }
+
+  private async deliverOne(notice: Notice): Promise<boolean> {
+    const { store, deliverer, clock, logger } = this.options;
+    const now = clock();
+    if (!(await store.claimNotice(notice.id, now, new Date(now.getTime() + LEASE_MS)))) return false;
+    const log = logger.child({ requestId: notice.requestId, notice: `${notice.target}:${notice.event}` });
+    try {
+      const current = (await store.getRequest(notice.requestId)) ?? notice.snapshot;
+      await deliverer.deliver(notice, current);
+      await store.markNoticeDelivered(notice.id, clock());
+      log.debug('notice delivered');
+      return true;
+    } catch (error) {
+      const attempts = notice.attempts + 1;
+      const permanent = this.options.isPermanentFailure?.(error) ?? false;
+      const message = error instanceof Error ? error.message : String(error);
+      if (permanent || attempts >= (this.options.maxAttempts ?? BACKOFF_MS.length + 1)) {
+        log.error({ attempts, error: message }, 'notice could not be delivered; giving up');
+        await store.markNoticeFailed(notice.id, message, null);
+        return true;
+      }
+      const hinted = (error as RetryAfterHint | undefined)?.retryAfterMs;
+      const delay = Math.max(hinted ?? 0, BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)] ?? 1_000);
+      log.warn({ attempts, retryInMs: delay, error: message }, 'notice delivery failed; will retry');
+      await store.markNoticeFailed(notice.id, message, new Date(clock().getTime() + delay));
+      return false;
+    }
+  }
+}

@@ -1,0 +1,394 @@
+import type { Logger } from '../logger.js';
+import type { MimecastApi, MimecastFailure } from '../mimecast/types.js';
+import { DuplicateIdError, type NewNotice, type Store, type TransitionInput } from '../store/store.js';
+import { newRequestId } from './ids.js';
+import {
+  type Actor,
+  type DelegationRequest,
+  domainOf,
+  type Failure,
+  isEmailAddress,
+  normalizeEmail,
+  SYSTEM_ACTOR,
+} from './model.js';
+import type { AccessPolicy, Clock, Directory } from './ports.js';
+import { canTransition } from './state-machine.js';
+
+export const REASON_MAX_LENGTH = 1000;
+export const REASON_MIN_LENGTH = 3;
+const MAILBOX_MAX_LENGTH = 254;
+
+export interface SubmissionInput {
+  requesterId: string;
+  mailbox: string;
+  reason: string;
+  durationHours?: number;
+}
+
+export type SubmissionField = 'mailbox' | 'reason' | 'duration';
+export type FieldErrors = Partial<Record<SubmissionField, string>>;
+
+export type SubmitResult = { ok: true; request: DelegationRequest } | { ok: false; errors: FieldErrors };
+
+export type DecisionRefusal = 'not_found' | 'not_approver' | 'own_request';
+export type DecisionResult =
+  | { ok: true; request: DelegationRequest }
+  | { ok: false; reason: DecisionRefusal }
+  | { ok: false; reason: 'already_decided'; request: DelegationRequest };
+
+export type CancelResult =
+  | { ok: true; request: DelegationRequest }
+  | { ok: false; reason: 'not_found' | 'not_yours' }
+  | { ok: false; reason: 'not_pending'; request: DelegationRequest };
+
+export interface RequestServiceDeps {
+  store: Store;
+  mimecast: MimecastApi;
+  directory: Directory;
+  policy: AccessPolicy;
+  clock: Clock;
+  logger: Logger;
+  /** Called after every write that queued notices, so they go out now rather than at the next sweep. */
+  onNotices?: () => void;
+  newId?: () => string;
+}
+
+/**
+ * The life of a delegate-access request, in the verbs people use: submit, approve, deny, cancel,
+ * provision. It decides and records; what people are told is queued as notices in the same
+ * transaction and delivered by the notifier.
+ */
+export class RequestService {
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: RequestServiceDeps) {
+    this.newId = deps.newId ?? newRequestId;
+  }
+
+  get policy(): AccessPolicy {
+    return this.deps.policy;
+  }
+
+  canRequest(userId: string): Promise<boolean> {
+    return this.deps.directory.isMemberOfAny(userId, this.deps.policy.requesterGroupIds);
+  }
+
+  canApprove(userId: string): Promise<boolean> {
+    return this.deps.directory.isMemberOfAny(userId, this.deps.policy.approverGroupIds);
+  }
+
+  isAdmin(userId: string): Promise<boolean> {
+    return this.deps.directory.isMemberOfAny(userId, this.deps.policy.adminGroupIds);
+  }
+
+  /** The requester's own email: who will be granted access. */
+  granteeEmailOf(userId: string): Promise<string | undefined> {
+    return this.deps.directory.emailOf(userId);
+  }
+
+  getRequest(id: string): Promise<DelegationRequest | undefined> {
+    return this.deps.store.getRequest(id);
+  }
+
+  /**
+   * Validates and records a new request. Everything the requester can fix is returned as field
+   * errors, worded for the modal.
+   */
+  async submit(input: SubmissionInput): Promise<SubmitResult> {
+    const { policy, directory, store } = this.deps;
+    const errors: FieldErrors = {};
+
+    const mailbox = normalizeEmail(input.mailbox);
+    const reason = cleanText(input.reason);
+    const durationHours = input.durationHours ?? policy.defaultDurationHours;
+
+    if (!mailbox) errors.mailbox = 'Enter the address of the mailbox you need access to.';
+    else if (mailbox.length > MAILBOX_MAX_LENGTH || !isEmailAddress(mailbox)) {
+      errors.mailbox = 'That is not a valid email address. Enter it like sales@example.com.';
+    } else if (policy.allowedEmailDomains.length > 0 && !policy.allowedEmailDomains.includes(domainOf(mailbox))) {
+      errors.mailbox = `Only mailboxes in ${listWords(policy.allowedEmailDomains.map((d) => `@${d}`))} can be requested here.`;
+    }
+
+    if (reason.length < REASON_MIN_LENGTH) {
+      errors.reason = 'Say why you need access, so the approver can decide.';
+    } else if (reason.length > REASON_MAX_LENGTH) {
+      errors.reason = `Keep the reason under ${REASON_MAX_LENGTH} characters (it has ${reason.length}).`;
+    }
+
+    if (!policy.durationChoicesHours.includes(durationHours)) {
+      errors.duration = 'Choose one of the offered durations.';
+    }
+
+    if (!(await this.canRequest(input.requesterId))) {
+      errors.mailbox =
+        'You are not in a group that may request delegate access. Ask your IT team to add you if you need it.';
+      return { ok: false, errors };
+    }
+
+    const granteeEmail = await directory.emailOf(input.requesterId);
+    if (!granteeEmail) {
+      errors.mailbox =
+        'Your Slack profile has no email address, so we cannot tell Mimecast who you are. Ask your Slack admin to add it.';
+    } else if (!errors.mailbox && granteeEmail === mailbox) {
+      errors.mailbox = 'That is your own mailbox: you already have access to it.';
+    }
+
+    if (!errors.mailbox) {
+      const [pending] = await store.listRequests({
+        requesterId: input.requesterId,
+        mailbox,
+        statuses: ['pending', 'approved', 'provisioning'],
+        limit: 1,
+      });
+      if (pending) {
+        errors.mailbox = `You already have a request for ${mailbox} waiting (${pending.id}). Use /delegate status ${pending.id} to follow it.`;
+      }
+    }
+
+    if (Object.keys(errors).length > 0 || !granteeEmail) return { ok: false, errors };
+
+    const now = this.deps.clock();
+    for (let attempt = 0; ; attempt += 1) {
+      const request: DelegationRequest = {
+        id: this.newId(),
+        status: 'pending',
+        requesterId: input.requesterId,
+        granteeEmail,
+        mailbox,
+        reason,
+        durationHours,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      };
+      try {
+        await store.createRequest(
+          request,
+          {
+            requestId: request.id,
+            actor: input.requesterId,
+            action: 'submitted',
+            toStatus: 'pending',
+            details: { granteeEmail, mailbox, durationHours },
+          },
+          [
+            { target: 'card', event: 'submitted' },
+            { target: 'dm', event: 'submitted' },
+          ],
+        );
+        this.deps.logger.info({ requestId: request.id, requester: request.requesterId }, 'request submitted');
+        this.deps.onNotices?.();
+        return { ok: true, request };
+      } catch (error) {
+        if (error instanceof DuplicateIdError && attempt < 5) continue;
+        throw error;
+      }
+    }
+  }
+
+  async approve(id: string, approverId: string): Promise<DecisionResult> {
+    const checked = await this.checkDecider(id, approverId);
+    if (!checked.ok) return checked;
+    const now = this.deps.clock();
+    return this.decide(
+      {
+        id,
+        name: 'approve',
+        at: now,
+        patch: { decidedBy: approverId, decidedAt: now },
+        audit: { actor: approverId, action: 'approved' },
+        notices: [{ target: 'card', event: 'approved' }],
+      },
+      approverId,
+    );
+  }
+
+  async deny(id: string, approverId: string, reason?: string): Promise<DecisionResult> {
+    const checked = await this.checkDecider(id, approverId);
+    if (!checked.ok) return checked;
+    const now = this.deps.clock();
+    const denyReason = reason ? cleanText(reason).slice(0, REASON_MAX_LENGTH) : '';
+    return this.decide(
+      {
+        id,
+        name: 'deny',
+        at: now,
+        patch: { decidedBy: approverId, decidedAt: now, ...(denyReason ? { denyReason } : {}) },
+        audit: { actor: approverId, action: 'denied', ...(denyReason ? { details: { reason: denyReason } } : {}) },
+        notices: [
+          { target: 'card', event: 'denied' },
+          { target: 'dm', event: 'denied' },
+        ],
+      },
+      approverId,
+    );
+  }
+
+  /** Whether this user may decide this request now; the answer is re-checked by the transition itself. */
+  async checkDecider(id: string, userId: string): Promise<DecisionResult> {
+    const request = await this.deps.store.getRequest(id);
+    if (!request) return { ok: false, reason: 'not_found' };
+    if (!canTransition('approve', request.status)) return { ok: false, reason: 'already_decided', request };
+    if (request.requesterId === userId) return { ok: false, reason: 'own_request' };
+    if (!(await this.canApprove(userId))) return { ok: false, reason: 'not_approver' };
+    return { ok: true, request };
+  }
+
+  private async decide(input: TransitionInput, actor: Actor): Promise<DecisionResult> {
+    const result = await this.deps.store.transition(input);
+    if (!result.ok) {
+      if (!result.current) return { ok: false, reason: 'not_found' };
+      return { ok: false, reason: 'already_decided', request: result.current };
+    }
+    this.deps.logger.info({ requestId: input.id, actor, action: input.audit.action }, 'request decided');
+    this.deps.onNotices?.();
+    return { ok: true, request: result.request };
+  }
+
+  async cancel(id: string, userId: string): Promise<CancelResult> {
+    const request = await this.deps.store.getRequest(id);
+    if (!request) return { ok: false, reason: 'not_found' };
+    if (request.requesterId !== userId) return { ok: false, reason: 'not_yours' };
+    const result = await this.deps.store.transition({
+      id,
+      name: 'cancel',
+      at: this.deps.clock(),
+      patch: { endedBy: userId, endedAt: this.deps.clock() },
+      audit: { actor: userId, action: 'cancelled' },
+      notices: [{ target: 'card', event: 'cancelled' }],
+    });
+    if (!result.ok) {
+      return result.current ? { ok: false, reason: 'not_pending', request: result.current } : { ok: false, reason: 'not_found' };
+    }
+    this.deps.onNotices?.();
+    return { ok: true, request: result.request };
+  }
+
+  /**
+   * Grants the approved access in Mimecast. Claims the request first (approved → provisioning), so
+   * however often this is called for one request, Mimecast is called at most once.
+   */
+  async provision(id: string): Promise<DelegationRequest | undefined> {
+    const { store, mimecast, logger } = this.deps;
+    const claimed = await store.transition({
+      id,
+      name: 'startProvisioning',
+      at: this.deps.clock(),
+      audit: { actor: SYSTEM_ACTOR, action: 'provisioning_started' },
+    });
+    if (!claimed.ok) return claimed.current;
+    const request = claimed.request;
+
+    let outcome: Awaited<ReturnType<MimecastApi['addDelegate']>>;
+    try {
+      outcome = await mimecast.addDelegate({
+        primaryAddress: request.granteeEmail,
+        delegateAddress: request.mailbox,
+      });
+    } catch (error) {
+      // The client classifies failures itself; anything thrown is a bug, and the call may have gone out.
+      logger.error({ requestId: id, err: error }, 'Mimecast client threw');
+      outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
+    }
+
+    const now = this.deps.clock();
+    if (outcome.ok) {
+      const expiresAt =
+        request.durationHours > 0 ? new Date(now.getTime() + request.durationHours * 3_600_000) : undefined;
+      return this.finishProvisioning({
+        id,
+        name: 'provisioned',
+        at: now,
+        patch: { mimecastId: outcome.id, grantedAt: now, ...(expiresAt ? { expiresAt } : {}) },
+        audit: {
+          actor: SYSTEM_ACTOR,
+          action: 'provisioned',
+          details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
+        },
+        notices: outcomeNotices('provisioned'),
+      });
+    }
+
+    const failure = toFailure(outcome);
+    const unknown = outcome.kind === 'outcome_unknown';
+    return this.finishProvisioning({
+      id,
+      name: unknown ? 'provisioningUnknown' : 'provisioningFailed',
+      at: now,
+      patch: { failure },
+      audit: { actor: SYSTEM_ACTOR, action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed', details: { ...failure } },
+      notices: outcomeNotices(unknown ? 'outcome_unknown' : 'provisioning_failed'),
+    });
+  }
+
+  private async finishProvisioning(input: TransitionInput): Promise<DelegationRequest | undefined> {
+    const result = await this.deps.store.transition(input);
+    if (!result.ok) {
+      // Only recovery moves a provisioning request elsewhere; the record it made stands.
+      this.deps.logger.error({ requestId: input.id, status: result.current?.status }, 'provisioning result arrived late');
+      return result.current;
+    }
+    this.deps.logger.info({ requestId: input.id, status: result.request.status }, 'provisioning finished');
+    this.deps.onNotices?.();
+    return result.request;
+  }
+
+  /**
+   * After a restart: approved requests never reached Mimecast, so they are provisioned now; requests
+   * caught mid-call may or may not have been granted, so they go to an admin instead of being repeated.
+   */
+  async recoverInterrupted(): Promise<{ resumed: string[]; interrupted: string[] }> {
+    const { store } = this.deps;
+    const interrupted: string[] = [];
+    for (const request of await store.listRequests({ statuses: ['provisioning'] })) {
+      const failure: Failure = {
+        kind: 'interrupted',
+        message: 'The bot stopped while Mimecast was being called, so the access may or may not have been granted.',
+      };
+      const result = await store.transition({
+        id: request.id,
+        name: 'provisioningUnknown',
+        at: this.deps.clock(),
+        patch: { failure },
+        audit: { actor: SYSTEM_ACTOR, action: 'provisioning_interrupted', details: { ...failure } },
+        notices: outcomeNotices('outcome_unknown'),
+      });
+      if (result.ok) interrupted.push(request.id);
+    }
+    const resumed: string[] = [];
+    for (const request of await store.listRequests({ statuses: ['approved'] })) {
+      resumed.push(request.id);
+    }
+    if (interrupted.length) this.deps.onNotices?.();
+    await Promise.all(resumed.map((id) => this.provision(id)));
+    return { resumed, interrupted };
+  }
+}
+
+function outcomeNotices(event: string): NewNotice[] {
+  return [
+    { target: 'card', event },
+    { target: 'thread', event },
+    { target: 'dm', event },
+  ];
+}
+
+function toFailure(failure: MimecastFailure): Failure {
+  return {
+    kind: failure.kind,
+    message: failure.message,
+    ...(failure.code ? { code: failure.code } : {}),
+    ...(failure.requestId ? { requestId: failure.requestId } : {}),
+  };
+}
+
+/** Trims, and drops control characters other than line breaks and tabs. */
+export function cleanText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim();
+}
+
+function listWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}

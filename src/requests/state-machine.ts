@@ -1,0 +1,43 @@
+import type { RequestStatus } from './model.js';
+
+/**
+ * Every way a request may change status. The store applies each one as a compare-and-set on `from`,
+ * so two replicas (or a double click) can never both make the same move.
+ *
+ * pending ─approve─▶ approved ─start─▶ provisioning ─▶ completed ─remove─▶ removed
+ *    │                                     ├──▶ failed
+ *    ├─deny─▶ denied                       └──▶ outcome_unknown (an admin checks Mimecast)
+ *    ├─cancel─▶ cancelled
+ *    └─expire─▶ expired
+ */
+export const TRANSITIONS = {
+  approve: { from: ['pending'], to: 'approved' },
+  deny: { from: ['pending'], to: 'denied' },
+  cancel: { from: ['pending'], to: 'cancelled' },
+  expire: { from: ['pending'], to: 'expired' },
+  startProvisioning: { from: ['approved'], to: 'provisioning' },
+  provisioned: { from: ['provisioning'], to: 'completed' },
+  provisioningFailed: { from: ['provisioning'], to: 'failed' },
+  provisioningUnknown: { from: ['provisioning'], to: 'outcome_unknown' },
+  remove: { from: ['completed'], to: 'removed' },
+} as const satisfies Record<string, { from: readonly RequestStatus[]; to: RequestStatus }>;
+
+export type TransitionName = keyof typeof TRANSITIONS;
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly transition: TransitionName,
+    readonly status: RequestStatus,
+  ) {
+    super(`cannot ${transition} a request that is ${status}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export function canTransition(name: TransitionName, status: RequestStatus): boolean {
+  return (TRANSITIONS[name].from as readonly RequestStatus[]).includes(status);
+}
+
+export function assertTransition(name: TransitionName, status: RequestStatus): void {
+  if (!canTransition(name, status)) throw new IllegalTransitionError(name, status);
+}

@@ -1,0 +1,234 @@
+import type { KnownBlock } from '@slack/types';
+import { type DelegationRequest, describeDuration, type Failure, type RequestStatus } from '../../requests/model.js';
+import { escapeMrkdwn, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
+import { IDS } from './ids.js';
+
+export interface SlackMessage {
+  /** Always set: it is the notification text and what screen readers and old clients show. */
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+/** "alice@example.com will get delegate access to sales@example.com", the sentence people must not misread. */
+export function grantSentence(request: DelegationRequest, tense: 'will' | 'has' | 'no longer' = 'will'): string {
+  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
+  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
+  if (tense === 'has') return `${grantee} now has delegate access to ${mailbox}`;
+  if (tense === 'no longer') return `${grantee} no longer has delegate access to ${mailbox}`;
+  return `${grantee} will get delegate access to ${mailbox}`;
+}
+
+const STATUS_WORDS: Record<RequestStatus, string> = {
+  pending: 'Waiting for an approver',
+  approved: 'Approved: granting access in Mimecast…',
+  provisioning: 'Approved: granting access in Mimecast…',
+  completed: 'Access granted',
+  failed: 'Approved, but Mimecast refused it',
+  outcome_unknown: 'Approved, outcome unknown: an admin must check Mimecast',
+  denied: 'Denied',
+  cancelled: 'Cancelled by the requester',
+  expired: 'Expired without a decision',
+  removed: 'Access ended',
+};
+
+export function statusWords(status: RequestStatus): string {
+  return STATUS_WORDS[status];
+}
+
+/** The approvers' card in the approval channel; decision buttons only while it is pending. */
+export function requestCard(request: DelegationRequest): SlackMessage {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: `Mailbox access request ${request.id}` } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Requested by*\n${mentionUser(request.requesterId)}` },
+        { type: 'mrkdwn', text: `*Duration*\n${describeDuration(request.durationHours)}` },
+        { type: 'mrkdwn', text: `*Gets access*\n${escapeMrkdwn(request.granteeEmail)}` },
+        { type: 'mrkdwn', text: `*Mailbox*\n${escapeMrkdwn(request.mailbox)}` },
+      ],
+    },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `If approved, ${grantSentence(request)} in Mimecast's apps (archive, held messages, sender lists) for ${describeDuration(request.durationHours)}.`,
+      },
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${quote(request.reason)}` } },
+  ];
+
+  if (request.status === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: IDS.decisionBlock,
+      elements: [
+        {
+          type: 'button',
+          action_id: IDS.approveAction,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value: request.id,
+          confirm: {
+            title: { type: 'plain_text', text: 'Approve this request?' },
+            text: {
+              type: 'mrkdwn',
+              text: `${grantSentence(request)} for ${describeDuration(request.durationHours)}.`,
+            },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Back' },
+          },
+        },
+        {
+          type: 'button',
+          action_id: IDS.denyAction,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Deny' },
+          value: request.id,
+        },
+      ],
+    });
+  }
+
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cardStatusLine(request) }] });
+  return { text: `Mailbox access request ${request.id}: ${statusWords(request.status)}`, blocks };
+}
+
+function cardStatusLine(request: DelegationRequest): string {
+  const decided = request.decidedBy && request.decidedAt;
+  const by = decided ? `${mentionUser(request.decidedBy ?? '')} on ${slackDate(request.decidedAt ?? new Date(0))}` : '';
+  switch (request.status) {
+    case 'pending':
+      return `:hourglass_flowing_sand: Waiting for an approver · requested ${slackDate(request.createdAt)}`;
+    case 'approved':
+    case 'provisioning':
+      return `:white_check_mark: Approved by ${by} · granting access in Mimecast…`;
+    case 'completed':
+      return `:white_check_mark: Approved by ${by} · access granted${request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ''}`;
+    case 'failed':
+      return `:warning: Approved by ${by} · Mimecast refused it (see thread)`;
+    case 'outcome_unknown':
+      return `:warning: Approved by ${by} · outcome unknown, an admin must check Mimecast (see thread)`;
+    case 'denied':
+      return `:no_entry: Denied by ${by}${request.denyReason ? `: ${escapeMrkdwn(request.denyReason)}` : ''}`;
+    case 'cancelled':
+      return ':heavy_multiplication_x: Cancelled by the requester';
+    case 'expired':
+      return ':hourglass: Expired without a decision';
+    case 'removed':
+      return `:lock: Access ended${request.endedAt ? ` ${slackDate(request.endedAt)}` : ''}`;
+  }
+}
+
+/** What a person can do about a failed Mimecast call, in plain words. */
+export function failureExplanation(failure: Failure | undefined): string {
+  const said = failure?.message ? escapeMrkdwn(failure.message) : '';
+  switch (failure?.kind) {
+    case 'validation':
+      return `Mimecast rejected the address: ${said}. Check that both addresses exist in Mimecast, then submit a new request.`;
+    case 'authentication':
+      return "Mimecast refused the bot's API credentials. An admin must check the bot's Mimecast keys.";
+    case 'permission':
+      return "The bot's Mimecast account is not allowed to add delegates. An admin must give it the Directories | Internal | Create Alternate Address permission.";
+    case 'binding_expired':
+      return "The bot's Mimecast API keys have expired: an admin must re-issue them. Nothing was changed in Mimecast.";
+    case 'rate_limited':
+      return 'Mimecast is limiting how fast the bot may call it. Nothing was changed; submit the request again in a few minutes.';
+    case 'not_found':
+      return 'Mimecast does not offer delegate management for this account through this API. An admin should check the Mimecast API version and region.';
+    case 'server_error':
+      return 'Mimecast had a problem of its own and nothing was changed. Submit the request again later.';
+    case 'interrupted':
+      return 'Outcome unknown: the bot stopped while calling Mimecast, so the access may or may not exist. An admin must check in Mimecast before anyone retries.';
+    case 'unexpected_response':
+      return 'Outcome unknown: Mimecast answered in a way the bot could not read. An admin must check in Mimecast before anyone retries.';
+    default:
+      return 'Outcome unknown: Mimecast did not answer in time, so the access may or may not exist. An admin must check in Mimecast before anyone retries.';
+  }
+}
+
+function supportLine(failure: Failure | undefined): string {
+  return failure?.requestId ? `\nMimecast request id for support: \`${escapeMrkdwn(failure.requestId)}\`` : '';
+}
+
+/** Replies in the card's thread. */
+export function threadMessage(event: string, request: DelegationRequest, adminGroupIds: readonly string[]): SlackMessage {
+  switch (event) {
+    case 'provisioned': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
+      return {
+        text: `:white_check_mark: Done: ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\``,
+      };
+    }
+    case 'provisioning_failed':
+      return {
+        text: `:warning: Mimecast did not grant the access. ${failureExplanation(request.failure)}${supportLine(request.failure)}`,
+      };
+    case 'outcome_unknown': {
+      const admins = adminGroupIds.map(mentionGroup).join(' ');
+      return {
+        text: `:rotating_light: ${admins} ${failureExplanation(request.failure)}${supportLine(request.failure)}\nCheck whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)} in the Mimecast Administration Console.`,
+      };
+    }
+    default:
+      return { text: `${request.id}: ${statusWords(request.status)}` };
+  }
+}
+
+/** Direct messages to the requester. */
+export function requesterMessage(event: string, request: DelegationRequest): SlackMessage {
+  const id = `*${request.id}*`;
+  switch (event) {
+    case 'submitted':
+      return {
+        text: `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`,
+      };
+    case 'denied':
+      return {
+        text: `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${request.denyReason ? `\nReason: ${escapeMrkdwn(request.denyReason)}` : ''}`,
+      };
+    case 'provisioned': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
+      return {
+        text: `:white_check_mark: Your request ${id} was approved: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile.`,
+      };
+    }
+    case 'provisioning_failed':
+      return {
+        text: `Your request ${id} was approved, but Mimecast did not grant the access. ${failureExplanation(request.failure)}`,
+      };
+    case 'outcome_unknown':
+      return {
+        text: `Your request ${id} was approved, but we could not confirm it in Mimecast. An admin has been asked to check; you do not need to submit it again.`,
+      };
+    default:
+      return { text: `Your request ${id}: ${statusWords(request.status)}.` };
+  }
+}
+
+/** A private answer after someone's click or command could not be acted on. */
+export function decisionRefusal(
+  reason: 'not_found' | 'not_approver' | 'own_request' | 'already_decided',
+  request?: DelegationRequest,
+  format: 'mrkdwn' | 'plain' = 'mrkdwn',
+): string {
+  const plain = format === 'plain';
+  switch (reason) {
+    case 'not_found':
+      return 'That request no longer exists. Nothing was changed.';
+    case 'not_approver':
+      return 'Only members of the approver groups can approve or deny delegate access requests. Nothing was changed.';
+    case 'own_request':
+      return 'You cannot decide your own request: another approver has to. Nothing was changed.';
+    case 'already_decided': {
+      if (!request) return 'That request has already been decided.';
+      // Modal errors are plain text, where mentions and dates would show as raw markup.
+      const by = request.decidedBy ? ` by ${plain ? 'another approver' : mentionUser(request.decidedBy)}` : '';
+      const when = request.decidedAt && !plain ? ` on ${slackDate(request.decidedAt)}` : '';
+      if (request.status === 'denied') return `${request.id} was already denied${by}${when}. Nothing was changed.`;
+      if (request.status === 'cancelled') return `${request.id} was cancelled by the requester. Nothing was changed.`;
+      if (request.status === 'expired') return `${request.id} expired without a decision. Nothing was changed.`;
+      return `${request.id} was already approved${by}${when}. Nothing was changed.`;
+    }
+  }
+}

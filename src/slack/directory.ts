@@ -1,0 +1,69 @@
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import type { Directory } from '../requests/ports.js';
+
+const usergroupUsers = z.object({ users: z.array(z.string()) });
+const userInfo = z.object({
+  user: z.object({
+    id: z.string(),
+    deleted: z.boolean().optional(),
+    is_bot: z.boolean().optional(),
+    profile: z.object({ email: z.string().optional() }).optional(),
+  }),
+});
+
+interface Cached<T> {
+  value: Promise<T>;
+  expiresAt: number;
+}
+
+/**
+ * Group membership and emails from Slack. usergroups.users.list is a tier-2 method (about 20 calls a
+ * minute), so each group's members are cached for a short TTL and concurrent lookups share one call.
+ */
+export class SlackDirectory implements Directory {
+  private readonly groups = new Map<string, Cached<ReadonlySet<string>>>();
+  private readonly emails = new Map<string, Cached<string | undefined>>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly options: { ttlMs: number; logger: Logger; now?: () => number },
+  ) {}
+
+  async isMemberOfAny(userId: string, groupIds: readonly string[]): Promise<boolean> {
+    for (const groupId of groupIds) {
+      if ((await this.membersOf(groupId)).has(userId)) return true;
+    }
+    return false;
+  }
+
+  async emailOf(userId: string): Promise<string | undefined> {
+    return this.cached(this.emails, userId, async () => {
+      const response = userInfo.parse(await this.client.users.info({ user: userId }));
+      if (response.user.deleted) return undefined;
+      return response.user.profile?.email?.trim().toLowerCase() || undefined;
+    });
+  }
+
+  membersOf(groupId: string): Promise<ReadonlySet<string>> {
+    return this.cached(this.groups, groupId, async () => {
+      const response = usergroupUsers.parse(await this.client.usergroups.users.list({ usergroup: groupId }));
+      this.options.logger.debug({ groupId, members: response.users.length }, 'user group loaded');
+      return new Set(response.users);
+    });
+  }
+
+  private cached<T>(cache: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const now = this.options.now?.() ?? Date.now();
+    const hit = cache.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    const value = load();
+    cache.set(key, { value, expiresAt: now + this.options.ttlMs });
+    // A failed lookup must not be served from the cache.
+    value.catch(() => {
+      if (cache.get(key)?.value === value) cache.delete(key);
+    });
+    return value;
+  }
+}

@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { registerActions } from './actions.js';
+import { registerCommands } from './commands.js';
+import type { ListenerContext } from './context.js';
+import { registerViews } from './views.js';
+
+/** Every Slack listener, registered from one place: commands, view submissions, button actions. */
+export function registerListeners(app: App, context: ListenerContext): void {
+  registerCommands(app, context);
+  registerViews(app, context);
+  registerActions(app, context);
+}

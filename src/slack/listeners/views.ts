@@ -1,0 +1,85 @@
+import type { App } from '@slack/bolt';
+import { parseRequestId } from '../../requests/ids.js';
+import type { SubmissionField } from '../../requests/service.js';
+import { IDS } from '../blocks/ids.js';
+import { decisionRefusal } from '../blocks/messages.js';
+import { requestSubmittedModal } from '../blocks/request-modal.js';
+import { denyModalMetadata, inputText, selectedValue, viewSubmission } from '../payloads.js';
+import { type ListenerContext, SOMETHING_WENT_WRONG } from './context.js';
+
+const FIELD_BLOCKS: Record<SubmissionField, string> = {
+  mailbox: IDS.mailboxBlock,
+  reason: IDS.reasonBlock,
+  duration: IDS.durationBlock,
+};
+
+/** Modal submissions: the request form, and the deny-reason form. */
+export function registerViews(app: App, { service, logger }: ListenerContext): void {
+  app.view(IDS.requestModal, async ({ ack, body }) => {
+    const parsed = viewSubmission.safeParse(body);
+    if (!parsed.success) {
+      await ack({ response_action: 'errors', errors: { [IDS.mailboxBlock]: SOMETHING_WENT_WRONG } });
+      return;
+    }
+    const submission = parsed.data;
+    const durationText = selectedValue(submission, IDS.durationBlock, IDS.durationInput);
+    const durationHours = durationText === undefined ? undefined : Number(durationText);
+    try {
+      // Validation answers inside the modal, so this runs before the ack; it is a few cached lookups.
+      const result = await service.submit({
+        requesterId: submission.user.id,
+        mailbox: inputText(submission, IDS.mailboxBlock, IDS.mailboxInput),
+        reason: inputText(submission, IDS.reasonBlock, IDS.reasonInput),
+        ...(durationHours === undefined ? {} : { durationHours }),
+      });
+      if (!result.ok) {
+        const errors: Record<string, string> = {};
+        for (const [field, message] of Object.entries(result.errors)) {
+          errors[FIELD_BLOCKS[field as SubmissionField]] = message;
+        }
+        await ack({ response_action: 'errors', errors });
+        return;
+      }
+      await ack({ response_action: 'update', view: requestSubmittedModal(result.request) });
+    } catch (error) {
+      logger.error({ err: error, user: submission.user.id }, 'request submission failed');
+      await ack({ response_action: 'errors', errors: { [IDS.mailboxBlock]: SOMETHING_WENT_WRONG } });
+    }
+  });
+
+  app.view(IDS.denyModal, async ({ ack, body }) => {
+    const parsed = viewSubmission.safeParse(body);
+    const metadata = parsed.success ? safeJson(parsed.data.view.private_metadata) : undefined;
+    const meta = denyModalMetadata.safeParse(metadata);
+    const requestId = meta.success ? parseRequestId(meta.data.requestId) : undefined;
+    if (!parsed.success || !requestId) {
+      await ack({ response_action: 'errors', errors: { [IDS.denyReasonBlock]: SOMETHING_WENT_WRONG } });
+      return;
+    }
+    const userId = parsed.data.user.id;
+    try {
+      const reason = inputText(parsed.data, IDS.denyReasonBlock, IDS.denyReasonInput);
+      const result = await service.deny(requestId, userId, reason);
+      if (!result.ok) {
+        const request = 'request' in result ? result.request : undefined;
+        await ack({
+          response_action: 'errors',
+          errors: { [IDS.denyReasonBlock]: decisionRefusal(result.reason, request, 'plain') },
+        });
+        return;
+      }
+      await ack();
+    } catch (error) {
+      logger.error({ err: error, requestId, user: userId }, 'deny failed');
+      await ack({ response_action: 'errors', errors: { [IDS.denyReasonBlock]: SOMETHING_WENT_WRONG } });
+    }
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,94 @@
+import type { WebClient } from '@slack/web-api';
+import { ErrorCode } from '@slack/web-api';
+import type { DelegationRequest } from '../requests/model.js';
+import type { NoticeDeliverer } from '../requests/notice-dispatcher.js';
+import type { Notice, Store } from '../store/store.js';
+import { requestCard, requesterMessage, type SlackMessage, threadMessage } from './blocks/messages.js';
+
+/** Slack errors that no retry can fix; the notice is given up on (and logged) instead. */
+const PERMANENT_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_blocks',
+  'invalid_arguments',
+  'msg_too_long',
+  'no_text',
+  'user_not_found',
+  'cannot_dm_bot',
+  'account_inactive',
+  'invalid_auth',
+  'not_authed',
+  'missing_scope',
+]);
+
+export function isPermanentSlackError(error: unknown): boolean {
+  const data = (error as { code?: string; data?: { error?: string } } | undefined) ?? {};
+  return data.code === ErrorCode.PlatformError && PERMANENT_ERRORS.has(data.data?.error ?? '');
+}
+
+/** A rate-limited call carries Slack's Retry-After, which the dispatcher honours. */
+function withRetryHint(error: unknown): unknown {
+  const limited = error as { code?: string; retryAfter?: number } | undefined;
+  if (limited?.code === ErrorCode.RateLimitedError && typeof limited.retryAfter === 'number') {
+    return Object.assign(error as object, { retryAfterMs: limited.retryAfter * 1000 });
+  }
+  return error;
+}
+
+/** Delivers queued notices to Slack: the approvers' card, replies in its thread, and DMs. */
+export class SlackNotifier implements NoticeDeliverer {
+  private readonly dmChannels = new Map<string, string>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly options: { approvalChannelId: string; adminGroupIds: readonly string[]; store: Store },
+  ) {}
+
+  async deliver(notice: Notice, current: DelegationRequest): Promise<void> {
+    try {
+      switch (notice.target) {
+        case 'card':
+          return await this.showCard(current);
+        case 'thread':
+          return await this.replyInThread(current, threadMessage(notice.event, notice.snapshot, this.options.adminGroupIds));
+        case 'dm':
+          return await this.sendDirect(current.requesterId, requesterMessage(notice.event, notice.snapshot));
+      }
+    } catch (error) {
+      throw withRetryHint(error);
+    }
+  }
+
+  /** Posts the card the first time, then keeps it showing the request's current state. */
+  private async showCard(request: DelegationRequest): Promise<void> {
+    const card = requestCard(request);
+    if (request.card) {
+      await this.client.chat.update({ channel: request.card.channel, ts: request.card.ts, ...card });
+      return;
+    }
+    const posted = await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...card });
+    if (!posted.ts || !posted.channel) throw new Error('chat.postMessage returned no ts');
+    await this.options.store.patchRequest(request.id, { card: { channel: posted.channel, ts: posted.ts } });
+  }
+
+  private async replyInThread(request: DelegationRequest, message: SlackMessage): Promise<void> {
+    // Notices go out in order, so the card exists unless posting it was given up on.
+    if (!request.card) {
+      await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...message });
+      return;
+    }
+    await this.client.chat.postMessage({ channel: request.card.channel, thread_ts: request.card.ts, ...message });
+  }
+
+  async sendDirect(userId: string, message: SlackMessage): Promise<void> {
+    let channel = this.dmChannels.get(userId);
+    if (!channel) {
+      const opened = await this.client.conversations.open({ users: userId });
+      channel = opened.channel?.id;
+      if (!channel) throw new Error('conversations.open returned no channel');
+      this.dmChannels.set(userId, channel);
+    }
+    await this.client.chat.postMessage({ channel, ...message });
+  }
+}

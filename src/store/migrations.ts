@@ -1,0 +1,55 @@
+/** Schema migrations, applied in order once each; never edit a released one, add the next. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE requests (
+    id            TEXT PRIMARY KEY,
+    status        TEXT NOT NULL,
+    requester_id  TEXT NOT NULL,
+    grantee_email TEXT NOT NULL,
+    mailbox       TEXT NOT NULL,
+    expires_at    TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    doc           TEXT NOT NULL
+  );
+  CREATE INDEX requests_by_status ON requests (status, created_at);
+  CREATE INDEX requests_by_requester ON requests (requester_id, created_at);
+  CREATE INDEX requests_by_pair ON requests (grantee_email, mailbox);
+
+  CREATE TABLE audit_events (
+    seq         INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    request_id  TEXT,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT,
+    details     TEXT,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL UNIQUE
+  );
+  CREATE INDEX audit_by_request ON audit_events (request_id, seq);
+  -- Append-only: the database itself refuses edits and deletions of audit events.
+  CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+  CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+
+  CREATE TABLE notices (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id      TEXT NOT NULL REFERENCES requests (id),
+    target          TEXT NOT NULL,
+    event           TEXT NOT NULL,
+    data            TEXT,
+    snapshot        TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    lease_until     TEXT,
+    last_error      TEXT,
+    delivered       INTEGER NOT NULL DEFAULT 0,
+    done_at         TEXT,
+    created_at      TEXT NOT NULL
+  );
+  CREATE INDEX notices_undone ON notices (request_id, id) WHERE done_at IS NULL;
+  `,
+];

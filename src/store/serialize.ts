@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { type DelegationRequest, REQUEST_STATUSES } from '../requests/model.js';
+
+const date = z.coerce.date();
+
+/** What the store keeps of a request; validated on the way out so a bad row fails loudly, not later. */
+const requestDoc = z.object({
+  id: z.string(),
+  status: z.enum(REQUEST_STATUSES),
+  requesterId: z.string(),
+  granteeEmail: z.string(),
+  mailbox: z.string(),
+  reason: z.string(),
+  durationHours: z.number(),
+  createdAt: date,
+  updatedAt: date,
+  decidedBy: z.string().optional(),
+  decidedAt: date.optional(),
+  denyReason: z.string().optional(),
+  card: z.object({ channel: z.string(), ts: z.string() }).optional(),
+  mimecastId: z.string().optional(),
+  grantedAt: date.optional(),
+  expiresAt: date.optional(),
+  failure: z
+    .object({
+      kind: z.string(),
+      message: z.string(),
+      code: z.string().optional(),
+      requestId: z.string().optional(),
+    })
+    .optional(),
+  endedBy: z.string().optional(),
+  endedAt: date.optional(),
+  endReason: z.string().optional(),
+  remindedAt: date.optional(),
+  version: z.number().int(),
+});
+
+export function serializeRequest(request: DelegationRequest): string {
+  return JSON.stringify(request);
+}
+
+export function parseRequestDoc(text: string): DelegationRequest {
+  return requestDoc.parse(JSON.parse(text)) as DelegationRequest;
+}

@@ -1,0 +1,370 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../requests/model.js';
+import { TRANSITIONS } from '../requests/state-machine.js';
+import { chainHash, GENESIS_HASH } from './audit-chain.js';
+import { MIGRATIONS } from './migrations.js';
+import {
+  type AuditFilter,
+  DuplicateIdError,
+  type NewNotice,
+  type Notice,
+  type RequestFilter,
+  type RequestPatch,
+  type Store,
+  type TransitionInput,
+  type TransitionResult,
+} from './store.js';
+import { parseRequestDoc, serializeRequest } from './serialize.js';
+
+interface RequestRow {
+  doc: string;
+}
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  request_id: string | null;
+  actor: string;
+  action: string;
+  from_status: string | null;
+  to_status: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+interface NoticeRow {
+  id: number;
+  request_id: string;
+  target: string;
+  event: string;
+  data: string | null;
+  snapshot: string;
+  attempts: number;
+  created_at: string;
+}
+
+/**
+ * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous; the async methods keep
+ * callers honest for the PostgreSQL store to come. Every multi-statement write is one transaction.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = new Set(
+      this.db
+        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+        .all()
+        .map((row) => row.version),
+    );
+    for (const [index, sql] of MIGRATIONS.entries()) {
+      const version = index + 1;
+      if (applied.has(version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(version, new Date().toISOString());
+      })();
+    }
+  }
+
+  async createRequest(
+    request: DelegationRequest,
+    audit: AuditEventInput,
+    notices: readonly NewNotice[],
+  ): Promise<void> {
+    this.db.transaction(() => {
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
+             VALUES (@id, @status, @requesterId, @granteeEmail, @mailbox, @expiresAt, @createdAt, @updatedAt, @doc)`,
+          )
+          .run(rowParams(request));
+      } catch (error) {
+        if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new DuplicateIdError(request.id);
+        }
+        throw error;
+      }
+      this.insertAudit(audit, request.createdAt);
+      this.insertNotices(request, notices, request.createdAt);
+    })();
+  }
+
+  async getRequest(id: string): Promise<DelegationRequest | undefined> {
+    return this.readRequest(id);
+  }
+
+  private readRequest(id: string): DelegationRequest | undefined {
+    const row = this.db.prepare<[string], RequestRow>('SELECT doc FROM requests WHERE id = ?').get(id);
+    return row ? parseRequestDoc(row.doc) : undefined;
+  }
+
+  async listRequests(filter: RequestFilter): Promise<DelegationRequest[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.requesterId) {
+      where.push('requester_id = ?');
+      params.push(filter.requesterId);
+    }
+    if (filter.mailbox) {
+      where.push('mailbox = ?');
+      params.push(filter.mailbox);
+    }
+    if (filter.granteeEmail) {
+      where.push('grantee_email = ?');
+      params.push(filter.granteeEmail);
+    }
+    if (filter.statuses) {
+      if (filter.statuses.length === 0) return [];
+      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+      params.push(...filter.statuses);
+    }
+    const sql = `SELECT doc FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY created_at DESC, id LIMIT ?`;
+    params.push(filter.limit ?? 1000);
+    return this.db
+      .prepare<(string | number)[], RequestRow>(sql)
+      .all(...params)
+      .map((row) => parseRequestDoc(row.doc));
+  }
+
+  async transition(input: TransitionInput): Promise<TransitionResult> {
+    const { from, to } = TRANSITIONS[input.name];
+    return this.db.transaction((): TransitionResult => {
+      const current = this.readRequest(input.id);
+      if (!current || !(from as readonly RequestStatus[]).includes(current.status)) return { ok: false, current };
+      const next: DelegationRequest = {
+        ...current,
+        ...input.patch,
+        status: to,
+        updatedAt: input.at,
+        version: current.version + 1,
+      };
+      // The status and version in the WHERE clause make this a compare-and-set even across processes.
+      const result = this.db
+        .prepare(
+          `UPDATE requests SET status = @status, expires_at = @expiresAt, updated_at = @updatedAt, doc = @doc
+           WHERE id = @id AND status = @fromStatus AND json_extract(doc, '$.version') = @fromVersion`,
+        )
+        .run({ ...rowParams(next), fromStatus: current.status, fromVersion: current.version });
+      if (result.changes !== 1) return { ok: false, current: this.readRequest(input.id) };
+      this.insertAudit(
+        {
+          requestId: input.id,
+          actor: input.audit.actor,
+          action: input.audit.action,
+          fromStatus: current.status,
+          toStatus: to,
+          ...(input.audit.details ? { details: input.audit.details } : {}),
+        },
+        input.at,
+      );
+      this.insertNotices(next, input.notices ?? [], input.at);
+      return { ok: true, request: next };
+    })();
+  }
+
+  async patchRequest(id: string, patch: RequestPatch): Promise<void> {
+    this.db.transaction(() => {
+      const current = this.readRequest(id);
+      if (!current) return;
+      const next = { ...current, ...patch, version: current.version + 1 };
+      this.db
+        .prepare('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id')
+        .run(rowParams(next));
+    })();
+  }
+
+  async appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent> {
+    return this.db.transaction(() => this.insertAudit(event, at))();
+  }
+
+  private insertAudit(event: AuditEventInput, at: Date): AuditEvent {
+    const last = this.db
+      .prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')
+      .get();
+    const full = {
+      seq: (last?.seq ?? 0) + 1,
+      at,
+      requestId: event.requestId,
+      actor: event.actor,
+      action: event.action,
+      fromStatus: event.fromStatus ?? null,
+      toStatus: event.toStatus ?? null,
+      details: event.details ?? {},
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
+    const hash = chainHash(full);
+    this.db
+      .prepare(
+        `INSERT INTO audit_events (seq, at, request_id, actor, action, from_status, to_status, details, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        full.seq,
+        at.toISOString(),
+        full.requestId,
+        full.actor,
+        full.action,
+        full.fromStatus,
+        full.toStatus,
+        JSON.stringify(full.details),
+        full.prevHash,
+        hash,
+      );
+    return { ...full, hash };
+  }
+
+  async listAudit(filter: AuditFilter): Promise<AuditEvent[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.requestId) {
+      where.push('a.request_id = ?');
+      params.push(filter.requestId);
+    }
+    if (filter.email) {
+      where.push('(r.grantee_email = ? OR r.mailbox = ?)');
+      params.push(filter.email, filter.email);
+    }
+    if (filter.since) {
+      where.push('a.at >= ?');
+      params.push(filter.since.toISOString());
+    }
+    const sql = `SELECT a.* FROM audit_events a LEFT JOIN requests r ON r.id = a.request_id
+                 ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq LIMIT ?`;
+    params.push(filter.limit ?? 1_000_000);
+    return this.db
+      .prepare<(string | number)[], AuditRow>(sql)
+      .all(...params)
+      .map(toAuditEvent);
+  }
+
+  private insertNotices(request: DelegationRequest, notices: readonly NewNotice[], at: Date): void {
+    const insert = this.db.prepare(
+      `INSERT INTO notices (request_id, target, event, data, snapshot, attempts, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+    );
+    const snapshot = serializeRequest(request);
+    for (const notice of notices) {
+      insert.run(
+        request.id,
+        notice.target,
+        notice.event,
+        notice.data ? JSON.stringify(notice.data) : null,
+        snapshot,
+        at.toISOString(),
+        at.toISOString(),
+      );
+    }
+  }
+
+  async dueNotices(now: Date, limit: number): Promise<Notice[]> {
+    const rows = this.db
+      .prepare<[{ now: string; limit: number }], NoticeRow>(
+        `SELECT n.* FROM notices n
+         WHERE n.done_at IS NULL
+           AND n.id = (SELECT MIN(m.id) FROM notices m WHERE m.request_id = n.request_id AND m.done_at IS NULL)
+           AND n.next_attempt_at <= @now
+           AND (n.lease_until IS NULL OR n.lease_until <= @now)
+         ORDER BY n.id LIMIT @limit`,
+      )
+      .all({ now: now.toISOString(), limit });
+    return rows.map((row) => ({
+      id: row.id,
+      requestId: row.request_id,
+      target: row.target as Notice['target'],
+      event: row.event,
+      ...(row.data ? { data: JSON.parse(row.data) as Record<string, unknown> } : {}),
+      snapshot: parseRequestDoc(row.snapshot),
+      attempts: row.attempts,
+      createdAt: new Date(row.created_at),
+    }));
+  }
+
+  async claimNotice(id: number, now: Date, leaseUntil: Date): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE notices SET lease_until = ?, attempts = attempts + 1
+         WHERE id = ? AND done_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)`,
+      )
+      .run(leaseUntil.toISOString(), id, now.toISOString());
+    return result.changes === 1;
+  }
+
+  async markNoticeDelivered(id: number, at: Date): Promise<void> {
+    this.db
+      .prepare('UPDATE notices SET done_at = ?, delivered = 1, lease_until = NULL, last_error = NULL WHERE id = ?')
+      .run(at.toISOString(), id);
+  }
+
+  async markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void> {
+    if (nextAttemptAt === null) {
+      // Given up: recorded with its error so the request's later notices are not held back forever.
+      this.db
+        .prepare('UPDATE notices SET done_at = ?, delivered = 0, lease_until = NULL, last_error = ? WHERE id = ?')
+        .run(new Date().toISOString(), error, id);
+      return;
+    }
+    this.db
+      .prepare('UPDATE notices SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?')
+      .run(nextAttemptAt.toISOString(), error, id);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.db.prepare<[], { ok: number }>('SELECT 1 AS ok').get()?.ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function rowParams(request: DelegationRequest) {
+  return {
+    id: request.id,
+    status: request.status,
+    requesterId: request.requesterId,
+    granteeEmail: request.granteeEmail,
+    mailbox: request.mailbox,
+    expiresAt: request.expiresAt ? request.expiresAt.toISOString() : null,
+    createdAt: request.createdAt.toISOString(),
+    updatedAt: request.updatedAt.toISOString(),
+    doc: serializeRequest(request),
+  };
+}
+
+function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    seq: row.seq,
+    at: new Date(row.at),
+    requestId: row.request_id,
+    actor: row.actor,
+    action: row.action,
+    fromStatus: row.from_status as RequestStatus | null,
+    toStatus: row.to_status as RequestStatus | null,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {},
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

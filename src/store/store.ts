@@ -1,0 +1,107 @@
+import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../requests/model.js';
+import type { TransitionName } from '../requests/state-machine.js';
+
+/**
+ * The one storage interface. Asynchronous so that a PostgreSQL store can sit beside SQLite; every
+ * status change is a compare-and-set plus its audit event and notices, committed together.
+ */
+export interface Store {
+  /** Inserts a new request; rejects with DuplicateIdError when the id is taken. */
+  createRequest(request: DelegationRequest, audit: AuditEventInput, notices: readonly NewNotice[]): Promise<void>;
+  getRequest(id: string): Promise<DelegationRequest | undefined>;
+  listRequests(filter: RequestFilter): Promise<DelegationRequest[]>;
+  /**
+   * Applies a transition if, and only if, the request is still in one of the transition's `from`
+   * states. The loser of a race gets `{ ok: false, current }` and nothing is written.
+   */
+  transition(input: TransitionInput): Promise<TransitionResult>;
+  /** Fields that do not change the status (card reference, reminder time). */
+  patchRequest(id: string, patch: RequestPatch): Promise<void>;
+  appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent>;
+  listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+
+  /** The oldest undelivered notice of each request that is due, so a request's notices go out in order. */
+  dueNotices(now: Date, limit: number): Promise<Notice[]>;
+  /** Takes a notice for delivery until `leaseUntil`; false if another worker holds it. */
+  claimNotice(id: number, now: Date, leaseUntil: Date): Promise<boolean>;
+  markNoticeDelivered(id: number, at: Date): Promise<void>;
+  /** Schedules another attempt, or with `null` gives up on the notice (its error stays recorded). */
+  markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
+
+  /** True when the store answers queries (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type RequestPatch = Partial<
+  Pick<
+    DelegationRequest,
+    | 'card'
+    | 'remindedAt'
+    | 'decidedBy'
+    | 'decidedAt'
+    | 'denyReason'
+    | 'mimecastId'
+    | 'grantedAt'
+    | 'expiresAt'
+    | 'failure'
+    | 'endedBy'
+    | 'endedAt'
+    | 'endReason'
+  >
+>;
+
+export interface RequestFilter {
+  requesterId?: string;
+  statuses?: readonly RequestStatus[];
+  mailbox?: string;
+  granteeEmail?: string;
+  limit?: number;
+}
+
+export interface TransitionInput {
+  id: string;
+  name: TransitionName;
+  at: Date;
+  patch?: RequestPatch;
+  audit: { actor: string; action: string; details?: Record<string, unknown> };
+  notices?: readonly NewNotice[];
+}
+
+export type TransitionResult =
+  | { ok: true; request: DelegationRequest }
+  | { ok: false; current: DelegationRequest | undefined };
+
+export interface AuditFilter {
+  requestId?: string;
+  /** Events of requests whose grantee or mailbox is this address. */
+  email?: string;
+  since?: Date;
+  limit?: number;
+}
+
+/** Where a notice goes: the approval card (posted or updated), its thread, or the requester's DM. */
+export type NoticeTarget = 'card' | 'thread' | 'dm';
+
+export interface NewNotice {
+  target: NoticeTarget;
+  /** What happened, e.g. submitted, denied, provisioned; the notifier picks the words. */
+  event: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Notice extends NewNotice {
+  id: number;
+  requestId: string;
+  /** The request as it was when the notice was written. */
+  snapshot: DelegationRequest;
+  attempts: number;
+  createdAt: Date;
+}
+
+export class DuplicateIdError extends Error {
+  constructor(id: string) {
+    super(`request id ${id} already exists`);
+    this.name = 'DuplicateIdError';
+  }
+}

@@ -1,0 +1,66 @@
+import type { AddDelegateInput, MimecastApi, MimecastResult } from '../../src/mimecast/types.js';
+import type { Directory } from '../../src/requests/ports.js';
+
+/** Group membership and emails held in memory. */
+export class FakeDirectory implements Directory {
+  readonly groups = new Map<string, Set<string>>();
+  readonly emails = new Map<string, string>();
+
+  member(groupId: string, ...userIds: string[]): this {
+    const members = this.groups.get(groupId) ?? new Set<string>();
+    for (const id of userIds) members.add(id);
+    this.groups.set(groupId, members);
+    return this;
+  }
+
+  email(userId: string, email: string): this {
+    this.emails.set(userId, email);
+    return this;
+  }
+
+  async isMemberOfAny(userId: string, groupIds: readonly string[]): Promise<boolean> {
+    return groupIds.some((id) => this.groups.get(id)?.has(userId));
+  }
+
+  async emailOf(userId: string): Promise<string | undefined> {
+    return this.emails.get(userId);
+  }
+}
+
+type AddOutcome = Awaited<ReturnType<MimecastApi['addDelegate']>>;
+
+/** Records calls; answers with queued outcomes (success by default). */
+export class FakeMimecast implements MimecastApi {
+  readonly adds: AddDelegateInput[] = [];
+  readonly removes: string[] = [];
+  outcomes: AddOutcome[] = [];
+  /** Resolve to let a held addDelegate finish (for races). */
+  hold: Promise<void> | undefined;
+
+  async addDelegate(input: AddDelegateInput): Promise<AddOutcome> {
+    this.adds.push(input);
+    if (this.hold) await this.hold;
+    return this.outcomes.shift() ?? { ok: true, id: `mc-${this.adds.length}`, requestId: `req-${this.adds.length}` };
+  }
+
+  async removeDelegate(id: string): Promise<MimecastResult<object>> {
+    this.removes.push(id);
+    return { ok: true };
+  }
+
+  async findDelegates(): Promise<MimecastResult<{ delegates: [] }>> {
+    return { ok: true, delegates: [] };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A clock that only moves when told. */
+export function fixedClock(start = '2026-11-28T10:00:00.000Z') {
+  let now = new Date(start).getTime();
+  const clock = () => new Date(now);
+  clock.advance = (ms: number) => {
+    now += ms;
+  };
+  return clock;
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { formatConfigProblems, loadConfig, parseDuration } from '../../src/config.js';
+import { validEnv } from '../support/env.js';
+
+describe('loadConfig', () => {
+  it('accepts a complete environment and freezes the result', () => {
+    const result = loadConfig(validEnv());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.mimecast).toEqual({
+      baseUrl: 'http://127.0.0.1:4010',
+      timeoutMs: 10_000,
+      auth: {
+        kind: 'hmac',
+        appId: 'test-app-id',
+        appKey: 'test-app-key',
+        accessKey: 'test-access-key',
+        secretKey: 'U2VjcmV0S2V5',
+      },
+    });
+    expect(result.config.access.requesterGroupIds).toEqual(['SREQUESTERS']);
+    expect(result.config.lifecycle.durationChoicesHours).toEqual([24, 168, 720]);
+    expect(result.config.logLevel).toBe('info');
+    expect(Object.isFrozen(result.config.mimecast.auth)).toBe(true);
+  });
+
+  it('resolves a region name and defaults API 2.0 to the global gateway', () => {
+    const hmac = loadConfig(validEnv({ MIMECAST_BASE_URL: 'eu' }));
+    expect(hmac.ok && hmac.config.mimecast.baseUrl).toBe('https://eu-api.mimecast.com');
+    const oauth = loadConfig(
+      validEnv({
+        MIMECAST_BASE_URL: undefined,
+        MIMECAST_APP_ID: undefined,
+        MIMECAST_APP_KEY: undefined,
+        MIMECAST_ACCESS_KEY: undefined,
+        MIMECAST_SECRET_KEY: undefined,
+        MIMECAST_CLIENT_ID: 'client-id',
+        MIMECAST_CLIENT_SECRET: 'client-secret-value',
+      }),
+    );
+    expect(oauth.ok && oauth.config.mimecast).toEqual({
+      baseUrl: 'https://api.services.mimecast.com',
+      timeoutMs: 10_000,
+      auth: { kind: 'oauth', clientId: 'client-id', clientSecret: 'client-secret-value' },
+    });
+  });
+
+  it('reports every problem at once, by variable name, without echoing secrets', () => {
+    const result = loadConfig(
+      validEnv({
+        SLACK_BOT_TOKEN: 'not-a-bot-token-SECRET1',
+        SLACK_SIGNING_SECRET: undefined,
+        REQUESTER_GROUP_IDS: 'requesters',
+        APPROVAL_CHANNEL_ID: undefined,
+        MIMECAST_SECRET_KEY: 'not base64 SECRET2!',
+        MIMECAST_TIMEOUT_MS: 'soon',
+        LOG_LEVEL: 'loud',
+        MIMECAST_BASE_URL: 'http://mimecast.example.com',
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const names = result.problems.map((problem) => problem.split(':')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'SLACK_BOT_TOKEN',
+        'SLACK_SIGNING_SECRET',
+        'REQUESTER_GROUP_IDS',
+        'APPROVAL_CHANNEL_ID',
+        'MIMECAST_SECRET_KEY',
+        'MIMECAST_TIMEOUT_MS',
+        'LOG_LEVEL',
+        'MIMECAST_BASE_URL',
+      ]),
+    );
+    expect(result.problems).toHaveLength(8);
+    const message = formatConfigProblems(result.problems);
+    expect(message).toContain('Configuration is invalid (8 problems)');
+    expect(message).not.toContain('SECRET1');
+    expect(message).not.toContain('SECRET2');
+  });
+
+  it('names the missing half of an incomplete credential set', () => {
+    const result = loadConfig(validEnv({ MIMECAST_ACCESS_KEY: undefined, MIMECAST_SECRET_KEY: '' }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      'MIMECAST_ACCESS_KEY, MIMECAST_SECRET_KEY: missing: the API 1.0 keys are incomplete (all four are needed)',
+    ]);
+  });
+
+  it('refuses both credential sets at once, and none', () => {
+    const both = loadConfig(validEnv({ MIMECAST_CLIENT_ID: 'a', MIMECAST_CLIENT_SECRET: 'b' }));
+    expect(!both.ok && both.problems[0]).toMatch(/^MIMECAST_\*: set either/);
+    const none = loadConfig(
+      validEnv({
+        MIMECAST_APP_ID: undefined,
+        MIMECAST_APP_KEY: undefined,
+        MIMECAST_ACCESS_KEY: undefined,
+        MIMECAST_SECRET_KEY: undefined,
+      }),
+    );
+    expect(!none.ok && none.problems[0]).toMatch(/^MIMECAST_\*: no Mimecast credentials/);
+  });
+
+  it('needs an app token in Socket Mode only', () => {
+    const socket = loadConfig(validEnv({ SLACK_MODE: undefined }));
+    expect(!socket.ok && socket.problems).toEqual([
+      'SLACK_APP_TOKEN: is required in Socket Mode: an app-level token starting with xapp-',
+    ]);
+    expect(loadConfig(validEnv({ SLACK_MODE: 'socket', SLACK_APP_TOKEN: 'xapp-1-abc' })).ok).toBe(true);
+  });
+
+  it('offers permanent access only when allowed', () => {
+    const refused = loadConfig(validEnv({ ACCESS_DURATIONS: '1d,permanent' }));
+    expect(!refused.ok && refused.problems).toEqual([
+      'ACCESS_DURATIONS: "permanent" is offered only when ALLOW_PERMANENT=true',
+    ]);
+    const allowed = loadConfig(validEnv({ ACCESS_DURATIONS: '12h,1d', ALLOW_PERMANENT: 'true', DEFAULT_ACCESS_DURATION: '1d' }));
+    expect(allowed.ok && allowed.config.lifecycle).toMatchObject({ durationChoicesHours: [12, 24, 0], defaultDurationHours: 24 });
+  });
+
+  it('parses durations', () => {
+    expect(parseDuration('7d')).toBe(168);
+    expect(parseDuration('12H')).toBe(12);
+    expect(parseDuration('permanent')).toBe(0);
+    expect(parseDuration('0d')).toBeUndefined();
+    expect(parseDuration('week')).toBeUndefined();
+  });
+});

@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DelegationRequest } from '../../src/requests/model.js';
+import { verifyChain } from '../../src/store/audit-chain.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { DuplicateIdError } from '../../src/store/store.js';
+
+const AT = new Date('2026-11-28T10:00:00.000Z');
+
+function request(id = 'DR-AAAAAA', overrides: Partial<DelegationRequest> = {}): DelegationRequest {
+  return {
+    id,
+    status: 'pending',
+    requesterId: 'UALICE',
+    granteeEmail: 'alice@example.com',
+    mailbox: 'sales@example.com',
+    reason: 'cover',
+    durationHours: 24,
+    createdAt: AT,
+    updatedAt: AT,
+    version: 1,
+    ...overrides,
+  };
+}
+
+const submitted = (id: string) => ({ requestId: id, actor: 'UALICE', action: 'submitted', toStatus: 'pending' as const });
+
+describe('SqliteStore', () => {
+  it('round-trips a request and refuses a duplicate id', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.createRequest(request(), submitted('DR-AAAAAA'), []);
+    expect(await store.getRequest('DR-AAAAAA')).toEqual(request());
+    await expect(store.createRequest(request(), submitted('DR-AAAAAA'), [])).rejects.toBeInstanceOf(DuplicateIdError);
+    expect(await store.listAudit({})).toHaveLength(1);
+  });
+
+  it('applies a transition only from its allowed state (compare-and-set)', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.createRequest(request(), submitted('DR-AAAAAA'), []);
+    const audit = { actor: 'UBOB', action: 'approved' };
+    const first = await store.transition({ id: 'DR-AAAAAA', name: 'approve', at: AT, audit, patch: { decidedBy: 'UBOB' } });
+    expect(first.ok && first.request).toMatchObject({ status: 'approved', decidedBy: 'UBOB', version: 2 });
+    const second = await store.transition({ id: 'DR-AAAAAA', name: 'deny', at: AT, audit: { actor: 'UCAROL', action: 'denied' } });
+    expect(second).toMatchObject({ ok: false, current: { status: 'approved', decidedBy: 'UBOB' } });
+    expect((await store.listAudit({ requestId: 'DR-AAAAAA' })).map((e) => e.action)).toEqual(['submitted', 'approved']);
+    expect(await store.transition({ id: 'DR-NOPE00', name: 'approve', at: AT, audit })).toEqual({ ok: false, current: undefined });
+  });
+
+  it('keeps the state across a reopen of the same file', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
+    const first = new SqliteStore(path);
+    await first.createRequest(request(), submitted('DR-AAAAAA'), [{ target: 'card', event: 'submitted' }]);
+    await first.close();
+    const second = new SqliteStore(path);
+    expect((await second.getRequest('DR-AAAAAA'))?.status).toBe('pending');
+    expect(await second.dueNotices(AT, 10)).toHaveLength(1);
+    await second.close();
+  });
+
+  it('hands out a request notices in order, one at a time, with leases', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.createRequest(request('DR-AAAAAA'), submitted('DR-AAAAAA'), [
+      { target: 'card', event: 'submitted' },
+      { target: 'dm', event: 'submitted' },
+    ]);
+    await store.createRequest(request('DR-BBBBBB'), submitted('DR-BBBBBB'), [{ target: 'card', event: 'submitted' }]);
+    const due = await store.dueNotices(AT, 10);
+    expect(due.map((n) => `${n.requestId}:${n.target}`)).toEqual(['DR-AAAAAA:card', 'DR-BBBBBB:card']);
+    const lease = new Date(AT.getTime() + 60_000);
+    expect(await store.claimNotice(due[0]!.id, AT, lease)).toBe(true);
+    expect(await store.claimNotice(due[0]!.id, AT, lease)).toBe(false);
+    expect((await store.dueNotices(AT, 10)).map((n) => n.requestId)).toEqual(['DR-BBBBBB']);
+    await store.markNoticeFailed(due[0]!.id, 'ratelimited', new Date(AT.getTime() + 5_000));
+    expect((await store.dueNotices(AT, 10)).map((n) => n.requestId)).toEqual(['DR-BBBBBB']);
+    const later = new Date(AT.getTime() + 5_000);
+    const retried = await store.dueNotices(later, 10);
+    expect(retried[0]).toMatchObject({ requestId: 'DR-AAAAAA', target: 'card', attempts: 1 });
+    await store.markNoticeDelivered(retried[0]!.id, later);
+    expect((await store.dueNotices(later, 10)).map((n) => `${n.requestId}:${n.target}`)).toEqual([
+      'DR-AAAAAA:dm',
+      'DR-BBBBBB:card',
+    ]);
+  });
+
+  it('chains audit events so that an edit is detected, and refuses edits through SQL', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
+    const store = new SqliteStore(path);
+    await store.createRequest(request(), submitted('DR-AAAAAA'), []);
+    await store.transition({ id: 'DR-AAAAAA', name: 'approve', at: AT, audit: { actor: 'UBOB', action: 'approved' } });
+    await store.appendAudit({ requestId: null, actor: 'UADMIN', action: 'admin_command', details: { command: 'pending' } }, AT);
+    expect(verifyChain(await store.listAudit({}))).toEqual({ ok: true, count: 3 });
+    await store.close();
+
+    const raw = new Database(path);
+    expect(() => raw.prepare("UPDATE audit_events SET actor = 'UMALLORY' WHERE seq = 2").run()).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM audit_events WHERE seq = 1').run()).toThrow(/append-only/);
+    // Someone with file access can drop the trigger; the chain still gives them away.
+    raw.exec('DROP TRIGGER audit_events_no_update');
+    raw.prepare("UPDATE audit_events SET actor = 'UMALLORY' WHERE seq = 2").run();
+    raw.close();
+
+    const reopened = new SqliteStore(path);
+    expect(verifyChain(await reopened.listAudit({}))).toEqual({
+      ok: false,
+      count: 2,
+      brokenAt: 2,
+      why: 'its contents do not match its hash (edited)',
+    });
+    await reopened.close();
+  });
+});
