@@ -8,6 +8,7 @@ import { MimecastClient } from './mimecast/client.js';
 import type { MimecastApi } from './mimecast/types.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
 import type { Clock } from './requests/ports.js';
+import { Scheduler } from './requests/scheduler.js';
 import { RequestService } from './requests/service.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -33,6 +34,7 @@ export interface Bot {
   service: RequestService;
   store: Store;
   dispatcher: NoticeDispatcher;
+  scheduler: Scheduler;
   /** Starts listening; resolves with the HTTP port once the bot is ready. */
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
@@ -128,8 +130,15 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       allowedEmailDomains: config.access.allowedEmailDomains,
       durationChoicesHours: config.lifecycle.durationChoicesHours,
       defaultDurationHours: config.lifecycle.defaultDurationHours,
+      requestTtlHours: config.lifecycle.requestTtlHours,
+      reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
     onNotices: () => dispatcher.kick(),
+  });
+
+  const scheduler = new Scheduler(service, {
+    intervalMs: config.lifecycle.schedulerIntervalMs,
+    logger: logger.child({ component: 'scheduler' }),
   });
 
   registerListeners(app, { service, config, logger });
@@ -142,11 +151,13 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     service,
     store,
     dispatcher,
+    scheduler,
     async start() {
       const started = (await app.start(config.slack.port)) as unknown;
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
       if (recovered.interrupted.length || recovered.resumed.length) logger.warn(recovered, 'recovered requests');
+      scheduler.start();
       ready = true;
       const port = config.slack.mode === 'http' ? ((started as Server).address() as AddressInfo).port : config.slack.port;
       logger.info({ mode: config.slack.mode, port }, 'delegate bot ready');
@@ -155,6 +166,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     async stop() {
       ready = false;
       await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping Bolt'));
+      await scheduler.stop();
       await dispatcher.stop();
       await mimecast.close();
       await store.close();

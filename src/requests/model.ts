@@ -8,6 +8,7 @@ export const REQUEST_STATUSES = [
   'approved',
   'provisioning',
   'completed',
+  'removing',
   'failed',
   'outcome_unknown',
   'denied',
@@ -60,6 +61,11 @@ export interface DelegationRequest {
   endedAt?: Date;
   endReason?: string;
   remindedAt?: Date;
+  /** Access existed in Mimecast before this request and was not created by the bot: never removed by it. */
+  preexisting?: boolean;
+  /** Failed removal attempts so far, and when the next one is due. */
+  removalAttempts?: number;
+  nextRemovalAt?: Date;
   /** Optimistic-concurrency counter, bumped by every write. */
   version: number;
 }

@@ -19,4 +19,8 @@ export interface AccessPolicy {
   allowedEmailDomains: readonly string[];
   durationChoicesHours: readonly number[];
   defaultDurationHours: number;
+  /** A pending request expires after this long without a decision. */
+  requestTtlHours: number;
+  /** Approvers are reminded of a pending request this long after it was made, and again each interval. */
+  reminderAfterHours: number;
 }

@@ -41,6 +41,32 @@ export type CancelResult =
   | { ok: false; reason: 'not_found' | 'not_yours' }
   | { ok: false; reason: 'not_pending'; request: DelegationRequest };
 
+export type EndReason = 'expired' | 'revoked' | 'ended_by_grantee';
+
+export type EndResult =
+  | { ok: true; request: DelegationRequest; coveredBy?: string }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_active'; request: DelegationRequest }
+  | { ok: false; reason: 'removal_failed'; failure: Failure; request: DelegationRequest };
+
+export type ExtendResult =
+  | { ok: true; request: DelegationRequest }
+  | { ok: false; reason: 'not_found' | 'not_approver' | 'own_request' | 'bad_duration' }
+  | { ok: false; reason: 'not_extendable'; request: DelegationRequest };
+
+export interface SweepReport {
+  expired: string[];
+  reminded: string[];
+  removed: string[];
+  removalFailed: string[];
+}
+
+const HOUR_MS = 3_600_000;
+/** Waits between failed removal attempts; the last repeats. */
+const REMOVAL_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000, HOUR_MS];
+/** Admins are told after this many failed removal attempts. */
+export const REMOVAL_ALERT_AFTER = 3;
+
 export interface RequestServiceDeps {
   store: Store;
   mimecast: MimecastApi;
@@ -279,6 +305,29 @@ export class RequestService {
     if (!claimed.ok) return claimed.current;
     const request = claimed.request;
 
+    const existing = await this.existingRight(request);
+    if (existing) {
+      const now = this.deps.clock();
+      const expiresAt = this.expiryFrom(now, request.durationHours);
+      return this.finishProvisioning({
+        id,
+        name: 'provisioned',
+        at: now,
+        patch: {
+          mimecastId: existing.id,
+          grantedAt: now,
+          ...(expiresAt ? { expiresAt } : {}),
+          ...(existing.byBot ? {} : { preexisting: true }),
+        },
+        audit: {
+          actor: SYSTEM_ACTOR,
+          action: 'already_had_access',
+          details: { mimecastId: existing.id, grantedByBot: existing.byBot },
+        },
+        notices: outcomeNotices('already_had_access'),
+      });
+    }
+
     let outcome: Awaited<ReturnType<MimecastApi['addDelegate']>>;
     try {
       outcome = await mimecast.addDelegate({
@@ -293,8 +342,7 @@ export class RequestService {
 
     const now = this.deps.clock();
     if (outcome.ok) {
-      const expiresAt =
-        request.durationHours > 0 ? new Date(now.getTime() + request.durationHours * 3_600_000) : undefined;
+      const expiresAt = this.expiryFrom(now, request.durationHours);
       return this.finishProvisioning({
         id,
         name: 'provisioned',
@@ -333,6 +381,217 @@ export class RequestService {
     return result.request;
   }
 
+  private expiryFrom(from: Date, hours: number): Date | undefined {
+    return hours > 0 ? new Date(from.getTime() + hours * HOUR_MS) : undefined;
+  }
+
+  /**
+   * Whether the grantee can already reach the mailbox, and whether a grant of ours explains it. A
+   * failed lookup (e.g. no find endpoint on this tenant) is not an answer: we go on and add.
+   */
+  private async existingRight(request: DelegationRequest): Promise<{ id: string; byBot: boolean } | undefined> {
+    let found: Awaited<ReturnType<MimecastApi['findDelegates']>>;
+    try {
+      found = await this.deps.mimecast.findDelegates(request.granteeEmail);
+    } catch {
+      return undefined;
+    }
+    if (!found.ok) {
+      this.deps.logger.info({ requestId: request.id, kind: found.kind }, 'could not check for existing access; adding');
+      return undefined;
+    }
+    const right = found.delegates.find(
+      (d) => normalizeEmail(d.delegateAddress) === request.mailbox && normalizeEmail(d.primaryAddress) === request.granteeEmail,
+    );
+    if (!right) return undefined;
+    const ours = await this.activeGrants(request, request.id);
+    return { id: right.id, byBot: ours.some((grant) => grant.mimecastId === right.id && !grant.preexisting) };
+  }
+
+  /** Other grants of the bot that currently give this grantee this mailbox. */
+  private async activeGrants(request: DelegationRequest, exceptId: string): Promise<DelegationRequest[]> {
+    const grants = await this.deps.store.listRequests({
+      granteeEmail: request.granteeEmail,
+      mailbox: request.mailbox,
+      statuses: ['completed'],
+    });
+    return grants.filter((grant) => grant.id !== exceptId);
+  }
+
+  /**
+   * Ends a grant: at expiry (the scheduler), when the grantee is done, or when an admin revokes it.
+   * Access that another, still-valid grant also gives is left in place in Mimecast.
+   */
+  async endAccess(id: string, actor: Actor, why: EndReason): Promise<EndResult> {
+    const { store, mimecast, logger } = this.deps;
+    const now = this.deps.clock();
+    const claimed = await store.transition({
+      id,
+      name: 'startRemoval',
+      at: now,
+      patch: { endedBy: actor, endReason: why },
+      audit: { actor, action: `removal_started`, details: { why } },
+    });
+    if (!claimed.ok) {
+      return claimed.current ? { ok: false, reason: 'not_active', request: claimed.current } : { ok: false, reason: 'not_found' };
+    }
+    const request = claimed.request;
+    const coveredBy = (await this.activeGrants(request, request.id)).find(
+      (grant) => !grant.expiresAt || grant.expiresAt > now,
+    );
+
+    let leaveInMimecast: string | undefined;
+    if (coveredBy) leaveInMimecast = `still covered by ${coveredBy.id}`;
+    else if (request.preexisting) leaveInMimecast = 'the access existed before this request';
+    else if (!request.mimecastId) leaveInMimecast = 'no Mimecast id was recorded';
+
+    if (!leaveInMimecast && request.mimecastId) {
+      let outcome: Awaited<ReturnType<MimecastApi['removeDelegate']>>;
+      try {
+        outcome = await mimecast.removeDelegate(request.mimecastId);
+      } catch (error) {
+        logger.error({ requestId: id, err: error }, 'Mimecast client threw');
+        outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
+      }
+      // A right Mimecast no longer knows is access that is already gone.
+      const alreadyGone = !outcome.ok && outcome.code === 'err_delegate_not_found';
+      if (!outcome.ok && !alreadyGone) return this.removalFailed(request, actor, outcome);
+    }
+
+    const ended = this.deps.clock();
+    const result = await store.transition({
+      id,
+      name: 'removed',
+      at: ended,
+      patch: { endedAt: ended },
+      audit: {
+        actor,
+        action: 'removed',
+        details: { why, ...(leaveInMimecast ? { leftInMimecast: leaveInMimecast } : { mimecastId: request.mimecastId }) },
+      },
+      notices: [
+        { target: 'card', event: 'removed' },
+        { target: 'thread', event: 'removed', data: { why, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) } },
+        { target: 'dm', event: 'removed', data: { why, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) } },
+      ],
+    });
+    this.deps.onNotices?.();
+    if (!result.ok) return { ok: false, reason: 'not_found' };
+    logger.info({ requestId: id, why }, 'access ended');
+    return { ok: true, request: result.request, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) };
+  }
+
+  private async removalFailed(request: DelegationRequest, actor: Actor, failure: MimecastFailure): Promise<EndResult> {
+    const attempts = (request.removalAttempts ?? 0) + 1;
+    const now = this.deps.clock();
+    const delay = REMOVAL_BACKOFF_MS[Math.min(attempts - 1, REMOVAL_BACKOFF_MS.length - 1)] ?? HOUR_MS;
+    const alert = attempts === REMOVAL_ALERT_AFTER;
+    const result = await this.deps.store.transition({
+      id: request.id,
+      name: 'removalFailed',
+      at: now,
+      patch: {
+        removalAttempts: attempts,
+        nextRemovalAt: new Date(now.getTime() + delay),
+        failure: toFailure(failure),
+        endedBy: undefined,
+        endReason: undefined,
+      },
+      audit: { actor, action: 'removal_failed', details: { attempts, ...toFailure(failure) } },
+      // Admins hear about it once it has failed a few times; every attempt is in the audit log.
+      notices: alert ? [{ target: 'thread', event: 'removal_failing', data: { attempts } }] : [],
+    });
+    if (alert) this.deps.onNotices?.();
+    this.deps.logger.warn({ requestId: request.id, attempts, kind: failure.kind }, 'removal failed; will retry');
+    return {
+      ok: false,
+      reason: 'removal_failed',
+      failure: toFailure(failure),
+      request: result.ok ? result.request : request,
+    };
+  }
+
+  /** Gives more time to a time-bound grant; approvers only, never on their own request. */
+  async extend(id: string, approverId: string, hours: number): Promise<ExtendResult> {
+    const request = await this.deps.store.getRequest(id);
+    if (!request) return { ok: false, reason: 'not_found' };
+    if (request.requesterId === approverId) return { ok: false, reason: 'own_request' };
+    if (!(await this.canApprove(approverId))) return { ok: false, reason: 'not_approver' };
+    if (request.status !== 'completed' || !request.expiresAt) return { ok: false, reason: 'not_extendable', request };
+    if (!this.deps.policy.durationChoicesHours.includes(hours) || hours <= 0) return { ok: false, reason: 'bad_duration' };
+    const now = this.deps.clock();
+    const base = request.expiresAt > now ? request.expiresAt : now;
+    const expiresAt = new Date(base.getTime() + hours * HOUR_MS);
+    const result = await this.deps.store.transition({
+      id,
+      name: 'extend',
+      at: now,
+      patch: { expiresAt },
+      audit: { actor: approverId, action: 'extended', details: { hours, from: request.expiresAt.toISOString(), to: expiresAt.toISOString() } },
+      notices: [
+        { target: 'card', event: 'extended' },
+        { target: 'thread', event: 'extended', data: { by: approverId, hours } },
+        { target: 'dm', event: 'extended', data: { by: approverId, hours } },
+      ],
+    });
+    if (!result.ok) return { ok: false, reason: 'not_extendable', request: result.current ?? request };
+    this.deps.onNotices?.();
+    return { ok: true, request: result.request };
+  }
+
+  /**
+   * One pass over everything that is due: pending requests to remind or expire, grants to remove,
+   * removals to retry. Each step is a compare-and-set, so a pass after a restart, or two replicas
+   * sweeping at once, act once.
+   */
+  async sweep(): Promise<SweepReport> {
+    const { store, policy } = this.deps;
+    const now = this.deps.clock();
+    const report: SweepReport = { expired: [], reminded: [], removed: [], removalFailed: [] };
+
+    const ttlCutoff = new Date(now.getTime() - policy.requestTtlHours * HOUR_MS);
+    for (const request of await store.listRequests({ statuses: ['pending'], createdBefore: ttlCutoff })) {
+      const result = await store.transition({
+        id: request.id,
+        name: 'expire',
+        at: now,
+        patch: { endedAt: now },
+        audit: { actor: SYSTEM_ACTOR, action: 'expired', details: { afterHours: policy.requestTtlHours } },
+        notices: [
+          { target: 'card', event: 'expired' },
+          { target: 'dm', event: 'expired' },
+        ],
+      });
+      if (result.ok) report.expired.push(request.id);
+    }
+
+    const reminderMs = policy.reminderAfterHours * HOUR_MS;
+    const remindCutoff = new Date(now.getTime() - reminderMs);
+    for (const request of await store.listRequests({ statuses: ['pending'], createdBefore: remindCutoff })) {
+      if (request.remindedAt && request.remindedAt.getTime() > remindCutoff.getTime()) continue;
+      const result = await store.transition({
+        id: request.id,
+        name: 'remind',
+        at: now,
+        patch: { remindedAt: now },
+        audit: { actor: SYSTEM_ACTOR, action: 'reminded' },
+        notices: [{ target: 'thread', event: 'reminder' }],
+      });
+      if (result.ok) report.reminded.push(request.id);
+    }
+
+    const due = await store.listRequests({ statuses: ['completed'], expiresBefore: now });
+    for (const grant of due) {
+      if (grant.nextRemovalAt && grant.nextRemovalAt > now) continue;
+      const result = await this.endAccess(grant.id, SYSTEM_ACTOR, 'expired');
+      if (result.ok) report.removed.push(grant.id);
+      else if (result.reason === 'removal_failed') report.removalFailed.push(grant.id);
+    }
+
+    if (report.expired.length || report.reminded.length) this.deps.onNotices?.();
+    return report;
+  }
+
   /**
    * After a restart: approved requests never reached Mimecast, so they are provisioned now; requests
    * caught mid-call may or may not have been granted, so they go to an admin instead of being repeated.
@@ -354,6 +613,16 @@ export class RequestService {
         notices: outcomeNotices('outcome_unknown'),
       });
       if (result.ok) interrupted.push(request.id);
+    }
+    // A removal caught mid-call is safe to repeat: removing a right that is already gone changes nothing.
+    for (const request of await store.listRequests({ statuses: ['removing'] })) {
+      await store.transition({
+        id: request.id,
+        name: 'removalFailed',
+        at: this.deps.clock(),
+        patch: { nextRemovalAt: this.deps.clock() },
+        audit: { actor: SYSTEM_ACTOR, action: 'removal_interrupted' },
+      });
     }
     const resumed: string[] = [];
     for (const request of await store.listRequests({ statuses: ['approved'] })) {

@@ -4,10 +4,10 @@ import type { RequestStatus } from './model.js';
  * Every way a request may change status. The store applies each one as a compare-and-set on `from`,
  * so two replicas (or a double click) can never both make the same move.
  *
- * pending ─approve─▶ approved ─start─▶ provisioning ─▶ completed ─remove─▶ removed
- *    │                                     ├──▶ failed
- *    ├─deny─▶ denied                       └──▶ outcome_unknown (an admin checks Mimecast)
- *    ├─cancel─▶ cancelled
+ * pending ─approve─▶ approved ─start─▶ provisioning ─▶ completed ─startRemoval─▶ removing ─▶ removed
+ *    │                                     ├──▶ failed        ▲  └─extend─┘                 │
+ *    ├─deny─▶ denied                       └──▶ outcome_unknown └────── removalFailed ──────┘
+ *    ├─cancel─▶ cancelled                       (an admin checks Mimecast)
  *    └─expire─▶ expired
  */
 export const TRANSITIONS = {
@@ -15,11 +15,15 @@ export const TRANSITIONS = {
   deny: { from: ['pending'], to: 'denied' },
   cancel: { from: ['pending'], to: 'cancelled' },
   expire: { from: ['pending'], to: 'expired' },
+  remind: { from: ['pending'], to: 'pending' },
   startProvisioning: { from: ['approved'], to: 'provisioning' },
   provisioned: { from: ['provisioning'], to: 'completed' },
   provisioningFailed: { from: ['provisioning'], to: 'failed' },
   provisioningUnknown: { from: ['provisioning'], to: 'outcome_unknown' },
-  remove: { from: ['completed'], to: 'removed' },
+  extend: { from: ['completed'], to: 'completed' },
+  startRemoval: { from: ['completed'], to: 'removing' },
+  removed: { from: ['removing'], to: 'removed' },
+  removalFailed: { from: ['removing'], to: 'completed' },
 } as const satisfies Record<string, { from: readonly RequestStatus[]; to: RequestStatus }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;

@@ -51,9 +51,9 @@ export class SlackNotifier implements NoticeDeliverer {
         case 'card':
           return await this.showCard(current);
         case 'thread':
-          return await this.replyInThread(current, threadMessage(notice.event, notice.snapshot, this.options.adminGroupIds));
+          return await this.replyInThread(current, threadMessage(notice.event, notice.snapshot, this.options.adminGroupIds, notice.data));
         case 'dm':
-          return await this.sendDirect(current.requesterId, requesterMessage(notice.event, notice.snapshot));
+          return await this.sendDirect(current.requesterId, requesterMessage(notice.event, notice.snapshot, notice.data));
       }
     } catch (error) {
       throw withRetryHint(error);

@@ -33,6 +33,9 @@ const requestDoc = z.object({
   endedAt: date.optional(),
   endReason: z.string().optional(),
   remindedAt: date.optional(),
+  preexisting: z.boolean().optional(),
+  removalAttempts: z.number().int().optional(),
+  nextRemovalAt: date.optional(),
   version: z.number().int(),
 });
 

@@ -131,6 +131,14 @@ export class SqliteStore implements Store {
       where.push('grantee_email = ?');
       params.push(filter.granteeEmail);
     }
+    if (filter.expiresBefore) {
+      where.push('expires_at IS NOT NULL AND expires_at <= ?');
+      params.push(filter.expiresBefore.toISOString());
+    }
+    if (filter.createdBefore) {
+      where.push('created_at <= ?');
+      params.push(filter.createdBefore.toISOString());
+    }
     if (filter.statuses) {
       if (filter.statuses.length === 0) return [];
       where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);

@@ -48,6 +48,9 @@ export type RequestPatch = Partial<
     | 'endedBy'
     | 'endedAt'
     | 'endReason'
+    | 'preexisting'
+    | 'removalAttempts'
+    | 'nextRemovalAt'
   >
 >;
 
@@ -56,6 +59,10 @@ export interface RequestFilter {
   statuses?: readonly RequestStatus[];
   mailbox?: string;
   granteeEmail?: string;
+  /** Requests whose access ends at or before this time. */
+  expiresBefore?: Date;
+  /** Requests created at or before this time. */
+  createdBefore?: Date;
   limit?: number;
 }
 

@@ -1,4 +1,4 @@
-import type { AddDelegateInput, MimecastApi, MimecastResult } from '../../src/mimecast/types.js';
+import type { AddDelegateInput, DelegateRight, MimecastApi, MimecastResult } from '../../src/mimecast/types.js';
 import type { Directory } from '../../src/requests/ports.js';
 
 /** Group membership and emails held in memory. */
@@ -43,13 +43,19 @@ export class FakeMimecast implements MimecastApi {
     return this.outcomes.shift() ?? { ok: true, id: `mc-${this.adds.length}`, requestId: `req-${this.adds.length}` };
   }
 
+  removeOutcomes: MimecastResult<object>[] = [];
+  /** What findDelegates answers; a failure makes the bot add without checking. */
+  rights: DelegateRight[] | MimecastResult<{ delegates: DelegateRight[] }> = [];
+  readonly finds: string[] = [];
+
   async removeDelegate(id: string): Promise<MimecastResult<object>> {
     this.removes.push(id);
-    return { ok: true };
+    return this.removeOutcomes.shift() ?? { ok: true };
   }
 
-  async findDelegates(): Promise<MimecastResult<{ delegates: [] }>> {
-    return { ok: true, delegates: [] };
+  async findDelegates(primaryAddress: string): Promise<MimecastResult<{ delegates: DelegateRight[] }>> {
+    this.finds.push(primaryAddress);
+    return Array.isArray(this.rights) ? { ok: true, delegates: this.rights } : this.rights;
   }
 
   async close(): Promise<void> {}

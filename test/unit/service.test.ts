@@ -31,6 +31,8 @@ function setup(options: { domains?: string[] } = {}) {
       allowedEmailDomains: options.domains ?? [],
       durationChoicesHours: [24, 168],
       defaultDurationHours: 24,
+      requestTtlHours: 72,
+      reminderAfterHours: 4,
     },
     onNotices: () => {
       kicks += 1;

@@ -23,6 +23,7 @@ const STATUS_WORDS: Record<RequestStatus, string> = {
   approved: 'Approved: granting access in Mimecast…',
   provisioning: 'Approved: granting access in Mimecast…',
   completed: 'Access granted',
+  removing: 'Removing access…',
   failed: 'Approved, but Mimecast refused it',
   outcome_unknown: 'Approved, outcome unknown: an admin must check Mimecast',
   denied: 'Denied',
@@ -115,9 +116,31 @@ function cardStatusLine(request: DelegationRequest): string {
       return ':heavy_multiplication_x: Cancelled by the requester';
     case 'expired':
       return ':hourglass: Expired without a decision';
+    case 'removing':
+      return ':lock: Removing access in Mimecast…';
     case 'removed':
       return `:lock: Access ended${request.endedAt ? ` ${slackDate(request.endedAt)}` : ''}`;
   }
+}
+
+export type NoticeData = Record<string, unknown>;
+
+function endSentence(request: DelegationRequest, data: NoticeData): string {
+  const why =
+    data.why === 'expired'
+      ? 'it expired'
+      : data.why === 'revoked'
+        ? `${mentionUser(request.endedBy ?? '')} revoked it`
+        : 'the grantee ended it';
+  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
+  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
+  if (typeof data.coveredBy === 'string') {
+    return `This grant ended (${why}), but ${grantee} keeps delegate access to ${mailbox} under ${data.coveredBy}.`;
+  }
+  if (request.preexisting) {
+    return `This grant ended (${why}). ${grantee} had delegate access to ${mailbox} before this request, so it was left in place in Mimecast.`;
+  }
+  return `${grantSentence(request, 'no longer')}: ${why}.`;
 }
 
 /** What a person can do about a failed Mimecast call, in plain words. */
@@ -152,8 +175,32 @@ function supportLine(failure: Failure | undefined): string {
 }
 
 /** Replies in the card's thread. */
-export function threadMessage(event: string, request: DelegationRequest, adminGroupIds: readonly string[]): SlackMessage {
+export function threadMessage(
+  event: string,
+  request: DelegationRequest,
+  adminGroupIds: readonly string[],
+  data: NoticeData = {},
+): SlackMessage {
+  const admins = adminGroupIds.map(mentionGroup).join(' ');
   switch (event) {
+    case 'already_had_access':
+      return {
+        text: `:information_source: ${escapeMrkdwn(request.granteeEmail)} already had delegate access to ${escapeMrkdwn(request.mailbox)} in Mimecast, so nothing was added.${request.preexisting ? ' That access was not granted by this bot, so it will not be removed when this request ends.' : ''}`,
+      };
+    case 'reminder':
+      return {
+        text: `:bell: This request has been waiting since ${slackDate(request.createdAt)}. Approvers, please approve or deny it.`,
+      };
+    case 'extended':
+      return {
+        text: `:hourglass_flowing_sand: ${mentionUser(String(data.by ?? ''))} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`,
+      };
+    case 'removed':
+      return { text: `:lock: ${endSentence(request, data)}` };
+    case 'removal_failing':
+      return {
+        text: `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${String(data.attempts ?? 'several')} times. ${failureExplanation(request.failure)} The bot keeps retrying; remove it by hand in Mimecast if this persists.`,
+      };
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
       return {
@@ -165,7 +212,6 @@ export function threadMessage(event: string, request: DelegationRequest, adminGr
         text: `:warning: Mimecast did not grant the access. ${failureExplanation(request.failure)}${supportLine(request.failure)}`,
       };
     case 'outcome_unknown': {
-      const admins = adminGroupIds.map(mentionGroup).join(' ');
       return {
         text: `:rotating_light: ${admins} ${failureExplanation(request.failure)}${supportLine(request.failure)}\nCheck whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)} in the Mimecast Administration Console.`,
       };
@@ -176,9 +222,23 @@ export function threadMessage(event: string, request: DelegationRequest, adminGr
 }
 
 /** Direct messages to the requester. */
-export function requesterMessage(event: string, request: DelegationRequest): SlackMessage {
+export function requesterMessage(event: string, request: DelegationRequest, data: NoticeData = {}): SlackMessage {
   const id = `*${request.id}*`;
   switch (event) {
+    case 'already_had_access':
+      return {
+        text: `Your request ${id} was approved. You already had delegate access to *${escapeMrkdwn(request.mailbox)}* in Mimecast, so nothing needed to change.`,
+      };
+    case 'expired':
+      return {
+        text: `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* expired after nobody decided it. Submit a new one with /delegate if you still need access.`,
+      };
+    case 'extended':
+      return {
+        text: `Your delegate access to *${escapeMrkdwn(request.mailbox)}* (${id}) was extended by ${mentionUser(String(data.by ?? ''))} until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`,
+      };
+    case 'removed':
+      return { text: `${endSentence(request, data)} (${id})` };
     case 'submitted':
       return {
         text: `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`,
