@@ -48,7 +48,9 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
   const store = options.store ?? new SqliteStore(config.databasePath);
-  const mimecast = options.mimecast ?? new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
+  const mimecast =
+    options.mimecast ??
+    new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
   let ready = false;
 
   const customRoutes: CustomRoute[] = [
@@ -65,9 +67,13 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       handler: (_req, res) => {
         void store.ping().then((storeOk) => {
           const ok = ready && storeOk;
-          res
-            .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ status: ok ? 'ready' : 'not ready', store: storeOk ? 'ok' : 'unavailable', config: 'loaded' }));
+          res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              status: ok ? 'ready' : 'not ready',
+              store: storeOk ? 'ok' : 'unavailable',
+              config: 'loaded',
+            }),
+          );
         });
       },
     },
@@ -107,6 +113,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const notifier = new SlackNotifier(app.client, {
     approvalChannelId: config.access.approvalChannelId,
     adminGroupIds: config.access.adminGroupIds,
+    extendChoicesHours: config.lifecycle.durationChoicesHours,
     store,
   });
   const dispatcher = new NoticeDispatcher({
@@ -156,10 +163,14 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       const started = (await app.start(config.slack.port)) as unknown;
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
-      if (recovered.interrupted.length || recovered.resumed.length) logger.warn(recovered, 'recovered requests');
+      if (recovered.interrupted.length || recovered.resumed.length)
+        logger.warn(recovered, 'recovered requests');
       scheduler.start();
       ready = true;
-      const port = config.slack.mode === 'http' ? ((started as Server).address() as AddressInfo).port : config.slack.port;
+      const port =
+        config.slack.mode === 'http'
+          ? ((started as Server).address() as AddressInfo).port
+          : config.slack.port;
       logger.info({ mode: config.slack.mode, port }, 'delegate bot ready');
       return { port };
     },

@@ -105,7 +105,8 @@ export function loadConfig(env: Env): ConfigResult {
     const ids = list(env, name);
     if (ids.length === 0) problem(name, 'is required: comma-separated Slack user group ids, like S0123ABCD');
     for (const id of ids) {
-      if (!SLACK_GROUP_ID.test(id)) problem(name, `"${id}" is not a Slack user group id (they look like S0123ABCD)`);
+      if (!SLACK_GROUP_ID.test(id))
+        problem(name, `"${id}" is not a Slack user group id (they look like S0123ABCD)`);
     }
     return ids;
   }
@@ -134,7 +135,8 @@ export function loadConfig(env: Env): ConfigResult {
   const signingSecret = required('SLACK_SIGNING_SECRET', 'from Basic Information → App Credentials', true);
   const appToken = read(env, 'SLACK_APP_TOKEN');
   if (mode === 'socket') {
-    if (!appToken) problem('SLACK_APP_TOKEN', 'is required in Socket Mode: an app-level token starting with xapp-');
+    if (!appToken)
+      problem('SLACK_APP_TOKEN', 'is required in Socket Mode: an app-level token starting with xapp-');
     else if (!appToken.startsWith('xapp-')) problem('SLACK_APP_TOKEN', 'must start with xapp-');
   }
   const port = integer('PORT', 3000, 0, 65535);
@@ -150,13 +152,17 @@ export function loadConfig(env: Env): ConfigResult {
   const requesterGroupIds = groupIds('REQUESTER_GROUP_IDS');
   const approverGroupIds = groupIds('APPROVER_GROUP_IDS');
   const adminGroupIds = groupIds('ADMIN_GROUP_IDS');
-  const approvalChannelId = required('APPROVAL_CHANNEL_ID', 'the channel id where requests are posted, like C0123ABCD');
+  const approvalChannelId = required(
+    'APPROVAL_CHANNEL_ID',
+    'the channel id where requests are posted, like C0123ABCD',
+  );
   if (approvalChannelId && !SLACK_CHANNEL_ID.test(approvalChannelId)) {
     problem('APPROVAL_CHANNEL_ID', `"${approvalChannelId}" is not a channel id (they look like C0123ABCD)`);
   }
   const allowedEmailDomains = list(env, 'ALLOWED_EMAIL_DOMAINS').map((domain) => domain.toLowerCase());
   for (const domain of allowedEmailDomains) {
-    if (!DOMAIN.test(domain)) problem('ALLOWED_EMAIL_DOMAINS', `"${domain}" is not a domain like example.com`);
+    if (!DOMAIN.test(domain))
+      problem('ALLOWED_EMAIL_DOMAINS', `"${domain}" is not a domain like example.com`);
   }
   const groupCacheTtlMs = integer('GROUP_CACHE_TTL_SECONDS', 60, 0, 86_400) * 1000;
 
@@ -166,7 +172,8 @@ export function loadConfig(env: Env): ConfigResult {
   const durationChoicesHours: number[] = [];
   for (const text of durationTexts.length ? durationTexts : ['1d', '7d', '30d']) {
     const hours = parseDuration(text);
-    if (hours === undefined) problem('ACCESS_DURATIONS', `"${text}" is not a duration like 12h, 7d or permanent`);
+    if (hours === undefined)
+      problem('ACCESS_DURATIONS', `"${text}" is not a duration like 12h, 7d or permanent`);
     else if (hours === 0 && !allowPermanent) {
       problem('ACCESS_DURATIONS', '"permanent" is offered only when ALLOW_PERMANENT=true');
     } else if (!durationChoicesHours.includes(hours)) durationChoicesHours.push(hours);
@@ -216,7 +223,12 @@ export function loadConfig(env: Env): ConfigResult {
   return { ok: true, config: deepFreeze(config) };
 }
 
-const HMAC_VARS = ['MIMECAST_APP_ID', 'MIMECAST_APP_KEY', 'MIMECAST_ACCESS_KEY', 'MIMECAST_SECRET_KEY'] as const;
+const HMAC_VARS = [
+  'MIMECAST_APP_ID',
+  'MIMECAST_APP_KEY',
+  'MIMECAST_ACCESS_KEY',
+  'MIMECAST_SECRET_KEY',
+] as const;
 const OAUTH_VARS = ['MIMECAST_CLIENT_ID', 'MIMECAST_CLIENT_SECRET'] as const;
 
 function readMimecast(
@@ -242,7 +254,10 @@ function readMimecast(
     } else {
       const secretKey = read(env, 'MIMECAST_SECRET_KEY') ?? '';
       if (!base64.safeParse(secretKey).success) {
-        problem('MIMECAST_SECRET_KEY', 'must be the base64 text Mimecast issued (letters, digits, + / and = padding)');
+        problem(
+          'MIMECAST_SECRET_KEY',
+          'must be the base64 text Mimecast issued (letters, digits, + / and = padding)',
+        );
       }
       auth = {
         kind: 'hmac',

@@ -1,9 +1,17 @@
 import type { Logger } from '../logger.js';
 import type { MimecastApi, MimecastFailure } from '../mimecast/types.js';
-import { DuplicateIdError, type NewNotice, type Store, type TransitionInput } from '../store/store.js';
+import {
+  type AuditFilter,
+  DuplicateIdError,
+  type NewNotice,
+  type RequestFilter,
+  type Store,
+  type TransitionInput,
+} from '../store/store.js';
 import { newRequestId } from './ids.js';
 import {
   type Actor,
+  type AuditEvent,
   type DelegationRequest,
   domainOf,
   type Failure,
@@ -116,6 +124,40 @@ export class RequestService {
     return this.deps.store.getRequest(id);
   }
 
+  listRequests(filter: RequestFilter): Promise<DelegationRequest[]> {
+    return this.deps.store.listRequests(filter);
+  }
+
+  listAudit(filter: AuditFilter): Promise<AuditEvent[]> {
+    return this.deps.store.listAudit(filter);
+  }
+
+  /**
+   * Whether Mimecast accepts our credentials, by a harmless lookup. A validation error still proves
+   * the credentials work; authentication, permission and expired keys do not.
+   */
+  async checkMimecast(probeAddress: string): Promise<{ ok: boolean; detail: string }> {
+    const result = await this.deps.mimecast.findDelegates(probeAddress);
+    if (result.ok) return { ok: true, detail: 'credentials accepted' };
+    if (result.kind === 'validation' || result.kind === 'not_found') {
+      return { ok: true, detail: `credentials accepted (lookup answered: ${result.message})` };
+    }
+    return { ok: false, detail: `${result.kind}: ${result.message}` };
+  }
+
+  /** Admin commands are audited, refused ones too: who looked at what is part of the record. */
+  async recordCommand(userId: string, command: string, allowed: boolean, target?: string): Promise<void> {
+    await this.deps.store.appendAudit(
+      {
+        requestId: target && /^DR-/.test(target) ? target : null,
+        actor: userId,
+        action: allowed ? 'admin_command' : 'admin_command_refused',
+        details: { command, ...(target ? { target } : {}) },
+      },
+      this.deps.clock(),
+    );
+  }
+
   /**
    * Validates and records a new request. Everything the requester can fix is returned as field
    * errors, worded for the modal.
@@ -131,7 +173,10 @@ export class RequestService {
     if (!mailbox) errors.mailbox = 'Enter the address of the mailbox you need access to.';
     else if (mailbox.length > MAILBOX_MAX_LENGTH || !isEmailAddress(mailbox)) {
       errors.mailbox = 'That is not a valid email address. Enter it like sales@example.com.';
-    } else if (policy.allowedEmailDomains.length > 0 && !policy.allowedEmailDomains.includes(domainOf(mailbox))) {
+    } else if (
+      policy.allowedEmailDomains.length > 0 &&
+      !policy.allowedEmailDomains.includes(domainOf(mailbox))
+    ) {
       errors.mailbox = `Only mailboxes in ${listWords(policy.allowedEmailDomains.map((d) => `@${d}`))} can be requested here.`;
     }
 
@@ -240,7 +285,11 @@ export class RequestService {
         name: 'deny',
         at: now,
         patch: { decidedBy: approverId, decidedAt: now, ...(denyReason ? { denyReason } : {}) },
-        audit: { actor: approverId, action: 'denied', ...(denyReason ? { details: { reason: denyReason } } : {}) },
+        audit: {
+          actor: approverId,
+          action: 'denied',
+          ...(denyReason ? { details: { reason: denyReason } } : {}),
+        },
         notices: [
           { target: 'card', event: 'denied' },
           { target: 'dm', event: 'denied' },
@@ -284,7 +333,9 @@ export class RequestService {
       notices: [{ target: 'card', event: 'cancelled' }],
     });
     if (!result.ok) {
-      return result.current ? { ok: false, reason: 'not_pending', request: result.current } : { ok: false, reason: 'not_found' };
+      return result.current
+        ? { ok: false, reason: 'not_pending', request: result.current }
+        : { ok: false, reason: 'not_found' };
     }
     this.deps.onNotices?.();
     return { ok: true, request: result.request };
@@ -364,7 +415,11 @@ export class RequestService {
       name: unknown ? 'provisioningUnknown' : 'provisioningFailed',
       at: now,
       patch: { failure },
-      audit: { actor: SYSTEM_ACTOR, action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed', details: { ...failure } },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed',
+        details: { ...failure },
+      },
       notices: outcomeNotices(unknown ? 'outcome_unknown' : 'provisioning_failed'),
     });
   }
@@ -373,7 +428,10 @@ export class RequestService {
     const result = await this.deps.store.transition(input);
     if (!result.ok) {
       // Only recovery moves a provisioning request elsewhere; the record it made stands.
-      this.deps.logger.error({ requestId: input.id, status: result.current?.status }, 'provisioning result arrived late');
+      this.deps.logger.error(
+        { requestId: input.id, status: result.current?.status },
+        'provisioning result arrived late',
+      );
       return result.current;
     }
     this.deps.logger.info({ requestId: input.id, status: result.request.status }, 'provisioning finished');
@@ -389,7 +447,9 @@ export class RequestService {
    * Whether the grantee can already reach the mailbox, and whether a grant of ours explains it. A
    * failed lookup (e.g. no find endpoint on this tenant) is not an answer: we go on and add.
    */
-  private async existingRight(request: DelegationRequest): Promise<{ id: string; byBot: boolean } | undefined> {
+  private async existingRight(
+    request: DelegationRequest,
+  ): Promise<{ id: string; byBot: boolean } | undefined> {
     let found: Awaited<ReturnType<MimecastApi['findDelegates']>>;
     try {
       found = await this.deps.mimecast.findDelegates(request.granteeEmail);
@@ -397,11 +457,16 @@ export class RequestService {
       return undefined;
     }
     if (!found.ok) {
-      this.deps.logger.info({ requestId: request.id, kind: found.kind }, 'could not check for existing access; adding');
+      this.deps.logger.info(
+        { requestId: request.id, kind: found.kind },
+        'could not check for existing access; adding',
+      );
       return undefined;
     }
     const right = found.delegates.find(
-      (d) => normalizeEmail(d.delegateAddress) === request.mailbox && normalizeEmail(d.primaryAddress) === request.granteeEmail,
+      (d) =>
+        normalizeEmail(d.delegateAddress) === request.mailbox &&
+        normalizeEmail(d.primaryAddress) === request.granteeEmail,
     );
     if (!right) return undefined;
     const ours = await this.activeGrants(request, request.id);
@@ -433,7 +498,9 @@ export class RequestService {
       audit: { actor, action: `removal_started`, details: { why } },
     });
     if (!claimed.ok) {
-      return claimed.current ? { ok: false, reason: 'not_active', request: claimed.current } : { ok: false, reason: 'not_found' };
+      return claimed.current
+        ? { ok: false, reason: 'not_active', request: claimed.current }
+        : { ok: false, reason: 'not_found' };
     }
     const request = claimed.request;
     const coveredBy = (await this.activeGrants(request, request.id)).find(
@@ -467,11 +534,18 @@ export class RequestService {
       audit: {
         actor,
         action: 'removed',
-        details: { why, ...(leaveInMimecast ? { leftInMimecast: leaveInMimecast } : { mimecastId: request.mimecastId }) },
+        details: {
+          why,
+          ...(leaveInMimecast ? { leftInMimecast: leaveInMimecast } : { mimecastId: request.mimecastId }),
+        },
       },
       notices: [
         { target: 'card', event: 'removed' },
-        { target: 'thread', event: 'removed', data: { why, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) } },
+        {
+          target: 'thread',
+          event: 'removed',
+          data: { why, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) },
+        },
         { target: 'dm', event: 'removed', data: { why, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) } },
       ],
     });
@@ -481,7 +555,11 @@ export class RequestService {
     return { ok: true, request: result.request, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) };
   }
 
-  private async removalFailed(request: DelegationRequest, actor: Actor, failure: MimecastFailure): Promise<EndResult> {
+  private async removalFailed(
+    request: DelegationRequest,
+    actor: Actor,
+    failure: MimecastFailure,
+  ): Promise<EndResult> {
     const attempts = (request.removalAttempts ?? 0) + 1;
     const now = this.deps.clock();
     const delay = REMOVAL_BACKOFF_MS[Math.min(attempts - 1, REMOVAL_BACKOFF_MS.length - 1)] ?? HOUR_MS;
@@ -502,7 +580,10 @@ export class RequestService {
       notices: alert ? [{ target: 'thread', event: 'removal_failing', data: { attempts } }] : [],
     });
     if (alert) this.deps.onNotices?.();
-    this.deps.logger.warn({ requestId: request.id, attempts, kind: failure.kind }, 'removal failed; will retry');
+    this.deps.logger.warn(
+      { requestId: request.id, attempts, kind: failure.kind },
+      'removal failed; will retry',
+    );
     return {
       ok: false,
       reason: 'removal_failed',
@@ -517,17 +598,24 @@ export class RequestService {
     if (!request) return { ok: false, reason: 'not_found' };
     if (request.requesterId === approverId) return { ok: false, reason: 'own_request' };
     if (!(await this.canApprove(approverId))) return { ok: false, reason: 'not_approver' };
-    if (request.status !== 'completed' || !request.expiresAt) return { ok: false, reason: 'not_extendable', request };
-    if (!this.deps.policy.durationChoicesHours.includes(hours) || hours <= 0) return { ok: false, reason: 'bad_duration' };
+    if (request.status !== 'completed' || !request.expiresAt)
+      return { ok: false, reason: 'not_extendable', request };
+    if (!this.deps.policy.durationChoicesHours.includes(hours) || hours <= 0)
+      return { ok: false, reason: 'bad_duration' };
     const now = this.deps.clock();
-    const base = request.expiresAt > now ? request.expiresAt : now;
-    const expiresAt = new Date(base.getTime() + hours * HOUR_MS);
+    // Extending access that has already run out starts from now, not from the past.
+    const base = Math.max(request.expiresAt.getTime(), now.getTime());
+    const expiresAt = new Date(base + hours * HOUR_MS);
     const result = await this.deps.store.transition({
       id,
       name: 'extend',
       at: now,
       patch: { expiresAt },
-      audit: { actor: approverId, action: 'extended', details: { hours, from: request.expiresAt.toISOString(), to: expiresAt.toISOString() } },
+      audit: {
+        actor: approverId,
+        action: 'extended',
+        details: { hours, from: request.expiresAt.toISOString(), to: expiresAt.toISOString() },
+      },
       notices: [
         { target: 'card', event: 'extended' },
         { target: 'thread', event: 'extended', data: { by: approverId, hours } },
@@ -602,7 +690,8 @@ export class RequestService {
     for (const request of await store.listRequests({ statuses: ['provisioning'] })) {
       const failure: Failure = {
         kind: 'interrupted',
-        message: 'The bot stopped while Mimecast was being called, so the access may or may not have been granted.',
+        message:
+          'The bot stopped while Mimecast was being called, so the access may or may not have been granted.',
       };
       const result = await store.transition({
         id: request.id,
@@ -651,10 +740,23 @@ function toFailure(failure: MimecastFailure): Failure {
   };
 }
 
-/** Trims, and drops control characters other than line breaks and tabs. */
+/** Trims, and drops control and bidirectional-override characters other than line breaks and tabs. */
 export function cleanText(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim();
+  return Array.from(text)
+    .filter((char) => !isInvisibleControl(char.codePointAt(0) ?? 0))
+    .join('')
+    .trim();
+}
+
+function isInvisibleControl(code: number): boolean {
+  if (code === 0x09 || code === 0x0a || code === 0x0d) return false;
+  return (
+    code < 0x20 ||
+    code === 0x7f ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
 }
 
 function listWords(items: readonly string[]): string {

@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 /** Bolt's own log lines, routed through our pino logger so everything is structured alike. */
 export function boltLogger(logger: Logger): BoltLogger {
   const log = logger.child({ component: 'bolt' });
-  const text = (parts: unknown[]) => parts.map((part) => (typeof part === 'string' ? part : String(part))).join(' ');
+  const text = (parts: unknown[]) =>
+    parts.map((part) => (typeof part === 'string' ? part : String(part))).join(' ');
   let level = LogLevel.INFO;
   return {
     debug: (...parts: unknown[]) => log.debug(text(parts)),

@@ -4,10 +4,7 @@
  * Reasons are also shown as a quote, so whatever formatting they carry stays visibly theirs.
  */
 export function escapeMrkdwn(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** User text as a quote block, escaped, capped so the section stays within Slack's 3000 characters. */

@@ -42,7 +42,12 @@ export class SlackNotifier implements NoticeDeliverer {
 
   constructor(
     private readonly client: WebClient,
-    private readonly options: { approvalChannelId: string; adminGroupIds: readonly string[]; store: Store },
+    private readonly options: {
+      approvalChannelId: string;
+      adminGroupIds: readonly string[];
+      extendChoicesHours: readonly number[];
+      store: Store;
+    },
   ) {}
 
   async deliver(notice: Notice, current: DelegationRequest): Promise<void> {
@@ -51,9 +56,15 @@ export class SlackNotifier implements NoticeDeliverer {
         case 'card':
           return await this.showCard(current);
         case 'thread':
-          return await this.replyInThread(current, threadMessage(notice.event, notice.snapshot, this.options.adminGroupIds, notice.data));
+          return await this.replyInThread(
+            current,
+            threadMessage(notice.event, notice.snapshot, this.options.adminGroupIds, notice.data),
+          );
         case 'dm':
-          return await this.sendDirect(current.requesterId, requesterMessage(notice.event, notice.snapshot, notice.data));
+          return await this.sendDirect(
+            current.requesterId,
+            requesterMessage(notice.event, notice.snapshot, notice.data),
+          );
       }
     } catch (error) {
       throw withRetryHint(error);
@@ -62,7 +73,7 @@ export class SlackNotifier implements NoticeDeliverer {
 
   /** Posts the card the first time, then keeps it showing the request's current state. */
   private async showCard(request: DelegationRequest): Promise<void> {
-    const card = requestCard(request);
+    const card = requestCard(request, this.options.extendChoicesHours);
     if (request.card) {
       await this.client.chat.update({ channel: request.card.channel, ts: request.card.ts, ...card });
       return;
@@ -78,7 +89,11 @@ export class SlackNotifier implements NoticeDeliverer {
       await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...message });
       return;
     }
-    await this.client.chat.postMessage({ channel: request.card.channel, thread_ts: request.card.ts, ...message });
+    await this.client.chat.postMessage({
+      channel: request.card.channel,
+      thread_ts: request.card.ts,
+      ...message,
+    });
   }
 
   async sendDirect(userId: string, message: SlackMessage): Promise<void> {

@@ -33,8 +33,18 @@ export type ViewSubmission = z.infer<typeof viewSubmission>;
 export const buttonClick = z.object({
   user: z.object({ id: z.string().min(1) }),
   trigger_id: z.string().optional(),
+  response_url: z.string().optional(),
   channel: z.object({ id: z.string() }).optional(),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
+  view: z.object({ type: z.string() }).passthrough().optional(),
+  actions: z
+    .array(
+      z.object({
+        action_id: z.string(),
+        value: z.string().max(2000).optional(),
+        selected_option: z.object({ value: z.string().max(2000) }).optional(),
+      }),
+    )
+    .min(1),
 });
 
 /** A text input's value, or '' when empty. */
@@ -43,7 +53,11 @@ export function inputText(submission: ViewSubmission, blockId: string, actionId:
 }
 
 /** A select's chosen value, or undefined. */
-export function selectedValue(submission: ViewSubmission, blockId: string, actionId: string): string | undefined {
+export function selectedValue(
+  submission: ViewSubmission,
+  blockId: string,
+  actionId: string,
+): string | undefined {
   return submission.view.state.values[blockId]?.[actionId]?.selected_option?.value ?? undefined;
 }
 

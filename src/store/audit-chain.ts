@@ -37,7 +37,9 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export type ChainCheck = { ok: true; count: number } | { ok: false; count: number; brokenAt: number; why: string };
+export type ChainCheck =
+  | { ok: true; count: number }
+  | { ok: false; count: number; brokenAt: number; why: string };
 
 /** Walks events in seq order and reports the first one whose hash or link does not hold. */
 export function verifyChain(events: Iterable<AuditEvent>): ChainCheck {
@@ -47,7 +49,12 @@ export function verifyChain(events: Iterable<AuditEvent>): ChainCheck {
   for (const event of events) {
     count += 1;
     if (event.seq !== expectedSeq) {
-      return { ok: false, count, brokenAt: event.seq, why: `expected event #${expectedSeq}, found #${event.seq}` };
+      return {
+        ok: false,
+        count,
+        brokenAt: event.seq,
+        why: `expected event #${expectedSeq}, found #${event.seq}`,
+      };
     }
     if (event.prevHash !== previous) {
       return { ok: false, count, brokenAt: event.seq, why: 'does not link to the event before it' };

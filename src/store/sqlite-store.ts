@@ -5,6 +5,7 @@ import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } fr
 import { TRANSITIONS } from '../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from './audit-chain.js';
 import { MIGRATIONS } from './migrations.js';
+import { parseRequestDoc, serializeRequest } from './serialize.js';
 import {
   type AuditFilter,
   DuplicateIdError,
@@ -16,7 +17,6 @@ import {
   type TransitionInput,
   type TransitionResult,
 } from './store.js';
-import { parseRequestDoc, serializeRequest } from './serialize.js';
 
 interface RequestRow {
   doc: string;
@@ -64,7 +64,9 @@ export class SqliteStore implements Store {
   }
 
   private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
     const applied = new Set(
       this.db
         .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
@@ -157,7 +159,8 @@ export class SqliteStore implements Store {
     const { from, to } = TRANSITIONS[input.name];
     return this.db.transaction((): TransitionResult => {
       const current = this.readRequest(input.id);
-      if (!current || !(from as readonly RequestStatus[]).includes(current.status)) return { ok: false, current };
+      if (!current || !(from as readonly RequestStatus[]).includes(current.status))
+        return { ok: false, current };
       const next: DelegationRequest = {
         ...current,
         ...input.patch,
@@ -206,7 +209,9 @@ export class SqliteStore implements Store {
 
   private insertAudit(event: AuditEventInput, at: Date): AuditEvent {
     const last = this.db
-      .prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')
+      .prepare<[], { seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
+      )
       .get();
     const full = {
       seq: (last?.seq ?? 0) + 1,
@@ -318,7 +323,9 @@ export class SqliteStore implements Store {
 
   async markNoticeDelivered(id: number, at: Date): Promise<void> {
     this.db
-      .prepare('UPDATE notices SET done_at = ?, delivered = 1, lease_until = NULL, last_error = NULL WHERE id = ?')
+      .prepare(
+        'UPDATE notices SET done_at = ?, delivered = 1, lease_until = NULL, last_error = NULL WHERE id = ?',
+      )
       .run(at.toISOString(), id);
   }
 
@@ -326,7 +333,9 @@ export class SqliteStore implements Store {
     if (nextAttemptAt === null) {
       // Given up: recorded with its error so the request's later notices are not held back forever.
       this.db
-        .prepare('UPDATE notices SET done_at = ?, delivered = 0, lease_until = NULL, last_error = ? WHERE id = ?')
+        .prepare(
+          'UPDATE notices SET done_at = ?, delivered = 0, lease_until = NULL, last_error = ? WHERE id = ?',
+        )
         .run(new Date().toISOString(), error, id);
       return;
     }

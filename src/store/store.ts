@@ -7,7 +7,11 @@ import type { TransitionName } from '../requests/state-machine.js';
  */
 export interface Store {
   /** Inserts a new request; rejects with DuplicateIdError when the id is taken. */
-  createRequest(request: DelegationRequest, audit: AuditEventInput, notices: readonly NewNotice[]): Promise<void>;
+  createRequest(
+    request: DelegationRequest,
+    audit: AuditEventInput,
+    notices: readonly NewNotice[],
+  ): Promise<void>;
   getRequest(id: string): Promise<DelegationRequest | undefined>;
   listRequests(filter: RequestFilter): Promise<DelegationRequest[]>;
   /**

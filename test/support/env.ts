@@ -1,5 +1,7 @@
 /** A complete, valid environment for config tests and the end-to-end harness. */
-export function validEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function validEnv(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     SLACK_MODE: 'http',
     SLACK_BOT_TOKEN: 'xoxb-test-bot-token-0001',

@@ -1,4 +1,9 @@
-import type { AddDelegateInput, DelegateRight, MimecastApi, MimecastResult } from '../../src/mimecast/types.js';
+import type {
+  AddDelegateInput,
+  DelegateRight,
+  MimecastApi,
+  MimecastResult,
+} from '../../src/mimecast/types.js';
 import type { Directory } from '../../src/requests/ports.js';
 
 /** Group membership and emails held in memory. */
@@ -40,7 +45,13 @@ export class FakeMimecast implements MimecastApi {
   async addDelegate(input: AddDelegateInput): Promise<AddOutcome> {
     this.adds.push(input);
     if (this.hold) await this.hold;
-    return this.outcomes.shift() ?? { ok: true, id: `mc-${this.adds.length}`, requestId: `req-${this.adds.length}` };
+    return (
+      this.outcomes.shift() ?? {
+        ok: true,
+        id: `mc-${this.adds.length}`,
+        requestId: `req-${this.adds.length}`,
+      }
+    );
   }
 
   removeOutcomes: MimecastResult<object>[] = [];

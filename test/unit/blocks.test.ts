@@ -20,7 +20,9 @@ const base: DelegationRequest = {
 
 describe('mrkdwn escaping', () => {
   it('neutralises mentions, broadcasts and forged links', () => {
-    expect(escapeMrkdwn('<!channel> <@U1> <https://x|y> a&b')).toBe('&lt;!channel&gt; &lt;@U1&gt; &lt;https://x|y&gt; a&amp;b');
+    expect(escapeMrkdwn('<!channel> <@U1> <https://x|y> a&b')).toBe(
+      '&lt;!channel&gt; &lt;@U1&gt; &lt;https://x|y&gt; a&amp;b',
+    );
     expect(quote('one\n<!here>')).toBe('>one\n>&lt;!here&gt;');
   });
 });
@@ -30,7 +32,9 @@ describe('requestCard', () => {
     const card = requestCard(base);
     const json = JSON.stringify(card.blocks);
     expect(card.text).toBe('Mailbox access request DR-7KQ2M9: Waiting for an approver');
-    expect(json).toContain('If approved, *alice@example.com* will get delegate access to *sales@example.com*');
+    expect(json).toContain(
+      'If approved, *alice@example.com* will get delegate access to *sales@example.com*',
+    );
     expect(json).toContain('&lt;!channel&gt;');
     expect(json).not.toContain('<!channel>');
     expect(json).not.toContain('<@UBOSS>');
@@ -44,7 +48,13 @@ describe('requestCard', () => {
   });
 
   it('drops the buttons and names the decider once decided', () => {
-    const denied = requestCard({ ...base, status: 'denied', decidedBy: 'UBOB', decidedAt: AT, denyReason: 'use <!here>' });
+    const denied = requestCard({
+      ...base,
+      status: 'denied',
+      decidedBy: 'UBOB',
+      decidedAt: AT,
+      denyReason: 'use <!here>',
+    });
     expect(denied.blocks?.some((block) => block.type === 'actions')).toBe(false);
     expect(JSON.stringify(denied.blocks)).toContain(':no_entry: Denied by <@UBOB> on <!date^1795860000^');
     expect(JSON.stringify(denied.blocks)).toContain('use &lt;!here&gt;');
@@ -55,7 +65,11 @@ describe('messages', () => {
   it('explains each failure in words a person can act on', () => {
     const failed = { ...base, status: 'failed' as const, decidedBy: 'UBOB' };
     expect(
-      threadMessage('provisioning_failed', { ...failed, failure: { kind: 'binding_expired', message: 'x' } }, []).text,
+      threadMessage(
+        'provisioning_failed',
+        { ...failed, failure: { kind: 'binding_expired', message: 'x' } },
+        [],
+      ).text,
     ).toContain("The bot's Mimecast API keys have expired: an admin must re-issue them.");
     expect(
       threadMessage(
@@ -85,7 +99,9 @@ describe('messages', () => {
       approvalChannelId: 'CAPPROVALS',
     });
     expect(modal.title.text.length).toBeLessThanOrEqual(24);
-    expect(JSON.stringify(modal.blocks)).toContain('You (*alice@example.com*) will get delegate access to *sales@example.com*');
+    expect(JSON.stringify(modal.blocks)).toContain(
+      'You (*alice@example.com*) will get delegate access to *sales@example.com*',
+    );
     const duration = modal.blocks.find((block) => block.block_id === 'duration');
     expect(duration).toMatchObject({
       element: {

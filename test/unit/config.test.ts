@@ -116,8 +116,13 @@ describe('loadConfig', () => {
     expect(!refused.ok && refused.problems).toEqual([
       'ACCESS_DURATIONS: "permanent" is offered only when ALLOW_PERMANENT=true',
     ]);
-    const allowed = loadConfig(validEnv({ ACCESS_DURATIONS: '12h,1d', ALLOW_PERMANENT: 'true', DEFAULT_ACCESS_DURATION: '1d' }));
-    expect(allowed.ok && allowed.config.lifecycle).toMatchObject({ durationChoicesHours: [12, 24, 0], defaultDurationHours: 24 });
+    const allowed = loadConfig(
+      validEnv({ ACCESS_DURATIONS: '12h,1d', ALLOW_PERMANENT: 'true', DEFAULT_ACCESS_DURATION: '1d' }),
+    );
+    expect(allowed.ok && allowed.config.lifecycle).toMatchObject({
+      durationChoicesHours: [12, 24, 0],
+      defaultDurationHours: 24,
+    });
   });
 
   it('parses durations', () => {

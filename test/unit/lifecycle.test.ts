@@ -38,7 +38,12 @@ function setup(store = new SqliteStore(':memory:'), clock = fixedClock(), mimeca
 type Ctx = ReturnType<typeof setup>;
 
 async function granted(ctx: Ctx, durationHours = 24, requesterId = ALICE, approver = BOB) {
-  const submitted = await ctx.service.submit({ requesterId, mailbox: 'sales@example.com', reason: 'cover', durationHours });
+  const submitted = await ctx.service.submit({
+    requesterId,
+    mailbox: 'sales@example.com',
+    reason: 'cover',
+    durationHours,
+  });
   if (!submitted.ok) throw new Error(JSON.stringify(submitted.errors));
   await ctx.service.approve(submitted.request.id, approver);
   const done = await ctx.service.provision(submitted.request.id);
@@ -50,7 +55,11 @@ async function granted(ctx: Ctx, durationHours = 24, requesterId = ALICE, approv
 async function drainNotices(ctx: Ctx): Promise<string[]> {
   const seen: string[] = [];
   const far = new Date(ctx.clock().getTime() + 1000 * HOUR);
-  for (let due = await ctx.store.dueNotices(far, 100); due.length; due = await ctx.store.dueNotices(far, 100)) {
+  for (
+    let due = await ctx.store.dueNotices(far, 100);
+    due.length;
+    due = await ctx.store.dueNotices(far, 100)
+  ) {
     for (const notice of due) {
       seen.push(`${notice.target}:${notice.event}`);
       await ctx.store.markNoticeDelivered(notice.id, far);
@@ -76,7 +85,11 @@ describe('time-bound access', () => {
     expect((await ctx.service.sweep()).removed).toEqual([grant.id]);
     expect((await ctx.service.sweep()).removed).toEqual([]);
     expect(ctx.mimecast.removes).toEqual(['mc-1']);
-    expect(await ctx.store.getRequest(grant.id)).toMatchObject({ status: 'removed', endReason: 'expired', endedBy: 'system' });
+    expect(await ctx.store.getRequest(grant.id)).toMatchObject({
+      status: 'removed',
+      endReason: 'expired',
+      endedBy: 'system',
+    });
     expect((await noticeEvents(ctx, grant.id)).slice(-2)).toEqual(['removal_started', 'removed']);
   });
 
@@ -108,7 +121,9 @@ describe('time-bound access', () => {
     const notices = await drainNotices(ctx);
     expect(notices.filter((n) => n.endsWith(':removal_failing'))).toEqual(['thread:removal_failing']);
     const audit = await ctx.store.listAudit({ requestId: grant.id });
-    expect(audit.filter((e) => e.action === 'removal_failed').map((e) => e.details?.attempts)).toEqual([1, 2, 3]);
+    expect(audit.filter((e) => e.action === 'removal_failed').map((e) => e.details?.attempts)).toEqual([
+      1, 2, 3,
+    ]);
     ctx.clock.advance(15 * 60_000);
     expect((await ctx.service.sweep()).removed).toEqual([grant.id]);
     expect(ctx.mimecast.removes).toEqual(['mc-1', 'mc-1', 'mc-1', 'mc-1']);
@@ -117,7 +132,12 @@ describe('time-bound access', () => {
   it('treats a right Mimecast no longer knows as removed', async () => {
     const ctx = setup();
     const grant = await granted(ctx);
-    ctx.mimecast.removeOutcomes.push({ ok: false, kind: 'validation', message: 'not found', code: 'err_delegate_not_found' });
+    ctx.mimecast.removeOutcomes.push({
+      ok: false,
+      kind: 'validation',
+      message: 'not found',
+      code: 'err_delegate_not_found',
+    });
     ctx.clock.advance(24 * HOUR);
     expect((await ctx.service.sweep()).removed).toEqual([grant.id]);
   });
@@ -126,7 +146,9 @@ describe('time-bound access', () => {
     const ctx = setup();
     const first = await granted(ctx, 24);
     // The same pair again, for a week: Mimecast already has the right (ours), so nothing is added.
-    ctx.mimecast.rights = [{ id: 'mc-1', primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' }];
+    ctx.mimecast.rights = [
+      { id: 'mc-1', primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
+    ];
     const second = await granted(ctx, 168);
     expect(second).toMatchObject({ mimecastId: 'mc-1' });
     expect(second.preexisting).toBeUndefined();
@@ -136,7 +158,10 @@ describe('time-bound access', () => {
     expect((await ctx.service.sweep()).removed).toEqual([first.id]);
     expect(ctx.mimecast.removes).toEqual([]);
     const audit = await ctx.store.listAudit({ requestId: first.id });
-    expect(audit.at(-1)?.details).toEqual({ why: 'expired', leftInMimecast: `still covered by ${second.id}` });
+    expect(audit.at(-1)?.details).toEqual({
+      why: 'expired',
+      leftInMimecast: `still covered by ${second.id}`,
+    });
 
     ctx.clock.advance(144 * HOUR);
     expect((await ctx.service.sweep()).removed).toEqual([second.id]);
@@ -145,7 +170,9 @@ describe('time-bound access', () => {
 
   it('reports access that already existed outside the bot and never removes it', async () => {
     const ctx = setup();
-    ctx.mimecast.rights = [{ id: 'mc-manual', primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' }];
+    ctx.mimecast.rights = [
+      { id: 'mc-manual', primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
+    ];
     const grant = await granted(ctx, 24);
     expect(grant).toMatchObject({ mimecastId: 'mc-manual', preexisting: true });
     expect(ctx.mimecast.adds).toEqual([]);
@@ -175,7 +202,11 @@ describe('time-bound access', () => {
     clock.advance(100 * HOUR); // the bot was down when access was due to end
     const after = setup(new SqliteStore(path), clock, mimecast);
     const secondReplica = setup(new SqliteStore(path), clock, mimecast);
-    const reports = await Promise.all([after.service.sweep(), secondReplica.service.sweep(), after.service.sweep()]);
+    const reports = await Promise.all([
+      after.service.sweep(),
+      secondReplica.service.sweep(),
+      after.service.sweep(),
+    ]);
     expect(reports.flatMap((r) => r.removed)).toEqual([grant.id]);
     expect(mimecast.removes).toEqual(['mc-1']);
     await after.store.close();
@@ -189,21 +220,34 @@ describe('time-bound access', () => {
     expect(await ctx.service.extend(grant.id, 'UNOBODY', 168)).toEqual({ ok: false, reason: 'not_approver' });
     expect(await ctx.service.extend(grant.id, BOB, 5)).toEqual({ ok: false, reason: 'bad_duration' });
     const extended = await ctx.service.extend(grant.id, BOB, 168);
-    expect(extended.ok && extended.request.expiresAt).toEqual(new Date(ctx.clock().getTime() + (24 + 168) * HOUR));
+    expect(extended.ok && extended.request.expiresAt).toEqual(
+      new Date(ctx.clock().getTime() + (24 + 168) * HOUR),
+    );
 
     ctx.clock.advance(30 * HOUR);
     expect((await ctx.service.sweep()).removed).toEqual([]);
     const ended = await ctx.service.endAccess(grant.id, ALICE, 'ended_by_grantee');
-    expect(ended.ok && ended.request).toMatchObject({ status: 'removed', endedBy: ALICE, endReason: 'ended_by_grantee' });
+    expect(ended.ok && ended.request).toMatchObject({
+      status: 'removed',
+      endedBy: ALICE,
+      endReason: 'ended_by_grantee',
+    });
     expect(ctx.mimecast.removes).toEqual(['mc-1']);
-    expect(await ctx.service.endAccess(grant.id, ALICE, 'ended_by_grantee')).toMatchObject({ ok: false, reason: 'not_active' });
+    expect(await ctx.service.endAccess(grant.id, ALICE, 'ended_by_grantee')).toMatchObject({
+      ok: false,
+      reason: 'not_active',
+    });
   });
 });
 
 describe('pending requests', () => {
   it('reminds approvers after the interval, at most once per interval, and expires after the TTL', async () => {
     const ctx = setup();
-    const submitted = await ctx.service.submit({ requesterId: ALICE, mailbox: 'sales@example.com', reason: 'cover' });
+    const submitted = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'sales@example.com',
+      reason: 'cover',
+    });
     if (!submitted.ok) throw new Error('submit failed');
     const id = submitted.request.id;
     ctx.clock.advance(4 * HOUR - 1);

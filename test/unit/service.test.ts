@@ -48,7 +48,11 @@ describe('RequestService.submit', () => {
   });
 
   it('records a pending request with its audit event and notices', async () => {
-    const result = await ctx.service.submit({ requesterId: ALICE, mailbox: ' Sales@Example.com ', reason: 'cover the queue' });
+    const result = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: ' Sales@Example.com ',
+      reason: 'cover the queue',
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.request).toMatchObject({
@@ -80,9 +84,20 @@ describe('RequestService.submit', () => {
   });
 
   it('refuses an empty, too short or too long reason, and an unoffered duration', async () => {
-    const empty = await ctx.service.submit({ requesterId: ALICE, mailbox: 'sales@example.com', reason: ' \u0000 ' });
-    expect(empty).toEqual({ ok: false, errors: { reason: 'Say why you need access, so the approver can decide.' } });
-    const long = await ctx.service.submit({ requesterId: ALICE, mailbox: 'sales@example.com', reason: 'x'.repeat(1001) });
+    const empty = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'sales@example.com',
+      reason: ' \u0000 ',
+    });
+    expect(empty).toEqual({
+      ok: false,
+      errors: { reason: 'Say why you need access, so the approver can decide.' },
+    });
+    const long = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'sales@example.com',
+      reason: 'x'.repeat(1001),
+    });
     expect(long).toEqual({
       ok: false,
       errors: { reason: 'Keep the reason under 1000 characters (it has 1001).' },
@@ -98,18 +113,34 @@ describe('RequestService.submit', () => {
   });
 
   it('refuses a requester outside the requester groups, and one without an email', async () => {
-    const outsider = await ctx.service.submit({ requesterId: CAROL, mailbox: 'sales@example.com', reason: 'needed' });
+    const outsider = await ctx.service.submit({
+      requesterId: CAROL,
+      mailbox: 'sales@example.com',
+      reason: 'needed',
+    });
     expect(outsider.ok).toBe(false);
     expect(!outsider.ok && outsider.errors.mailbox).toMatch(/not in a group that may request/);
     ctx.directory.member('SREQ', 'UNOEMAIL');
-    const noEmail = await ctx.service.submit({ requesterId: 'UNOEMAIL', mailbox: 'sales@example.com', reason: 'needed' });
+    const noEmail = await ctx.service.submit({
+      requesterId: 'UNOEMAIL',
+      mailbox: 'sales@example.com',
+      reason: 'needed',
+    });
     expect(!noEmail.ok && noEmail.errors.mailbox).toMatch(/Slack profile has no email address/);
     expect(await ctx.store.listRequests({})).toEqual([]);
   });
 
   it('points to an identical request already waiting', async () => {
-    const first = await ctx.service.submit({ requesterId: ALICE, mailbox: 'sales@example.com', reason: 'needed' });
-    const second = await ctx.service.submit({ requesterId: ALICE, mailbox: 'SALES@example.com', reason: 'again' });
+    const first = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'sales@example.com',
+      reason: 'needed',
+    });
+    const second = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'SALES@example.com',
+      reason: 'again',
+    });
     expect(first.ok).toBe(true);
     const id = first.ok ? first.request.id : '';
     expect(second).toEqual({
@@ -124,7 +155,11 @@ describe('RequestService.submit', () => {
 
 describe('RequestService decisions and provisioning', () => {
   async function pending(ctx: ReturnType<typeof setup>) {
-    const result = await ctx.service.submit({ requesterId: ALICE, mailbox: 'sales@example.com', reason: 'needed' });
+    const result = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'sales@example.com',
+      reason: 'needed',
+    });
     if (!result.ok) throw new Error('submit failed');
     return result.request;
   }
@@ -135,7 +170,9 @@ describe('RequestService decisions and provisioning', () => {
     const approved = await ctx.service.approve(request.id, BOB);
     expect(approved.ok && approved.request.status).toBe('approved');
     const done = await ctx.service.provision(request.id);
-    expect(ctx.mimecast.adds).toEqual([{ primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' }]);
+    expect(ctx.mimecast.adds).toEqual([
+      { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
+    ]);
     expect(done).toMatchObject({
       status: 'completed',
       mimecastId: 'mc-1',
@@ -165,7 +202,11 @@ describe('RequestService decisions and provisioning', () => {
     expect((await ctx.store.getRequest(request.id))?.status).toBe('pending');
     await ctx.service.deny(request.id, BOB, 'not this week');
     const again = await ctx.service.approve(request.id, CAROL);
-    expect(again).toMatchObject({ ok: false, reason: 'already_decided', request: { status: 'denied', decidedBy: BOB } });
+    expect(again).toMatchObject({
+      ok: false,
+      reason: 'already_decided',
+      request: { status: 'denied', decidedBy: BOB },
+    });
     expect((await ctx.store.getRequest(request.id))?.denyReason).toBe('not this week');
     expect(ctx.mimecast.adds).toHaveLength(0);
   });
@@ -195,7 +236,11 @@ describe('RequestService decisions and provisioning', () => {
       failure: { kind: 'binding_expired', message: 'binding expired' },
     });
     ctx.directory.email(BOB, 'bob@example.com');
-    const second = await ctx.service.submit({ requesterId: BOB, mailbox: 'info@example.com', reason: 'needed' });
+    const second = await ctx.service.submit({
+      requesterId: BOB,
+      mailbox: 'info@example.com',
+      reason: 'needed',
+    });
     if (!second.ok) throw new Error('submit failed');
     await ctx.service.approve(second.request.id, CAROL);
     expect(await ctx.service.provision(second.request.id)).toMatchObject({
@@ -209,7 +254,11 @@ describe('RequestService decisions and provisioning', () => {
     const approvedOnly = await pending(ctx);
     await ctx.service.approve(approvedOnly.id, BOB);
     ctx.directory.email(BOB, 'bob@example.com');
-    const midCall = await ctx.service.submit({ requesterId: BOB, mailbox: 'info@example.com', reason: 'needed' });
+    const midCall = await ctx.service.submit({
+      requesterId: BOB,
+      mailbox: 'info@example.com',
+      reason: 'needed',
+    });
     if (!midCall.ok) throw new Error('submit failed');
     await ctx.service.approve(midCall.request.id, CAROL);
     await ctx.store.transition({
@@ -221,7 +270,9 @@ describe('RequestService decisions and provisioning', () => {
 
     const recovered = await ctx.service.recoverInterrupted();
     expect(recovered).toEqual({ resumed: [approvedOnly.id], interrupted: [midCall.request.id] });
-    expect(ctx.mimecast.adds).toEqual([{ primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' }]);
+    expect(ctx.mimecast.adds).toEqual([
+      { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
+    ]);
     expect((await ctx.store.getRequest(midCall.request.id))?.status).toBe('outcome_unknown');
     expect((await ctx.store.getRequest(approvedOnly.id))?.status).toBe('completed');
   });

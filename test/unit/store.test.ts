@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import { verifyChain } from '../../src/store/audit-chain.js';
@@ -26,14 +26,21 @@ function request(id = 'DR-AAAAAA', overrides: Partial<DelegationRequest> = {}): 
   };
 }
 
-const submitted = (id: string) => ({ requestId: id, actor: 'UALICE', action: 'submitted', toStatus: 'pending' as const });
+const submitted = (id: string) => ({
+  requestId: id,
+  actor: 'UALICE',
+  action: 'submitted',
+  toStatus: 'pending' as const,
+});
 
 describe('SqliteStore', () => {
   it('round-trips a request and refuses a duplicate id', async () => {
     const store = new SqliteStore(':memory:');
     await store.createRequest(request(), submitted('DR-AAAAAA'), []);
     expect(await store.getRequest('DR-AAAAAA')).toEqual(request());
-    await expect(store.createRequest(request(), submitted('DR-AAAAAA'), [])).rejects.toBeInstanceOf(DuplicateIdError);
+    await expect(store.createRequest(request(), submitted('DR-AAAAAA'), [])).rejects.toBeInstanceOf(
+      DuplicateIdError,
+    );
     expect(await store.listAudit({})).toHaveLength(1);
   });
 
@@ -41,12 +48,29 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(':memory:');
     await store.createRequest(request(), submitted('DR-AAAAAA'), []);
     const audit = { actor: 'UBOB', action: 'approved' };
-    const first = await store.transition({ id: 'DR-AAAAAA', name: 'approve', at: AT, audit, patch: { decidedBy: 'UBOB' } });
+    const first = await store.transition({
+      id: 'DR-AAAAAA',
+      name: 'approve',
+      at: AT,
+      audit,
+      patch: { decidedBy: 'UBOB' },
+    });
     expect(first.ok && first.request).toMatchObject({ status: 'approved', decidedBy: 'UBOB', version: 2 });
-    const second = await store.transition({ id: 'DR-AAAAAA', name: 'deny', at: AT, audit: { actor: 'UCAROL', action: 'denied' } });
+    const second = await store.transition({
+      id: 'DR-AAAAAA',
+      name: 'deny',
+      at: AT,
+      audit: { actor: 'UCAROL', action: 'denied' },
+    });
     expect(second).toMatchObject({ ok: false, current: { status: 'approved', decidedBy: 'UBOB' } });
-    expect((await store.listAudit({ requestId: 'DR-AAAAAA' })).map((e) => e.action)).toEqual(['submitted', 'approved']);
-    expect(await store.transition({ id: 'DR-NOPE00', name: 'approve', at: AT, audit })).toEqual({ ok: false, current: undefined });
+    expect((await store.listAudit({ requestId: 'DR-AAAAAA' })).map((e) => e.action)).toEqual([
+      'submitted',
+      'approved',
+    ]);
+    expect(await store.transition({ id: 'DR-NOPE00', name: 'approve', at: AT, audit })).toEqual({
+      ok: false,
+      current: undefined,
+    });
   });
 
   it('keeps the state across a reopen of the same file', async () => {
@@ -66,7 +90,9 @@ describe('SqliteStore', () => {
       { target: 'card', event: 'submitted' },
       { target: 'dm', event: 'submitted' },
     ]);
-    await store.createRequest(request('DR-BBBBBB'), submitted('DR-BBBBBB'), [{ target: 'card', event: 'submitted' }]);
+    await store.createRequest(request('DR-BBBBBB'), submitted('DR-BBBBBB'), [
+      { target: 'card', event: 'submitted' },
+    ]);
     const due = await store.dueNotices(AT, 10);
     expect(due.map((n) => `${n.requestId}:${n.target}`)).toEqual(['DR-AAAAAA:card', 'DR-BBBBBB:card']);
     const lease = new Date(AT.getTime() + 60_000);
@@ -89,13 +115,23 @@ describe('SqliteStore', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
     const store = new SqliteStore(path);
     await store.createRequest(request(), submitted('DR-AAAAAA'), []);
-    await store.transition({ id: 'DR-AAAAAA', name: 'approve', at: AT, audit: { actor: 'UBOB', action: 'approved' } });
-    await store.appendAudit({ requestId: null, actor: 'UADMIN', action: 'admin_command', details: { command: 'pending' } }, AT);
+    await store.transition({
+      id: 'DR-AAAAAA',
+      name: 'approve',
+      at: AT,
+      audit: { actor: 'UBOB', action: 'approved' },
+    });
+    await store.appendAudit(
+      { requestId: null, actor: 'UADMIN', action: 'admin_command', details: { command: 'pending' } },
+      AT,
+    );
     expect(verifyChain(await store.listAudit({}))).toEqual({ ok: true, count: 3 });
     await store.close();
 
     const raw = new Database(path);
-    expect(() => raw.prepare("UPDATE audit_events SET actor = 'UMALLORY' WHERE seq = 2").run()).toThrow(/append-only/);
+    expect(() => raw.prepare("UPDATE audit_events SET actor = 'UMALLORY' WHERE seq = 2").run()).toThrow(
+      /append-only/,
+    );
     expect(() => raw.prepare('DELETE FROM audit_events WHERE seq = 1').run()).toThrow(/append-only/);
     // Someone with file access can drop the trigger; the chain still gives them away.
     raw.exec('DROP TRIGGER audit_events_no_update');

@@ -13,4 +13,9 @@ export const IDS = {
   decisionBlock: 'decision',
   approveAction: 'approve_request',
   denyAction: 'deny_request',
+  cancelAction: 'cancel_request',
+  endAccessAction: 'end_access',
+  grantBlock: 'grant',
+  extendAction: 'extend_access',
+  revokeAction: 'revoke_access',
 } as const;

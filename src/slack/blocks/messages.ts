@@ -1,5 +1,10 @@
 import type { KnownBlock } from '@slack/types';
-import { type DelegationRequest, describeDuration, type Failure, type RequestStatus } from '../../requests/model.js';
+import {
+  type DelegationRequest,
+  describeDuration,
+  type Failure,
+  type RequestStatus,
+} from '../../requests/model.js';
 import { escapeMrkdwn, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import { IDS } from './ids.js';
 
@@ -10,7 +15,10 @@ export interface SlackMessage {
 }
 
 /** "alice@example.com will get delegate access to sales@example.com", the sentence people must not misread. */
-export function grantSentence(request: DelegationRequest, tense: 'will' | 'has' | 'no longer' = 'will'): string {
+export function grantSentence(
+  request: DelegationRequest,
+  tense: 'will' | 'has' | 'no longer' = 'will',
+): string {
   const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
   const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
   if (tense === 'has') return `${grantee} now has delegate access to ${mailbox}`;
@@ -36,8 +44,11 @@ export function statusWords(status: RequestStatus): string {
   return STATUS_WORDS[status];
 }
 
-/** The approvers' card in the approval channel; decision buttons only while it is pending. */
-export function requestCard(request: DelegationRequest): SlackMessage {
+/** The approvers' card in the approval channel; decision buttons while pending, extend/revoke while granted. */
+export function requestCard(
+  request: DelegationRequest,
+  extendChoicesHours: readonly number[] = [],
+): SlackMessage {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: `Mailbox access request ${request.id}` } },
     {
@@ -91,13 +102,55 @@ export function requestCard(request: DelegationRequest): SlackMessage {
     });
   }
 
+  const extendable = extendChoicesHours.filter((hours) => hours > 0);
+  if (request.status === 'completed' && !request.preexisting) {
+    blocks.push({
+      type: 'actions',
+      block_id: IDS.grantBlock,
+      elements: [
+        ...(request.expiresAt && extendable.length
+          ? [
+              {
+                type: 'static_select' as const,
+                action_id: IDS.extendAction,
+                placeholder: { type: 'plain_text' as const, text: 'Extend by…' },
+                options: extendable.map((hours) => ({
+                  text: { type: 'plain_text' as const, text: describeDuration(hours) },
+                  value: `${request.id}:${hours}`,
+                })),
+              },
+            ]
+          : []),
+        {
+          type: 'button' as const,
+          action_id: IDS.revokeAction,
+          style: 'danger' as const,
+          text: { type: 'plain_text' as const, text: 'Revoke now' },
+          value: request.id,
+          confirm: {
+            title: { type: 'plain_text' as const, text: 'Revoke this access?' },
+            text: {
+              type: 'mrkdwn' as const,
+              text: `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
+            },
+            confirm: { type: 'plain_text' as const, text: 'Revoke' },
+            deny: { type: 'plain_text' as const, text: 'Back' },
+            style: 'danger' as const,
+          },
+        },
+      ],
+    });
+  }
+
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cardStatusLine(request) }] });
   return { text: `Mailbox access request ${request.id}: ${statusWords(request.status)}`, blocks };
 }
 
 function cardStatusLine(request: DelegationRequest): string {
   const decided = request.decidedBy && request.decidedAt;
-  const by = decided ? `${mentionUser(request.decidedBy ?? '')} on ${slackDate(request.decidedAt ?? new Date(0))}` : '';
+  const by = decided
+    ? `${mentionUser(request.decidedBy ?? '')} on ${slackDate(request.decidedAt ?? new Date(0))}`
+    : '';
   switch (request.status) {
     case 'pending':
       return `:hourglass_flowing_sand: Waiting for an approver · requested ${slackDate(request.createdAt)}`;
@@ -124,6 +177,17 @@ function cardStatusLine(request: DelegationRequest): string {
 }
 
 export type NoticeData = Record<string, unknown>;
+
+/** A message's text with one button under it. */
+function withButton(text: string, actionId: string, label: string, value: string): KnownBlock[] {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    {
+      type: 'actions',
+      elements: [{ type: 'button', action_id: actionId, text: { type: 'plain_text', text: label }, value }],
+    },
+  ];
+}
 
 function endSentence(request: DelegationRequest, data: NoticeData): string {
   const why =
@@ -171,7 +235,9 @@ export function failureExplanation(failure: Failure | undefined): string {
 }
 
 function supportLine(failure: Failure | undefined): string {
-  return failure?.requestId ? `\nMimecast request id for support: \`${escapeMrkdwn(failure.requestId)}\`` : '';
+  return failure?.requestId
+    ? `\nMimecast request id for support: \`${escapeMrkdwn(failure.requestId)}\``
+    : '';
 }
 
 /** Replies in the card's thread. */
@@ -222,7 +288,11 @@ export function threadMessage(
 }
 
 /** Direct messages to the requester. */
-export function requesterMessage(event: string, request: DelegationRequest, data: NoticeData = {}): SlackMessage {
+export function requesterMessage(
+  event: string,
+  request: DelegationRequest,
+  data: NoticeData = {},
+): SlackMessage {
   const id = `*${request.id}*`;
   switch (event) {
     case 'already_had_access':
@@ -239,19 +309,18 @@ export function requesterMessage(event: string, request: DelegationRequest, data
       };
     case 'removed':
       return { text: `${endSentence(request, data)} (${id})` };
-    case 'submitted':
-      return {
-        text: `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`,
-      };
+    case 'submitted': {
+      const text = `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
+      return { text, blocks: withButton(text, IDS.cancelAction, 'Cancel request', request.id) };
+    }
     case 'denied':
       return {
         text: `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${request.denyReason ? `\nReason: ${escapeMrkdwn(request.denyReason)}` : ''}`,
       };
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
-      return {
-        text: `:white_check_mark: Your request ${id} was approved: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile.`,
-      };
+      const text = `:white_check_mark: Your request ${id} was approved: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;
+      return { text, blocks: withButton(text, IDS.endAccessAction, "I'm done", request.id) };
     }
     case 'provisioning_failed':
       return {
@@ -283,11 +352,16 @@ export function decisionRefusal(
     case 'already_decided': {
       if (!request) return 'That request has already been decided.';
       // Modal errors are plain text, where mentions and dates would show as raw markup.
-      const by = request.decidedBy ? ` by ${plain ? 'another approver' : mentionUser(request.decidedBy)}` : '';
+      const by = request.decidedBy
+        ? ` by ${plain ? 'another approver' : mentionUser(request.decidedBy)}`
+        : '';
       const when = request.decidedAt && !plain ? ` on ${slackDate(request.decidedAt)}` : '';
-      if (request.status === 'denied') return `${request.id} was already denied${by}${when}. Nothing was changed.`;
-      if (request.status === 'cancelled') return `${request.id} was cancelled by the requester. Nothing was changed.`;
-      if (request.status === 'expired') return `${request.id} expired without a decision. Nothing was changed.`;
+      if (request.status === 'denied')
+        return `${request.id} was already denied${by}${when}. Nothing was changed.`;
+      if (request.status === 'cancelled')
+        return `${request.id} was cancelled by the requester. Nothing was changed.`;
+      if (request.status === 'expired')
+        return `${request.id} expired without a decision. Nothing was changed.`;
       return `${request.id} was already approved${by}${when}. Nothing was changed.`;
     }
   }

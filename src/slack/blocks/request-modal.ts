@@ -14,7 +14,10 @@ export interface RequestModalInput {
 }
 
 function durationOption(hours: number): PlainTextOption {
-  return { text: { type: 'plain_text', text: hours === 0 ? 'Until revoked' : describeDuration(hours) }, value: String(hours) };
+  return {
+    text: { type: 'plain_text', text: hours === 0 ? 'Until revoked' : describeDuration(hours) },
+    value: String(hours),
+  };
 }
 
 /** The /delegate modal: which mailbox, why, and for how long, saying plainly who gets access to what. */

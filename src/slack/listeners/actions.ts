@@ -1,79 +1,171 @@
-import type { App } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../logger.js';
 import { parseRequestId } from '../../requests/ids.js';
 import { IDS } from '../blocks/ids.js';
-import { decisionRefusal } from '../blocks/messages.js';
+import { decisionRefusal, failureExplanation } from '../blocks/messages.js';
 import { denyModal } from '../blocks/request-modal.js';
 import { buttonClick } from '../payloads.js';
 import { type ListenerContext, SOMETHING_WENT_WRONG } from './context.js';
-
-/** The Approve and Deny buttons on the approvers' card. */
-export function registerActions(app: App, { service, logger }: ListenerContext): void {
-  app.action(IDS.approveAction, async ({ ack, body, respond }) => {
-    // Ack before anything slow: the decision and the Mimecast call happen after Slack has its answer.
-    await ack();
-    const click = readClick(body);
-    if (!click) return;
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const log = logger.child({ requestId: click.requestId, user: click.userId });
-    if (!click.requestId) {
-      await tell('That button does not name a valid request. Nothing was changed.');
-      return;
-    }
-    try {
-      const result = await service.approve(click.requestId, click.userId);
-      if (!result.ok) {
-        log.info({ refusal: result.reason }, 'approval refused');
-        await tell(decisionRefusal(result.reason, 'request' in result ? result.request : undefined));
-        return;
-      }
-      await service.provision(click.requestId);
-    } catch (error) {
-      log.error({ err: error }, 'approval failed');
-      await tell(SOMETHING_WENT_WRONG).catch(() => undefined);
-    }
-  });
-
-  app.action(IDS.denyAction, async ({ ack, body, respond, client }) => {
-    await ack();
-    const click = readClick(body);
-    if (!click) return;
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    if (!click.requestId || !click.triggerId) {
-      await tell('That button does not name a valid request. Nothing was changed.');
-      return;
-    }
-    try {
-      const checked = await service.checkDecider(click.requestId, click.userId);
-      if (!checked.ok) {
-        await tell(decisionRefusal(checked.reason, 'request' in checked ? checked.request : undefined));
-        return;
-      }
-      await client.views.open({
-        trigger_id: click.triggerId,
-        view: denyModal(checked.request, click.channelId ? { channel: click.channelId } : {}),
-      });
-    } catch (error) {
-      logger.error({ err: error, requestId: click.requestId }, 'could not open the deny form');
-      await tell(SOMETHING_WENT_WRONG).catch(() => undefined);
-    }
-  });
-}
+import { publishHome } from './home.js';
+import { tellPrivately } from './reply.js';
 
 interface Click {
   userId: string;
+  /** The request the button names; undefined when its value is not a valid id. */
   requestId: string | undefined;
+  /** The raw value (selects carry `DR-XXXXXX:hours`). */
+  value: string;
   triggerId: string | undefined;
   channelId: string | undefined;
+  /** True when clicked in the App Home, which is re-rendered afterwards. */
+  fromHome: boolean;
+  tell: (text: string) => Promise<void>;
+  log: Logger;
 }
 
-function readClick(body: unknown): Click | undefined {
+type ClickHandler = (click: Click, client: WebClient) => Promise<void>;
+
+/** Buttons on the approvers' card, in DMs and in the App Home. Every click is acked before any work. */
+export function registerActions(app: App, context: ListenerContext): void {
+  const { service, logger } = context;
+
+  function on(actionId: string, handle: ClickHandler): void {
+    app.action(actionId, async ({ ack, body, respond, client }) => {
+      await ack();
+      const click = readClick(body, { respond, client, logger });
+      if (!click) return;
+      if (!click.requestId) {
+        await click.tell('That button does not name a valid request. Nothing was changed.');
+        return;
+      }
+      try {
+        await handle(click, client);
+      } catch (error) {
+        click.log.error({ err: error, action: actionId }, 'button handling failed');
+        await click.tell(SOMETHING_WENT_WRONG).catch(() => undefined);
+      }
+      if (click.fromHome) {
+        await publishHome(client, service, click.userId).catch((error: unknown) =>
+          click.log.warn({ err: error }, 'could not refresh App Home'),
+        );
+      }
+    });
+  }
+
+  on(IDS.approveAction, async (click) => {
+    const id = click.requestId ?? '';
+    const result = await service.approve(id, click.userId);
+    if (!result.ok) {
+      click.log.info({ refusal: result.reason }, 'approval refused');
+      await click.tell(decisionRefusal(result.reason, 'request' in result ? result.request : undefined));
+      return;
+    }
+    // Slack already has its ack; the Mimecast call may take seconds and nobody waits on it.
+    await service.provision(id);
+  });
+
+  on(IDS.denyAction, async (click, client) => {
+    const checked = await service.checkDecider(click.requestId ?? '', click.userId);
+    if (!checked.ok) {
+      await click.tell(decisionRefusal(checked.reason, 'request' in checked ? checked.request : undefined));
+      return;
+    }
+    if (!click.triggerId) return;
+    await client.views.open({
+      trigger_id: click.triggerId,
+      view: denyModal(checked.request, click.channelId ? { channel: click.channelId } : {}),
+    });
+  });
+
+  on(IDS.cancelAction, async (click) => {
+    const result = await service.cancel(click.requestId ?? '', click.userId);
+    if (result.ok) await click.tell(`Cancelled ${result.request.id}. Nothing will be granted.`);
+    else if (result.reason === 'not_yours')
+      await click.tell('Only the person who asked can cancel this request.');
+    else if (result.reason === 'not_pending') {
+      await click.tell(`${result.request.id} can no longer be cancelled: it is already decided.`);
+    } else await click.tell('That request no longer exists.');
+  });
+
+  on(IDS.endAccessAction, async (click) => {
+    const id = click.requestId ?? '';
+    const request = await service.getRequest(id);
+    if (!request || request.requesterId !== click.userId) {
+      await click.tell('Only the person who has the access can end it this way. Nothing was changed.');
+      return;
+    }
+    const result = await service.endAccess(id, click.userId, 'ended_by_grantee');
+    if (result.ok) return; // the DM that follows says it
+    if (result.reason === 'removal_failed') {
+      await click.tell(
+        `Mimecast did not remove the access yet: ${failureExplanation(result.failure)} The bot will keep retrying.`,
+      );
+    } else if (result.reason === 'not_active') {
+      await click.tell(`${id} has no active access to end. Nothing was changed.`);
+    }
+  });
+
+  on(IDS.extendAction, async (click) => {
+    const hours = Number(click.value.split(':')[1]);
+    const result = await service.extend(click.requestId ?? '', click.userId, hours);
+    if (result.ok) return; // the card, thread and DM say it
+    const refusals = {
+      not_found: 'That request no longer exists.',
+      not_approver: 'Only approvers can extend access. Nothing was changed.',
+      own_request: 'You cannot extend your own access: another approver has to.',
+      bad_duration: 'That is not one of the offered durations. Nothing was changed.',
+      not_extendable: 'Only active, time-bound access can be extended. Nothing was changed.',
+    };
+    await click.tell(refusals[result.reason]);
+  });
+
+  on(IDS.revokeAction, async (click) => {
+    const id = click.requestId ?? '';
+    if (!(await service.isAdmin(click.userId))) {
+      await service.recordCommand(click.userId, 'revoke', false, id);
+      await click.tell('Only admins can revoke access. Nothing was changed.');
+      return;
+    }
+    await service.recordCommand(click.userId, 'revoke', true, id);
+    const result = await service.endAccess(id, click.userId, 'revoked');
+    if (result.ok) return;
+    if (result.reason === 'removal_failed') {
+      await click.tell(
+        `Mimecast did not remove the access: ${failureExplanation(result.failure)} The bot will keep retrying.`,
+      );
+    } else if (result.reason === 'not_active') {
+      await click.tell(`${id} has no active access to revoke. Nothing was changed.`);
+    }
+  });
+}
+
+function readClick(
+  body: unknown,
+  deps: { respond: RespondFn | undefined; client: WebClient; logger: Logger },
+): Click | undefined {
   const parsed = buttonClick.safeParse(body);
-  if (!parsed.success) return undefined;
-  const value = parsed.data.actions[0]?.value ?? '';
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues.length }, 'unreadable block action payload');
+    return undefined;
+  }
+  const action = parsed.data.actions[0];
+  const value = action?.value ?? action?.selected_option?.value ?? '';
+  const userId = parsed.data.user.id;
+  const requestId = parseRequestId(value.split(':')[0] ?? '');
+  const fromHome = parsed.data.view?.type === 'home';
   return {
-    userId: parsed.data.user.id,
-    requestId: parseRequestId(value),
+    userId,
+    requestId,
+    value,
     triggerId: parsed.data.trigger_id,
     channelId: parsed.data.channel?.id,
+    fromHome,
+    tell: (text) =>
+      tellPrivately(
+        { respond: parsed.data.response_url ? deps.respond : undefined, client: deps.client, userId },
+        text,
+      ),
+    log: deps.logger.child({ requestId, user: userId }),
   };
 }

@@ -1,0 +1,37 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import type { RequestService } from '../../requests/service.js';
+import { homeView } from '../blocks/reports.js';
+import type { ListenerContext } from './context.js';
+
+/** Renders and publishes one person's App Home: their requests, and the queue if they approve. */
+export async function publishHome(client: WebClient, service: RequestService, userId: string): Promise<void> {
+  const [mine, approver] = await Promise.all([
+    service.listRequests({ requesterId: userId, limit: 15 }),
+    service.canApprove(userId),
+  ]);
+  const queue = approver
+    ? (await service.listRequests({ statuses: ['pending'], limit: 100 })).filter(
+        (r) => r.requesterId !== userId,
+      )
+    : undefined;
+  await client.views.publish({
+    user_id: userId,
+    view: homeView({ userId, mine, ...(queue ? { queue } : {}) }),
+  });
+}
+
+const homeOpened = z.object({ user: z.string().min(1), tab: z.string().optional() });
+
+export function registerEvents(app: App, { service, logger }: ListenerContext): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    const parsed = homeOpened.safeParse(event);
+    if (!parsed.success || (parsed.data.tab && parsed.data.tab !== 'home')) return;
+    try {
+      await publishHome(client, service, parsed.data.user);
+    } catch (error) {
+      logger.error({ err: error, user: parsed.data.user }, 'could not publish App Home');
+    }
+  });
+}
