@@ -1,46 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Bot, createBot } from '../../src/app.js';
-import { type AppConfig, loadConfig } from '../../src/config.js';
 import { createMemoryLogger } from '../../src/logger.js';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import type { Clock } from '../../src/requests/ports.js';
-import {
-  type MimecastSimulator,
-  type MimecastSimulatorOptions,
-  startMimecastSimulator,
-} from '../../src/simulators/mimecast.js';
-import {
-  collectText,
-  type SimMessage,
-  type SlackSimulator,
-  startSlackSimulator,
-} from '../../src/simulators/slack.js';
-import { SlackDriver } from '../../src/simulators/slack-driver.js';
-import { validEnv } from './env.js';
+import { APPROVAL_CHANNEL, type LocalStack, startLocalStack } from '../../src/simulators/local-stack.js';
+import type { MimecastSimulator, MimecastSimulatorOptions } from '../../src/simulators/mimecast.js';
+import { collectText, type SimMessage, type SlackSimulator } from '../../src/simulators/slack.js';
 
-export const USERS = {
-  alice: { id: 'UALICE', name: 'alice', email: 'alice@example.com' }, // requester
-  bob: { id: 'UBOB', name: 'bob', email: 'bob@example.com' }, // requester and approver
-  carol: { id: 'UCAROL', name: 'carol', email: 'carol@example.com' }, // approver
-  dave: { id: 'UDAVE', name: 'dave', email: 'dave@example.com' }, // in no group
-  erin: { id: 'UERIN', name: 'erin' }, // requester without an email on her profile
-  admin: { id: 'UADMIN', name: 'admin', email: 'admin@example.com' }, // admin
-} as const;
-
-export const APPROVAL_CHANNEL = 'CAPPROVALS';
-export const SIGNING_SECRET = 'test-signing-secret-0001';
-export const BOT_TOKEN = 'xoxb-test-bot-token-0001';
-export const MAILBOXES = [
-  'alice@example.com',
-  'bob@example.com',
-  'carol@example.com',
-  'dave@example.com',
-  'sales@example.com',
-  'info@example.com',
-  'ceo@example.com',
-];
+export {
+  APPROVAL_CHANNEL,
+  BOT_TOKEN,
+  MAILBOXES,
+  SIGNING_SECRET,
+  USERS,
+} from '../../src/simulators/local-stack.js';
 
 export interface HarnessOptions {
   env?: Record<string, string | undefined>;
@@ -50,88 +21,24 @@ export interface HarnessOptions {
   reuse?: { sim: SlackSimulator; mimecast: MimecastSimulator; databasePath: string };
 }
 
-export interface Harness {
-  sim: SlackSimulator;
-  mimecast: MimecastSimulator;
-  bot: Bot;
-  driver: SlackDriver;
-  config: AppConfig;
+export interface Harness extends LocalStack {
+  /** Every log line the bot wrote, as JSON text. */
   logLines: string[];
-  databasePath: string;
-  /** Stops the bot only (the simulators keep running for a restart). */
-  stopBot(): Promise<void>;
-  close(): Promise<void>;
 }
 
-/**
- * The real app over HTTP, against the Slack and Mimecast simulators, with its own SQLite file.
- * Users, groups and the approval channel are seeded as in USERS.
- */
+/** The local stack with an in-memory log, fast notice polling and no Slack retries. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sim = options.reuse?.sim ?? (await startSlackSimulator({ botToken: BOT_TOKEN }));
-  const mimecast =
-    options.reuse?.mimecast ?? (await startMimecastSimulator({ mailboxes: MAILBOXES, ...options.mimecast }));
-  if (!options.reuse) {
-    for (const user of Object.values(USERS)) sim.addUser(user);
-    sim.setUsergroup('SREQUESTERS', [USERS.alice.id, USERS.bob.id, USERS.erin.id]);
-    sim.setUsergroup('SAPPROVERS', [USERS.bob.id, USERS.carol.id]);
-    sim.setUsergroup('SADMINS', [USERS.admin.id]);
-    sim.addChannel(APPROVAL_CHANNEL, 'mailbox-access');
-  }
-  const databasePath =
-    options.reuse?.databasePath ?? join(mkdtempSync(join(tmpdir(), 'delegate-e2e-')), 'bot.sqlite');
-  const keys = mimecast.credentials.hmac;
-  const loaded = loadConfig(
-    validEnv({
-      SLACK_API_URL: sim.apiUrl,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      PORT: '0',
-      DATABASE_PATH: databasePath,
-      MIMECAST_BASE_URL: mimecast.url,
-      MIMECAST_APP_ID: keys.appId,
-      MIMECAST_APP_KEY: keys.appKey,
-      MIMECAST_ACCESS_KEY: keys.accessKey,
-      MIMECAST_SECRET_KEY: keys.secretKey,
-      MIMECAST_TIMEOUT_MS: '1000',
-      ...options.env,
-    }),
-  );
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   const { logger, lines } = createMemoryLogger(options.env?.LOG_LEVEL ?? 'debug');
-  const bot = createBot(loaded.config, {
+  const stack = await startLocalStack({
     logger,
-    clientOptions: { retryConfig: { retries: 0 } },
     noticePollIntervalMs: 50,
+    slackRetries: 0,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.mimecast ? { mimecast: options.mimecast } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.reuse ? { reuse: options.reuse } : {}),
   });
-  const { port } = await bot.start();
-  const driver = new SlackDriver({
-    appUrl: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-    sim,
-  });
-  let botStopped = false;
-  const stopBot = async () => {
-    if (botStopped) return;
-    botStopped = true;
-    await bot.stop();
-  };
-  return {
-    sim,
-    mimecast,
-    bot,
-    driver,
-    config: loaded.config,
-    logLines: lines,
-    databasePath,
-    stopBot,
-    async close() {
-      await stopBot();
-      await sim.close();
-      await mimecast.close();
-    },
-  };
+  return { ...stack, logLines: lines };
 }
 
 /** Runs /delegate, fills in the modal and submits it; returns the stored request. */
