@@ -189,8 +189,9 @@ export class SlackDriver {
   }
 
   /**
-   * The user clicks a button in a message (or an ephemeral message) the app posted. When several buttons
-   * share the action_id (one per block), `value` or `blockId` picks one.
+   * The user clicks a button in a message (or an ephemeral message) the app posted, or picks the option
+   * `value` of a select menu. When several buttons share the action_id (one per block), `value` or
+   * `blockId` picks one.
    */
   async clickButton(
     userId: string,
@@ -395,6 +396,19 @@ function findButton(
     for (const element of interactiveElementsOf(block)) {
       seenActionIds.push(String(element.action_id));
       if (element.action_id !== actionId) continue;
+      if (element.type === 'static_select') {
+        // Choosing an option of a select menu: `value` names the option, as the user picks it.
+        const options = Array.isArray(element.options) ? element.options.filter(isJsonObject) : [];
+        const option = options.find((candidate) => candidate.value === selector.value);
+        if (selector.value === undefined || option === undefined) {
+          throw new Error(
+            `${actionId} in ${where} is a select menu: pass { value } naming one of its options`,
+          );
+        }
+        if (selector.blockId !== undefined && block.block_id !== selector.blockId) continue;
+        found.push({ button: { ...element, selected_option: option }, blockId: String(block.block_id) });
+        continue;
+      }
       if (element.type !== 'button')
         throw new Error(`${actionId} in ${where} is a ${String(element.type)}, not a button`);
       if (selector.value !== undefined && element.value !== selector.value) continue;
@@ -417,6 +431,16 @@ function findButton(
 }
 
 function buttonAction(button: JsonObject, blockId: string): JsonObject {
+  if (button.type === 'static_select') {
+    return {
+      action_id: button.action_id,
+      block_id: blockId,
+      type: 'static_select',
+      selected_option: button.selected_option,
+      ...(button.placeholder === undefined ? {} : { placeholder: button.placeholder }),
+      action_ts: (Date.now() / 1000).toFixed(6),
+    };
+  }
   return {
     action_id: button.action_id,
     block_id: blockId,
