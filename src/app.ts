@@ -97,6 +97,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           }),
           clientOptions,
           logger: boltLog,
+          deferInitialization: true,
         })
       : new App({
           token: config.slack.botToken,
@@ -107,6 +108,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           installerOptions: { port: config.slack.port },
           clientOptions,
           logger: boltLog,
+          deferInitialization: true,
         });
 
   const directory = new SlackDirectory(app.client, { ttlMs: config.access.groupCacheTtlMs, logger });
@@ -160,6 +162,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     dispatcher,
     scheduler,
     async start() {
+      await initSlack(app, logger);
       const started = (await app.start(config.slack.port)) as unknown;
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
@@ -183,4 +186,29 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       await store.close();
     },
   };
+}
+
+/**
+ * Bolt's own auth.test, run here rather than in its constructor so that a token Slack refuses stops
+ * start-up with a message saying what to fix. An unreachable Slack is retried by the WebClient.
+ */
+async function initSlack(app: App, logger: Logger): Promise<void> {
+  const slow = setTimeout(
+    () => logger.warn('Slack has not answered auth.test for 10 s; still trying'),
+    10_000,
+  );
+  slow.unref();
+  try {
+    await app.init();
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code && ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked'].includes(code)) {
+      throw new Error(
+        `Slack refused SLACK_BOT_TOKEN (${code}): copy the Bot User OAuth Token again from OAuth & Permissions`,
+      );
+    }
+    throw error;
+  } finally {
+    clearTimeout(slow);
+  }
 }

@@ -377,3 +377,31 @@ describe('Mimecast failures, as users see them', () => {
     expect(dm.text).toContain('you do not need to submit it again');
   });
 });
+
+describe('start-up', () => {
+  it('refuses to start with a bot token Slack does not accept, saying which setting to fix', async () => {
+    const first = await startHarness();
+    h = first;
+    await first.stopBot();
+    await expect(
+      startHarness({
+        env: { SLACK_BOT_TOKEN: 'xoxb-wrong-token' },
+        reuse: { sim: first.sim, mimecast: first.mimecast, databasePath: first.databasePath },
+      }),
+    ).rejects.toThrow(
+      'Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token again from OAuth & Permissions',
+    );
+  });
+
+  it('serves /healthz and /readyz', async () => {
+    h = await startHarness();
+    const base = `http://127.0.0.1:${h.port}`;
+    const health = await fetch(`${base}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', store: 'ok', config: 'loaded' }]);
+    await h.bot.store.close();
+    const closed = await fetch(`${base}/readyz`);
+    expect(closed.status).toBe(503);
+  });
+});
