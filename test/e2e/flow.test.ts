@@ -399,9 +399,34 @@ describe('start-up', () => {
     const health = await fetch(`${base}/healthz`);
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
     const ready = await fetch(`${base}/readyz`);
-    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', store: 'ok', config: 'loaded' }]);
+    expect([ready.status, await ready.json()]).toEqual([
+      200,
+      { status: 'ready', store: 'ok', config: 'loaded' },
+    ]);
     await h.bot.store.close();
     const closed = await fetch(`${base}/readyz`);
     expect(closed.status).toBe(503);
+  });
+});
+
+describe('Slack retries', () => {
+  it('drops a retried command and click this process already handled', async () => {
+    h = await startHarness();
+    const body = new URLSearchParams({
+      command: '/delegate',
+      text: '',
+      user_id: USERS.alice.id,
+      user_name: 'alice',
+      trigger_id: h.sim.createTrigger({ userId: USERS.alice.id }),
+      response_url: h.sim.createResponseUrl({ userId: USERS.alice.id }),
+      team_id: h.sim.teamId,
+      channel_id: 'C1',
+    }).toString();
+    expect((await h.driver.send(body)).status).toBe(200);
+    await h.sim.waitFor(() => h.sim.callsTo('views.open')[0]);
+    expect((await h.driver.send(body, { retryNum: 1, retryReason: 'http_timeout' })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(h.sim.callsTo('views.open')).toHaveLength(1);
+    expect(h.sim.responses).toHaveLength(0); // no "something went wrong"
   });
 });
