@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/store/audit-chain.js';
+import { fixedClock } from '../support/fakes.js';
 import {
   APPROVAL_CHANNEL,
   cardOf,
@@ -304,6 +305,46 @@ describe('App Home', () => {
       const latest = h.sim.homeViews.get(USERS.bob.id);
       return latest && !JSON.stringify(latest.view.blocks).includes(`decide:${mine.id}`) ? latest : undefined;
     });
+    expect(h.sim.problems).toEqual([]);
+  });
+});
+
+describe('time-bound access through the running bot', () => {
+  it('removes expired access in Mimecast, says so in the thread and by DM, and reminds approvers', async () => {
+    const clock = fixedClock(new Date().toISOString());
+    h = await startHarness({ clock });
+    const { request, card } = await grant();
+    const waiting = await submitRequest(h, USERS.bob.id, 'info@example.com');
+    const waitingCard = await cardOf(h, waiting.id);
+
+    clock.advance(24 * 3_600_000);
+    await h.bot.scheduler.runOnce();
+    await waitForStatus(h, request.id, 'removed');
+    const removes = h.mimecast.calls.filter((c) => c.path === '/api/user/remove-delegate-user');
+    expect(removes.map((c) => [c.authOk, JSON.parse(c.rawBody)])).toEqual([
+      [true, { data: [{ id: request.mimecastId }] }],
+    ]);
+    const thread = await h.sim.waitFor(() =>
+      h.sim.threadReplies(APPROVAL_CHANNEL, card.ts).find((m) => m.text.includes('no longer has')),
+    );
+    expect(thread.text).toBe(
+      ':lock: *alice@example.com* no longer has delegate access to *sales@example.com*: it expired.',
+    );
+    await h.sim.waitFor(() => h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('it expired')));
+    const reminder = await h.sim.waitFor(() =>
+      h.sim.threadReplies(APPROVAL_CHANNEL, waitingCard.ts).find((m) => m.text.includes(':bell:')),
+    );
+    expect(reminder.text).toContain('Approvers, please approve or deny it.');
+
+    clock.advance(72 * 3_600_000);
+    await h.bot.scheduler.runOnce();
+    await waitForStatus(h, waiting.id, 'expired');
+    await h.sim.waitFor(() =>
+      h.sim.dmsTo(USERS.bob.id).find((m) => m.text.includes('expired after nobody decided')),
+    );
+    await h.sim.waitFor(() =>
+      textOf(h.sim.findMessage(waitingCard.channel, waitingCard.ts)!).includes('Expired without'),
+    );
     expect(h.sim.problems).toEqual([]);
   });
 });
