@@ -90,11 +90,16 @@ export interface AuditEvent extends AuditEventInput {
   hash: string;
 }
 
+/** An addr-spec a person would type: RFC 5322 dot-atom in ASCII, at most 254 characters. */
+const EMAIL =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+
 export function isEmailAddress(text: string): boolean {
-  // Deliberately plain: Mimecast validates for real; this only catches typing mistakes early.
-  return /^[^\s@<>()[\]\\,;:"|*]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(
-    text,
-  );
+  // Deliberately ASCII: invisible or direction-changing characters could make one mailbox look like
+  // another on the approvers' card. Mimecast validates for real; this catches mistakes and tricks early.
+  if (text.length > 254) return false;
+  const at = text.lastIndexOf('@');
+  return at > 0 && at <= 64 && EMAIL.test(text);
 }
 
 export function normalizeEmail(text: string): string {

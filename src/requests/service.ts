@@ -409,7 +409,8 @@ export class RequestService {
     }
 
     const failure = toFailure(outcome);
-    const unknown = outcome.kind === 'outcome_unknown';
+    // An answer we cannot read may still mean the right was created: treated like a lost connection.
+    const unknown = outcome.kind === 'outcome_unknown' || outcome.kind === 'unexpected_response';
     return this.finishProvisioning({
       id,
       name: unknown ? 'provisioningUnknown' : 'provisioningFailed',

@@ -87,8 +87,12 @@ describe('/delegate subcommands', () => {
       textOf(h.sim.findMessage(card.channel, card.ts)!).includes('Cancelled by the requester'),
     );
     expect(JSON.stringify(h.sim.findMessage(card.channel, card.ts)?.blocks)).not.toContain('approve_request');
-    expect(await run(USERS.alice.id, `cancel ${request.id}`)).toBe(
-      `${request.id} can no longer be cancelled: it is already decided. Nothing was changed.`,
+    expect(await run(USERS.alice.id, `cancel ${request.id}`)).toBe(`${request.id} is already cancelled.`);
+    const other = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    await h.driver.clickButton(USERS.carol.id, await cardOf(h, other.id), 'deny_request');
+    await h.bot.service.deny(other.id, USERS.carol.id);
+    expect(await run(USERS.alice.id, `cancel ${other.id}`)).toBe(
+      `${other.id} can no longer be cancelled: it is already decided. Nothing was changed.`,
     );
   });
 

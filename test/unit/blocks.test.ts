@@ -86,7 +86,7 @@ describe('messages', () => {
       ['SADMINS'],
     ).text;
     expect(unknown).toContain('<!subteam^SADMINS>');
-    expect(unknown).toContain('Outcome unknown: Mimecast did not answer in time');
+    expect(unknown).toContain('Outcome unknown: the request reached Mimecast but no answer came back');
     expect(requesterMessage('outcome_unknown', failed).text).toContain('you do not need to submit it again');
   });
 

@@ -230,7 +230,7 @@ export function failureExplanation(failure: Failure | undefined): string {
     case 'unexpected_response':
       return 'Outcome unknown: Mimecast answered in a way the bot could not read. An admin must check in Mimecast before anyone retries.';
     default:
-      return 'Outcome unknown: Mimecast did not answer in time, so the access may or may not exist. An admin must check in Mimecast before anyone retries.';
+      return 'Outcome unknown: the request reached Mimecast but no answer came back (timeout or lost connection), so the access may or may not exist. An admin must check in Mimecast before anyone retries.';
   }
 }
 

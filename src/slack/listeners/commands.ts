@@ -29,6 +29,7 @@ const ADMIN_HELP = [
 ];
 
 const ADMIN_COMMANDS = new Set(['pending', 'active', 'revoke', 'audit', 'health']);
+const SUBCOMMANDS = new Set(['help', 'status', 'list', 'cancel', ...ADMIN_COMMANDS]);
 
 interface CommandInput {
   userId: string;
@@ -58,7 +59,7 @@ export function registerCommands(app: App, context: ListenerContext): void {
     const subcommand = word.toLowerCase();
 
     try {
-      if (text === '' || (text.includes('@') && !ADMIN_COMMANDS.has(subcommand))) {
+      if (text === '' || (text.includes('@') && !SUBCOMMANDS.has(subcommand))) {
         await openRequestForm({ userId, triggerId, mailboxText: text, client, reply, log });
         return;
       }
@@ -207,7 +208,9 @@ export function registerCommands(app: App, context: ListenerContext): void {
       await input.reply(`Only the person who asked can cancel ${request.id}.`);
     else if (result.reason === 'not_pending') {
       await input.reply(
-        `${request.id} can no longer be cancelled: it is already decided. Nothing was changed.`,
+        result.request.status === 'cancelled'
+          ? `${request.id} is already cancelled.`
+          : `${request.id} can no longer be cancelled: it is already decided. Nothing was changed.`,
       );
     } else await input.reply(`There is no request ${request.id}.`);
   }
@@ -292,5 +295,5 @@ function ephemeral(respond: RespondFn, text: string) {
 }
 
 function escapeCode(text: string): string {
-  return text.slice(0, 60).replace(/`/g, "'");
+  return escapeMrkdwn(text.slice(0, 60).replace(/`/g, "'"));
 }

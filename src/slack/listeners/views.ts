@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { AckFn, App, ViewResponseAction } from '@slack/bolt';
 import { parseRequestId } from '../../requests/ids.js';
 import type { SubmissionField } from '../../requests/service.js';
 import { IDS } from '../blocks/ids.js';
@@ -6,6 +6,7 @@ import { decisionRefusal } from '../blocks/messages.js';
 import { requestSubmittedModal } from '../blocks/request-modal.js';
 import { denyModalMetadata, inputText, selectedValue, viewSubmission } from '../payloads.js';
 import { type ListenerContext, SOMETHING_WENT_WRONG } from './context.js';
+import { rememberingAck } from './retries.js';
 
 const FIELD_BLOCKS: Record<SubmissionField, string> = {
   mailbox: IDS.mailboxBlock,
@@ -15,7 +16,8 @@ const FIELD_BLOCKS: Record<SubmissionField, string> = {
 
 /** Modal submissions: the request form, and the deny-reason form. */
 export function registerViews(app: App, { service, logger }: ListenerContext): void {
-  app.view(IDS.requestModal, async ({ ack, body }) => {
+  app.view(IDS.requestModal, async ({ ack: slackAck, body, context }) => {
+    const ack = rememberingAck(context, slackAck as AckFn<ViewResponseAction>);
     const parsed = viewSubmission.safeParse(body);
     if (!parsed.success) {
       await ack({ response_action: 'errors', errors: { [IDS.mailboxBlock]: SOMETHING_WENT_WRONG } });
@@ -47,7 +49,8 @@ export function registerViews(app: App, { service, logger }: ListenerContext): v
     }
   });
 
-  app.view(IDS.denyModal, async ({ ack, body }) => {
+  app.view(IDS.denyModal, async ({ ack: slackAck, body, context }) => {
+    const ack = rememberingAck(context, slackAck as AckFn<ViewResponseAction>);
     const parsed = viewSubmission.safeParse(body);
     const metadata = parsed.success ? safeJson(parsed.data.view.private_metadata) : undefined;
     const meta = denyModalMetadata.safeParse(metadata);

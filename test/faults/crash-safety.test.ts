@@ -1,0 +1,295 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../src/requests/model.js';
+import { SlackDriver } from '../../src/simulators/slack-driver.js';
+import { auditActions, describeErrors } from '../support/fault-tools.js';
+import {
+  APPROVAL_CHANNEL,
+  addCalls,
+  BOT_TOKEN,
+  cardOf,
+  type Harness,
+  SIGNING_SECRET,
+  startHarness,
+  submitRequest,
+  USERS,
+  waitForStatus,
+  waitUntil,
+} from '../support/harness.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ADD = '/api/user/add-delegate-user';
+
+let h: Harness | undefined;
+let child: ChildProcess | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+  child = undefined;
+  await h?.close();
+  h = undefined;
+});
+
+interface BotProcess {
+  process: ChildProcess;
+  driver: SlackDriver;
+  output: string[];
+}
+
+/** Starts the real bot in a child process on the harness's simulators and database. */
+async function spawnBot(stack: Harness): Promise<BotProcess> {
+  const keys = stack.mimecast.credentials.hmac;
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    SLACK_MODE: 'http',
+    SLACK_API_URL: stack.sim.apiUrl,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    PORT: '0',
+    REQUESTER_GROUP_IDS: 'SREQUESTERS',
+    APPROVER_GROUP_IDS: 'SAPPROVERS',
+    ADMIN_GROUP_IDS: 'SADMINS',
+    APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
+    DATABASE_PATH: stack.databasePath,
+    MIMECAST_BASE_URL: stack.mimecast.url,
+    MIMECAST_APP_ID: keys.appId,
+    MIMECAST_APP_KEY: keys.appKey,
+    MIMECAST_ACCESS_KEY: keys.accessKey,
+    MIMECAST_SECRET_KEY: keys.secretKey,
+    MIMECAST_TIMEOUT_MS: '20000',
+  };
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/bot-process.ts'], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  const output: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(
+      () => reject(new Error(`bot process did not start:\n${output.join('')}`)),
+      15_000,
+    );
+    proc.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (;;) {
+        const end = buffered.indexOf('\n');
+        if (end < 0) break;
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        output.push(line);
+        if (line.includes('"botReady":true')) {
+          clearTimeout(timer);
+          resolve((JSON.parse(line) as { port: number }).port);
+        }
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bot process exited with ${code}:\n${output.join('\n')}`));
+    });
+  });
+  const driver = new SlackDriver({
+    appUrl: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    sim: stack.sim,
+  });
+  return { process: proc, driver, output };
+}
+
+async function kill(bot: BotProcess): Promise<void> {
+  const exited = once(bot.process, 'exit');
+  bot.process.kill('SIGKILL');
+  const [code, signal] = await exited;
+  expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
+}
+
+/** A pending request with its card posted, then the in-process bot stopped: the database is left to others. */
+async function pendingRequestThenStop() {
+  const stack = await startHarness();
+  h = stack;
+  const request = await submitRequest(stack, USERS.alice.id, 'sales@example.com');
+  const card = await cardOf(stack, request.id);
+  await stack.sim.waitFor(() => stack.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes(request.id)));
+  await stack.bot.dispatcher.idle();
+  await stack.stopBot();
+  return { stack, request, card };
+}
+
+/** The bot again, in this process, on the same simulators and database: start-up runs recovery. */
+async function restart(stack: Harness, clock?: () => Date): Promise<Harness> {
+  const restarted = await startHarness({
+    reuse: { sim: stack.sim, mimecast: stack.mimecast, databasePath: stack.databasePath },
+    ...(clock ? { clock } : {}),
+  });
+  h = restarted;
+  return restarted;
+}
+
+describe('a crash in the middle of things', () => {
+  it('killed (SIGKILL) while Mimecast is adding: after restart, outcome unknown, admins told, never added twice', async () => {
+    const { stack, request, card } = await pendingRequestThenStop();
+    const bot = await spawnBot(stack);
+    stack.mimecast.inject(ADD, { latencyMs: 5000 });
+    const click = await bot.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    expect(click.status).toBe(200);
+    await stack.sim.waitFor(() => addCalls(stack).length === 1);
+    await kill(bot);
+    expect(bot.output.filter((line) => line.includes('"level":50'))).toEqual([]);
+
+    const restarted = await restart(stack);
+    const unknown = await waitForStatus(restarted, request.id, 'outcome_unknown');
+    expect(unknown).toMatchObject({
+      decidedBy: USERS.carol.id,
+      failure: {
+        kind: 'interrupted',
+        message:
+          'The bot stopped while Mimecast was being called, so the access may or may not have been granted.',
+      },
+    });
+    expect(unknown.mimecastId).toBeUndefined();
+    const audit = await restarted.bot.store.listAudit({ requestId: request.id });
+    expect(audit.map((e) => e.action)).toEqual([
+      'submitted',
+      'approved',
+      'provisioning_started',
+      'provisioning_interrupted',
+    ]);
+    expect(audit.at(-1)).toMatchObject({
+      actor: SYSTEM_ACTOR,
+      fromStatus: 'provisioning',
+      toStatus: 'outcome_unknown',
+      details: { kind: 'interrupted' },
+    });
+
+    // The admins are told in the card's thread; the requester is told not to submit again.
+    const alert = await restarted.sim.waitFor(
+      () => restarted.sim.threadReplies(APPROVAL_CHANNEL, card.ts)[0],
+    );
+    expect(alert.text).toBe(
+      ':rotating_light: <!subteam^SADMINS> Outcome unknown: the bot stopped while calling Mimecast, so the access may or may not exist. An admin must check in Mimecast before anyone retries.\nCheck whether alice@example.com has delegate access to sales@example.com in the Mimecast Administration Console.',
+    );
+    const dm = await restarted.sim.waitFor(() =>
+      restarted.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('could not confirm')),
+    );
+    expect(dm.text).toContain('you do not need to submit it again');
+
+    // Mimecast did add it (the simulator acts before its slow answer): a repeat would have been wrong.
+    expect(restarted.mimecast.rights).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await restarted.bot.dispatcher.idle();
+    expect(addCalls(restarted)).toHaveLength(1);
+    expect(restarted.sim.threadReplies(APPROVAL_CHANNEL, card.ts)).toHaveLength(1);
+    expect(describeErrors(restarted)).toEqual([]);
+    expect(restarted.logLines.some((line) => line.includes('recovered requests'))).toBe(true);
+  });
+
+  it('killed (SIGKILL) with a thread reply still waiting for Slack: delivered once after restart', async () => {
+    const { stack, request, card } = await pendingRequestThenStop();
+    const bot = await spawnBot(stack);
+    // The first try of the outcome's thread reply fails; the retry is due a second later. Kill before it.
+    stack.sim.failNext('chat.postMessage', { error: 'internal_error', status: 500 });
+    await bot.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    await stack.sim.waitFor(() => stack.sim.callsTo('chat.postMessage').some((call) => !call.ok));
+    await waitUntil(
+      async () => bot.output.find((line) => line.includes('notice delivery failed; will retry')),
+      'the bot process to schedule the retry',
+    );
+    await kill(bot);
+    expect(stack.sim.threadReplies(APPROVAL_CHANNEL, card.ts)).toEqual([]);
+
+    const restarted = await restart(stack);
+    // The grant itself was finished and stored before the crash; nothing to recover, nothing repeated.
+    expect((await restarted.bot.store.getRequest(request.id))?.status).toBe('completed');
+    const reply = await restarted.sim.waitFor(
+      () => restarted.sim.threadReplies(APPROVAL_CHANNEL, card.ts)[0],
+      5000,
+    );
+    expect(reply.text).toContain('Done: *alice@example.com* now has delegate access to *sales@example.com*');
+    await restarted.sim.waitFor(() =>
+      restarted.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('was approved')),
+    );
+    await restarted.bot.dispatcher.idle();
+    expect(restarted.sim.threadReplies(APPROVAL_CHANNEL, card.ts)).toHaveLength(1);
+    expect(restarted.sim.dmsTo(USERS.alice.id).filter((m) => m.text.includes('was approved'))).toHaveLength(
+      1,
+    );
+    expect(addCalls(restarted)).toHaveLength(1);
+    expect(await auditActions(restarted, request.id)).toEqual([
+      'submitted',
+      'approved',
+      'provisioning_started',
+      'provisioned',
+    ]);
+  });
+
+  it('killed (SIGKILL) in the middle of delivering a notice: delivered once its lease has run out', async () => {
+    const { stack, request, card } = await pendingRequestThenStop();
+    const bot = await spawnBot(stack);
+    stack.sim.failNext('chat.postMessage', { error: 'internal_error', status: 500 });
+    await bot.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    // Killed as soon as Slack has the post: the bot may not even have read the answer.
+    await stack.sim.waitFor(() => stack.sim.callsTo('chat.postMessage').some((call) => !call.ok));
+    await kill(bot);
+
+    // A delivery cut off by a crash keeps its 60 s lease (another replica might still be on it); a bot
+    // started after that (its clock 61 s on) delivers the notice, once.
+    const restarted = await restart(stack, () => new Date(Date.now() + 61_000));
+    const reply = await restarted.sim.waitFor(
+      () => restarted.sim.threadReplies(APPROVAL_CHANNEL, card.ts)[0],
+      5000,
+    );
+    expect(reply.text).toContain('Done: *alice@example.com* now has delegate access to *sales@example.com*');
+    await restarted.sim.waitFor(() =>
+      restarted.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('was approved')),
+    );
+    await restarted.bot.dispatcher.idle();
+    expect(restarted.sim.threadReplies(APPROVAL_CHANNEL, card.ts)).toHaveLength(1);
+    expect(addCalls(restarted)).toHaveLength(1);
+    expect((await restarted.bot.store.getRequest(request.id))?.status).toBe('completed');
+  });
+
+  // Simulated, not a real kill: the window between "approved" and "provisioning" is two statements long,
+  // too short to hit with a signal, so the request is left approved through the store and the bot restarted.
+  it('stopped between approval and the Mimecast call (simulated): resumed on restart and granted once', async () => {
+    const stack = await startHarness();
+    h = stack;
+    const request = await submitRequest(stack, USERS.alice.id, 'sales@example.com');
+    const card = await cardOf(stack, request.id);
+    const approved = await stack.bot.store.transition({
+      id: request.id,
+      name: 'approve',
+      at: new Date(),
+      patch: { decidedBy: USERS.carol.id, decidedAt: new Date() },
+      audit: { actor: USERS.carol.id, action: 'approved' },
+    });
+    expect(approved.ok).toBe(true);
+    await stack.bot.dispatcher.idle();
+    await stack.stopBot();
+    expect(addCalls(stack)).toHaveLength(0);
+
+    const restarted = await restart(stack);
+    const done = await waitForStatus(restarted, request.id, 'completed');
+    expect(done.decidedBy).toBe(USERS.carol.id);
+    expect(addCalls(restarted)).toHaveLength(1);
+    const reply = await restarted.sim.waitFor(
+      () => restarted.sim.threadReplies(APPROVAL_CHANNEL, card.ts)[0],
+    );
+    expect(reply.text).toContain('Done: *alice@example.com* now has delegate access to *sales@example.com*');
+    expect(await auditActions(restarted, request.id)).toEqual([
+      'submitted',
+      'approved',
+      'provisioning_started',
+      'provisioned',
+    ]);
+    expect(describeErrors(restarted)).toEqual([]);
+  });
+});
