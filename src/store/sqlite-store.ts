@@ -48,7 +48,9 @@ interface NoticeRow {
 
 /**
  * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous; the async methods keep
- * callers honest for the PostgreSQL store to come. Every multi-statement write is one transaction.
+ * callers honest for the PostgreSQL store to come. Every multi-statement write is one transaction,
+ * begun IMMEDIATE: with several processes on one file, a deferred transaction that reads and then
+ * writes can fail with SQLITE_BUSY instead of waiting its turn.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -67,21 +69,21 @@ export class SqliteStore implements Store {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
     );
-    const applied = new Set(
-      this.db
-        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
-        .all()
-        .map((row) => row.version),
+    const isApplied = this.db.prepare<[number], { version: number }>(
+      'SELECT version FROM schema_migrations WHERE version = ?',
     );
     for (const [index, sql] of MIGRATIONS.entries()) {
       const version = index + 1;
-      if (applied.has(version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db
-          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
-          .run(version, new Date().toISOString());
-      })();
+      // Checked inside the write lock, so two replicas starting together apply each migration once.
+      this.db
+        .transaction(() => {
+          if (isApplied.get(version)) return;
+          this.db.exec(sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+            .run(version, new Date().toISOString());
+        })
+        .immediate();
     }
   }
 
@@ -90,23 +92,25 @@ export class SqliteStore implements Store {
     audit: AuditEventInput,
     notices: readonly NewNotice[],
   ): Promise<void> {
-    this.db.transaction(() => {
-      try {
-        this.db
-          .prepare(
-            `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
+    this.db
+      .transaction(() => {
+        try {
+          this.db
+            .prepare(
+              `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
              VALUES (@id, @status, @requesterId, @granteeEmail, @mailbox, @expiresAt, @createdAt, @updatedAt, @doc)`,
-          )
-          .run(rowParams(request));
-      } catch (error) {
-        if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-          throw new DuplicateIdError(request.id);
+            )
+            .run(rowParams(request));
+        } catch (error) {
+          if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+            throw new DuplicateIdError(request.id);
+          }
+          throw error;
         }
-        throw error;
-      }
-      this.insertAudit(audit, request.createdAt);
-      this.insertNotices(request, notices, request.createdAt);
-    })();
+        this.insertAudit(audit, request.createdAt);
+        this.insertNotices(request, notices, request.createdAt);
+      })
+      .immediate();
   }
 
   async getRequest(id: string): Promise<DelegationRequest | undefined> {
@@ -157,54 +161,58 @@ export class SqliteStore implements Store {
 
   async transition(input: TransitionInput): Promise<TransitionResult> {
     const { from, to } = TRANSITIONS[input.name];
-    return this.db.transaction((): TransitionResult => {
-      const current = this.readRequest(input.id);
-      if (!current || !(from as readonly RequestStatus[]).includes(current.status))
-        return { ok: false, current };
-      const next: DelegationRequest = {
-        ...current,
-        ...input.patch,
-        status: to,
-        updatedAt: input.at,
-        version: current.version + 1,
-      };
-      // The status and version in the WHERE clause make this a compare-and-set even across processes.
-      const result = this.db
-        .prepare(
-          `UPDATE requests SET status = @status, expires_at = @expiresAt, updated_at = @updatedAt, doc = @doc
+    return this.db
+      .transaction((): TransitionResult => {
+        const current = this.readRequest(input.id);
+        if (!current || !(from as readonly RequestStatus[]).includes(current.status))
+          return { ok: false, current };
+        const next: DelegationRequest = {
+          ...current,
+          ...input.patch,
+          status: to,
+          updatedAt: input.at,
+          version: current.version + 1,
+        };
+        // The status and version in the WHERE clause make this a compare-and-set even across processes.
+        const result = this.db
+          .prepare(
+            `UPDATE requests SET status = @status, expires_at = @expiresAt, updated_at = @updatedAt, doc = @doc
            WHERE id = @id AND status = @fromStatus AND json_extract(doc, '$.version') = @fromVersion`,
-        )
-        .run({ ...rowParams(next), fromStatus: current.status, fromVersion: current.version });
-      if (result.changes !== 1) return { ok: false, current: this.readRequest(input.id) };
-      this.insertAudit(
-        {
-          requestId: input.id,
-          actor: input.audit.actor,
-          action: input.audit.action,
-          fromStatus: current.status,
-          toStatus: to,
-          ...(input.audit.details ? { details: input.audit.details } : {}),
-        },
-        input.at,
-      );
-      this.insertNotices(next, input.notices ?? [], input.at);
-      return { ok: true, request: next };
-    })();
+          )
+          .run({ ...rowParams(next), fromStatus: current.status, fromVersion: current.version });
+        if (result.changes !== 1) return { ok: false, current: this.readRequest(input.id) };
+        this.insertAudit(
+          {
+            requestId: input.id,
+            actor: input.audit.actor,
+            action: input.audit.action,
+            fromStatus: current.status,
+            toStatus: to,
+            ...(input.audit.details ? { details: input.audit.details } : {}),
+          },
+          input.at,
+        );
+        this.insertNotices(next, input.notices ?? [], input.at);
+        return { ok: true, request: next };
+      })
+      .immediate();
   }
 
   async patchRequest(id: string, patch: RequestPatch): Promise<void> {
-    this.db.transaction(() => {
-      const current = this.readRequest(id);
-      if (!current) return;
-      const next = { ...current, ...patch, version: current.version + 1 };
-      this.db
-        .prepare('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id')
-        .run(rowParams(next));
-    })();
+    this.db
+      .transaction(() => {
+        const current = this.readRequest(id);
+        if (!current) return;
+        const next = { ...current, ...patch, version: current.version + 1 };
+        this.db
+          .prepare('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id')
+          .run(rowParams(next));
+      })
+      .immediate();
   }
 
   async appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent> {
-    return this.db.transaction(() => this.insertAudit(event, at))();
+    return this.db.transaction(() => this.insertAudit(event, at)).immediate();
   }
 
   private insertAudit(event: AuditEventInput, at: Date): AuditEvent {
