@@ -1,3 +1,4 @@
+import { createMemoryLogger } from '../../src/logger.js';
 import type {
   AddDelegateInput,
   DelegateRight,
@@ -5,6 +6,8 @@ import type {
   MimecastResult,
 } from '../../src/mimecast/types.js';
 import type { Directory } from '../../src/requests/ports.js';
+import { RequestService } from '../../src/requests/service.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 /** Group membership and emails held in memory. */
 export class FakeDirectory implements Directory {
@@ -80,4 +83,49 @@ export function fixedClock(start = '2026-11-28T10:00:00.000Z') {
     now += ms;
   };
   return clock;
+}
+
+export interface ServiceFixtureOptions {
+  store?: SqliteStore;
+  clock?: ReturnType<typeof fixedClock>;
+  mimecast?: FakeMimecast;
+  domains?: string[];
+}
+
+/**
+ * The lifecycle with a real (in-memory) store and fakes for the rest: UALICE and UBOB may request,
+ * UBOB and UCAROL approve, UADMIN administers.
+ */
+export function serviceFixture(options: ServiceFixtureOptions = {}) {
+  const store = options.store ?? new SqliteStore(':memory:');
+  const clock = options.clock ?? fixedClock();
+  const mimecast = options.mimecast ?? new FakeMimecast();
+  const directory = new FakeDirectory()
+    .member('SREQ', 'UALICE', 'UBOB')
+    .member('SAPP', 'UBOB', 'UCAROL')
+    .member('SADM', 'UADMIN')
+    .email('UALICE', 'alice@example.com')
+    .email('UBOB', 'bob@example.com');
+  let kicks = 0;
+  const service = new RequestService({
+    store,
+    mimecast,
+    directory,
+    clock,
+    logger: createMemoryLogger('silent').logger,
+    policy: {
+      requesterGroupIds: ['SREQ'],
+      approverGroupIds: ['SAPP'],
+      adminGroupIds: ['SADM'],
+      allowedEmailDomains: options.domains ?? [],
+      durationChoicesHours: [24, 168, 0],
+      defaultDurationHours: 24,
+      requestTtlHours: 72,
+      reminderAfterHours: 4,
+    },
+    onNotices: () => {
+      kicks += 1;
+    },
+  });
+  return { store, clock, mimecast, directory, service, kicks: () => kicks };
 }

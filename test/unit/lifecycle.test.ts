@@ -1,38 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../src/logger.js';
-import { RequestService } from '../../src/requests/service.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { FakeDirectory, FakeMimecast, fixedClock } from '../support/fakes.js';
+import { FakeMimecast, fixedClock, serviceFixture } from '../support/fakes.js';
 
 const HOUR = 3_600_000;
 const ALICE = 'UALICE';
 const BOB = 'UBOB';
 
 function setup(store = new SqliteStore(':memory:'), clock = fixedClock(), mimecast = new FakeMimecast()) {
-  const directory = new FakeDirectory()
-    .member('SREQ', ALICE, BOB)
-    .member('SAPP', BOB, 'UCAROL')
-    .member('SADM', 'UADMIN')
-    .email(ALICE, 'alice@example.com')
-    .email(BOB, 'bob@example.com');
-  const service = new RequestService({
-    store,
-    mimecast,
-    directory,
-    clock,
-    logger: createMemoryLogger('silent').logger,
-    policy: {
-      requesterGroupIds: ['SREQ'],
-      approverGroupIds: ['SAPP'],
-      adminGroupIds: ['SADM'],
-      allowedEmailDomains: [],
-      durationChoicesHours: [24, 168, 0],
-      defaultDurationHours: 24,
-      requestTtlHours: 72,
-      reminderAfterHours: 4,
-    },
-  });
-  return { store, clock, mimecast, directory, service };
+  return serviceFixture({ store, clock, mimecast });
 }
 
 type Ctx = ReturnType<typeof setup>;

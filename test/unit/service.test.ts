@@ -1,44 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../src/logger.js';
-import { RequestService } from '../../src/requests/service.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { FakeDirectory, FakeMimecast, fixedClock } from '../support/fakes.js';
+import { serviceFixture } from '../support/fakes.js';
 
 const ALICE = 'UALICE';
 const BOB = 'UBOB';
 const CAROL = 'UCAROL';
 
 function setup(options: { domains?: string[] } = {}) {
-  const store = new SqliteStore(':memory:');
-  const mimecast = new FakeMimecast();
-  const directory = new FakeDirectory()
-    .member('SREQ', ALICE, BOB)
-    .member('SAPP', BOB, CAROL)
-    .email(ALICE, 'alice@example.com')
-    .email(BOB, 'bob@example.com');
-  const clock = fixedClock();
-  let kicks = 0;
-  const service = new RequestService({
-    store,
-    mimecast,
-    directory,
-    clock,
-    logger: createMemoryLogger('silent').logger,
-    policy: {
-      requesterGroupIds: ['SREQ'],
-      approverGroupIds: ['SAPP'],
-      adminGroupIds: ['SADM'],
-      allowedEmailDomains: options.domains ?? [],
-      durationChoicesHours: [24, 168],
-      defaultDurationHours: 24,
-      requestTtlHours: 72,
-      reminderAfterHours: 4,
-    },
-    onNotices: () => {
-      kicks += 1;
-    },
-  });
-  return { store, mimecast, directory, clock, service, kicks: () => kicks };
+  return serviceFixture(options);
 }
 
 describe('RequestService.submit', () => {
