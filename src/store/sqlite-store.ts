@@ -54,6 +54,7 @@ interface NoticeRow {
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -63,6 +64,16 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+  }
+
+  /** Statements are prepared once and reused: preparing is most of the cost of a small query. */
+  private sql<P extends unknown[] | object = unknown[], R = unknown>(text: string): Database.Statement<P, R> {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
   }
 
   private migrate(): void {
@@ -95,12 +106,10 @@ export class SqliteStore implements Store {
     this.db
       .transaction(() => {
         try {
-          this.db
-            .prepare(
-              `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
+          this.sql(
+            `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
              VALUES (@id, @status, @requesterId, @granteeEmail, @mailbox, @expiresAt, @createdAt, @updatedAt, @doc)`,
-            )
-            .run(rowParams(request));
+          ).run(rowParams(request));
         } catch (error) {
           if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
             throw new DuplicateIdError(request.id);
@@ -118,7 +127,7 @@ export class SqliteStore implements Store {
   }
 
   private readRequest(id: string): DelegationRequest | undefined {
-    const row = this.db.prepare<[string], RequestRow>('SELECT doc FROM requests WHERE id = ?').get(id);
+    const row = this.sql<[string], RequestRow>('SELECT doc FROM requests WHERE id = ?').get(id);
     return row ? parseRequestDoc(row.doc) : undefined;
   }
 
@@ -153,8 +162,7 @@ export class SqliteStore implements Store {
     const sql = `SELECT doc FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY created_at DESC, id LIMIT ?`;
     params.push(filter.limit ?? 1000);
-    return this.db
-      .prepare<(string | number)[], RequestRow>(sql)
+    return this.sql<(string | number)[], RequestRow>(sql)
       .all(...params)
       .map((row) => parseRequestDoc(row.doc));
   }
@@ -174,12 +182,10 @@ export class SqliteStore implements Store {
           version: current.version + 1,
         };
         // The status and version in the WHERE clause make this a compare-and-set even across processes.
-        const result = this.db
-          .prepare(
-            `UPDATE requests SET status = @status, expires_at = @expiresAt, updated_at = @updatedAt, doc = @doc
+        const result = this.sql(
+          `UPDATE requests SET status = @status, expires_at = @expiresAt, updated_at = @updatedAt, doc = @doc
            WHERE id = @id AND status = @fromStatus AND json_extract(doc, '$.version') = @fromVersion`,
-          )
-          .run({ ...rowParams(next), fromStatus: current.status, fromVersion: current.version });
+        ).run({ ...rowParams(next), fromStatus: current.status, fromVersion: current.version });
         if (result.changes !== 1) return { ok: false, current: this.readRequest(input.id) };
         this.insertAudit(
           {
@@ -204,9 +210,9 @@ export class SqliteStore implements Store {
         const current = this.readRequest(id);
         if (!current) return;
         const next = { ...current, ...patch, version: current.version + 1 };
-        this.db
-          .prepare('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id')
-          .run(rowParams(next));
+        this.sql('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id').run(
+          rowParams(next),
+        );
       })
       .immediate();
   }
@@ -216,11 +222,9 @@ export class SqliteStore implements Store {
   }
 
   private insertAudit(event: AuditEventInput, at: Date): AuditEvent {
-    const last = this.db
-      .prepare<[], { seq: number; hash: string }>(
-        'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
-      )
-      .get();
+    const last = this.sql<[], { seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
+    ).get();
     const full = {
       seq: (last?.seq ?? 0) + 1,
       at,
@@ -233,23 +237,21 @@ export class SqliteStore implements Store {
       prevHash: last?.hash ?? GENESIS_HASH,
     };
     const hash = chainHash(full);
-    this.db
-      .prepare(
-        `INSERT INTO audit_events (seq, at, request_id, actor, action, from_status, to_status, details, prev_hash, hash)
+    this.sql(
+      `INSERT INTO audit_events (seq, at, request_id, actor, action, from_status, to_status, details, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        full.seq,
-        at.toISOString(),
-        full.requestId,
-        full.actor,
-        full.action,
-        full.fromStatus,
-        full.toStatus,
-        JSON.stringify(full.details),
-        full.prevHash,
-        hash,
-      );
+    ).run(
+      full.seq,
+      at.toISOString(),
+      full.requestId,
+      full.actor,
+      full.action,
+      full.fromStatus,
+      full.toStatus,
+      JSON.stringify(full.details),
+      full.prevHash,
+      hash,
+    );
     return { ...full, hash };
   }
 
@@ -271,14 +273,13 @@ export class SqliteStore implements Store {
     const sql = `SELECT a.* FROM audit_events a LEFT JOIN requests r ON r.id = a.request_id
                  ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq LIMIT ?`;
     params.push(filter.limit ?? 1_000_000);
-    return this.db
-      .prepare<(string | number)[], AuditRow>(sql)
+    return this.sql<(string | number)[], AuditRow>(sql)
       .all(...params)
       .map(toAuditEvent);
   }
 
   private insertNotices(request: DelegationRequest, notices: readonly NewNotice[], at: Date): void {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO notices (request_id, target, event, data, snapshot, attempts, next_attempt_at, created_at)
        VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
     );
@@ -297,16 +298,14 @@ export class SqliteStore implements Store {
   }
 
   async dueNotices(now: Date, limit: number): Promise<Notice[]> {
-    const rows = this.db
-      .prepare<[{ now: string; limit: number }], NoticeRow>(
-        `SELECT n.* FROM notices n
+    const rows = this.sql<[{ now: string; limit: number }], NoticeRow>(
+      `SELECT n.* FROM notices n
          WHERE n.done_at IS NULL
            AND n.id = (SELECT MIN(m.id) FROM notices m WHERE m.request_id = n.request_id AND m.done_at IS NULL)
            AND n.next_attempt_at <= @now
            AND (n.lease_until IS NULL OR n.lease_until <= @now)
          ORDER BY n.id LIMIT @limit`,
-      )
-      .all({ now: now.toISOString(), limit });
+    ).all({ now: now.toISOString(), limit });
     return rows.map((row) => ({
       id: row.id,
       requestId: row.request_id,
@@ -320,41 +319,37 @@ export class SqliteStore implements Store {
   }
 
   async claimNotice(id: number, now: Date, leaseUntil: Date): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `UPDATE notices SET lease_until = ?, attempts = attempts + 1
+    const result = this.sql(
+      `UPDATE notices SET lease_until = ?, attempts = attempts + 1
          WHERE id = ? AND done_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)`,
-      )
-      .run(leaseUntil.toISOString(), id, now.toISOString());
+    ).run(leaseUntil.toISOString(), id, now.toISOString());
     return result.changes === 1;
   }
 
   async markNoticeDelivered(id: number, at: Date): Promise<void> {
-    this.db
-      .prepare(
-        'UPDATE notices SET done_at = ?, delivered = 1, lease_until = NULL, last_error = NULL WHERE id = ?',
-      )
-      .run(at.toISOString(), id);
+    this.sql(
+      'UPDATE notices SET done_at = ?, delivered = 1, lease_until = NULL, last_error = NULL WHERE id = ?',
+    ).run(at.toISOString(), id);
   }
 
   async markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void> {
     if (nextAttemptAt === null) {
       // Given up: recorded with its error so the request's later notices are not held back forever.
-      this.db
-        .prepare(
-          'UPDATE notices SET done_at = ?, delivered = 0, lease_until = NULL, last_error = ? WHERE id = ?',
-        )
-        .run(new Date().toISOString(), error, id);
+      this.sql(
+        'UPDATE notices SET done_at = ?, delivered = 0, lease_until = NULL, last_error = ? WHERE id = ?',
+      ).run(new Date().toISOString(), error, id);
       return;
     }
-    this.db
-      .prepare('UPDATE notices SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?')
-      .run(nextAttemptAt.toISOString(), error, id);
+    this.sql('UPDATE notices SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(
+      nextAttemptAt.toISOString(),
+      error,
+      id,
+    );
   }
 
   async ping(): Promise<boolean> {
     try {
-      return this.db.prepare<[], { ok: number }>('SELECT 1 AS ok').get()?.ok === 1;
+      return this.sql<[], { ok: number }>('SELECT 1 AS ok').get()?.ok === 1;
     } catch {
       return false;
     }
