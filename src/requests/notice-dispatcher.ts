@@ -15,6 +15,7 @@ export interface RetryAfterHint {
 
 const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000];
 const LEASE_MS = 60_000;
+const ROUND_SIZE = 10;
 
 export interface NoticeDispatcherOptions {
   store: Store;
@@ -87,7 +88,8 @@ export class NoticeDispatcher {
 
   private async drainOnce(): Promise<number> {
     const { store, clock } = this.options;
-    const due = await store.dueNotices(clock(), 50);
+    // Small rounds: delivery is background work, and Slack's acks must not queue behind a burst of it.
+    const due = await store.dueNotices(clock(), ROUND_SIZE);
     const results = await Promise.all(due.map((notice) => this.deliverOne(notice)));
     return results.filter(Boolean).length;
   }
@@ -98,6 +100,13 @@ export class NoticeDispatcher {
     if (!(await store.claimNotice(notice.id, now, new Date(now.getTime() + LEASE_MS)))) return false;
     const log = logger.child({ requestId: notice.requestId, notice: `${notice.target}:${notice.event}` });
     try {
+      // The card always shows the request as it is now, so a card update with a later one queued
+      // behind it would only be overwritten: skip it (approve and provision often land together).
+      if (notice.target === 'card' && (await store.hasLaterNotice(notice))) {
+        await store.markNoticeDelivered(notice.id, clock());
+        log.debug('card update superseded by a later one');
+        return true;
+      }
       const current = (await store.getRequest(notice.requestId)) ?? notice.snapshot;
       await deliverer.deliver(notice, current);
       await store.markNoticeDelivered(notice.id, clock());

@@ -13,6 +13,8 @@ const userInfo = z.object({
   }),
 });
 
+const SWEEP_EVERY = 500;
+
 interface Cached<T> {
   value: Promise<T>;
   expiresAt: number;
@@ -60,6 +62,11 @@ export class SlackDirectory implements Directory {
     if (hit && hit.expiresAt > now) return hit.value;
     const value = load();
     cache.set(key, { value, expiresAt: now + this.options.ttlMs });
+    // Entries are only replaced when asked for again: sweep out expired ones now and then, so a large
+    // workspace does not keep every email it ever looked up.
+    if (cache.size % SWEEP_EVERY === 0) {
+      for (const [old, entry] of cache) if (entry.expiresAt <= now) cache.delete(old);
+    }
     // A failed lookup must not be served from the cache.
     value.catch(() => {
       if (cache.get(key)?.value === value) cache.delete(key);

@@ -332,6 +332,13 @@ export class SqliteStore implements Store {
     ).run(at.toISOString(), id);
   }
 
+  async hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean> {
+    const row = this.sql<[string, number, string], { id: number }>(
+      'SELECT id FROM notices WHERE request_id = ? AND id > ? AND target = ? AND done_at IS NULL LIMIT 1',
+    ).get(notice.requestId, notice.id, notice.target);
+    return row !== undefined;
+  }
+
   async markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void> {
     if (nextAttemptAt === null) {
       // Given up: recorded with its error so the request's later notices are not held back forever.

@@ -29,6 +29,8 @@ export interface Store {
   /** Takes a notice for delivery until `leaseUntil`; false if another worker holds it. */
   claimNotice(id: number, now: Date, leaseUntil: Date): Promise<boolean>;
   markNoticeDelivered(id: number, at: Date): Promise<void>;
+  /** Whether a later undelivered notice of the same request has the same target (it supersedes a card update). */
+  hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean>;
   /** Schedules another attempt, or with `null` gives up on the notice (its error stays recorded). */
   markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
 

@@ -1,8 +1,9 @@
 import type { AnyMiddlewareArgs, Context, Middleware } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
 
-const REMEMBER_MS = 10 * 60_000;
-const MAX_REMEMBERED = 10_000;
+// Slack retries at once, after a minute and after five minutes.
+const REMEMBER_MS = 6 * 60_000;
+const MAX_REMEMBERED = 5_000;
 /** Slack retries after 3 s; a retry waits this long for the first delivery's answer before giving up. */
 const WAIT_FOR_FIRST_ACK_MS = 2_500;
 const DELIVERY = 'delivery';
