@@ -52,4 +52,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX notices_undone ON notices (request_id, id) WHERE done_at IS NULL;
   `,
+  // Without it, finding due notices scanned every notice ever written (delivered ones too).
+  `
+  CREATE INDEX notices_due ON notices (id) WHERE done_at IS NULL;
+  `,
 ];

@@ -1,0 +1,161 @@
+/**
+ * npm run bench: ack latency, throughput, Slack and Mimecast calls per flow, memory and startup time of
+ * the real bot against the local Slack and Mimecast simulators, on 127.0.0.1 only, in under 5 minutes.
+ *
+ * Layout: the bot runs alone in a child process (bench/bot-process.ts, transpiled to JavaScript by
+ * bench/build.ts and run by plain `node`, as in production), so its RSS is its own. The simulators and
+ * the load generator (the SlackDriver) share this process. The baseline, a Bolt App whose listeners only
+ * ack(), runs in the same kind of child process, driven the same way, each of its measurements right
+ * after the bot's so that both see the same machine. The phases are in bench/phases.ts, the report in
+ * bench/report.ts; results go to stdout and to bench/results.json (git-ignored).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { BenchChild } from './children.js';
+import {
+  BUDGET_MS,
+  benchAcks,
+  benchSlowMimecast,
+  benchSustained,
+  progress,
+  RssSampler,
+  seconds,
+} from './phases.js';
+import { buildReport, type DatabaseSummary } from './report.js';
+import { flush, startWorkspace, Tally, waitQuiet } from './workspace.js';
+
+const RESULTS_PATH = fileURLToPath(new URL('./results.json', import.meta.url));
+
+/** What the bot's own database says at the end: requests by status, notices not delivered. */
+function inspectDatabase(path: string): DatabaseSummary {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const count = (sql: string) => db.prepare<[], { n: number }>(sql).get()?.n ?? 0;
+    const statuses = db
+      .prepare<[], { status: string; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM requests GROUP BY status',
+      )
+      .all();
+    return {
+      statuses: Object.fromEntries(statuses.map((row) => [row.status, row.n])),
+      noticesPending: count('SELECT COUNT(*) AS n FROM notices WHERE done_at IS NULL'),
+      noticesGivenUp: count('SELECT COUNT(*) AS n FROM notices WHERE done_at IS NOT NULL AND delivered = 0'),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** CPU seconds the whole machine spent busy so far (Linux /proc/stat), to tell how noisy the run was. */
+function machineBusySeconds(): number | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1);
+    const ticks = fields.map(Number);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return (ticks.reduce((sum, t) => sum + t, 0) - idle) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The commit of the code under test (src/ is transpiled at the start, so this is what runs). */
+function sourceVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', timeout: 5000 }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src') !== '';
+    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown (no git)';
+  }
+}
+
+const version = sourceVersion();
+const busyAtStart = machineBusySeconds();
+const loadAtStart = loadavg()[0] ?? 0;
+const ws = await startWorkspace(BUDGET_MS);
+const children: BenchChild[] = [];
+const samplers: RssSampler[] = [];
+
+try {
+  progress('starting the baseline and the bot (1st process)');
+  const base = await BenchChild.start('baseline', ws.script, ws.botEnv(':memory:'));
+  children.push(base.child);
+  const bot1Path = ws.newDatabasePath('bot1');
+  const bot1 = await BenchChild.start('bot', ws.script, ws.botEnv(bot1Path));
+  children.push(bot1.child);
+  const bot1Started = performance.now();
+  const sampler1 = new RssSampler(bot1.child);
+  samplers.push(sampler1);
+  const tally1 = new Tally();
+  const acks = await benchAcks(ws, bot1.child, base.child);
+  const baselineRss = (await base.child.stats(true)).rss;
+  await base.child.stop();
+  const slow = await benchSlowMimecast(ws, bot1.child);
+  await waitQuiet(ws);
+  sampler1.stop();
+  await bot1.child.stop();
+  const bot1LifetimeS = (performance.now() - bot1Started) / 1000;
+  flush(ws, tally1);
+
+  progress('phase 3: starting a fresh bot process');
+  const bot2Path = ws.newDatabasePath('bot2');
+  const bot2 = await BenchChild.start('bot', ws.script, ws.botEnv(bot2Path));
+  children.push(bot2.child);
+  const bot2Started = performance.now();
+  const sampler2 = new RssSampler(bot2.child);
+  samplers.push(sampler2);
+  const tally2 = new Tally();
+  const sustained = await benchSustained(ws, bot2.child, sampler2, tally2);
+  sampler2.stop();
+  await waitQuiet(ws);
+  await bot2.child.stop();
+  const bot2LifetimeS = (performance.now() - bot2Started) / 1000;
+  flush(ws, tally2);
+
+  // How busy the machine was with other work: all its busy CPU time minus ours.
+  const busyAtEnd = machineBusySeconds();
+  const ours =
+    (process.cpuUsage().user + process.cpuUsage().system) / 1e6 +
+    children.reduce((sum, child) => sum + (child.lastStats?.cpuUs ?? 0), 0) / 1e6;
+  const otherCores =
+    busyAtStart === undefined || busyAtEnd === undefined
+      ? undefined
+      : Math.max(0, (busyAtEnd - busyAtStart - ours) / seconds());
+
+  const { text, json } = buildReport({
+    version,
+    durationS: seconds(),
+    otherCores,
+    loadAtStart,
+    loadAtEnd: loadavg()[0] ?? 0,
+    acks,
+    slow,
+    sustained,
+    tally1,
+    tally2,
+    bot1LifetimeS,
+    bot2LifetimeS,
+    databases: { bot1: inspectDatabase(bot1Path), bot2: inspectDatabase(bot2Path) },
+    addsPerPair: ws.addsPerPair,
+    peaks: { bot1: sampler1.peak, bot2: sampler2.peak },
+    baselineRss,
+    readyMs: { bot1: bot1.readyMs, bot2: bot2.readyMs, baseline: base.readyMs },
+    logs: children.flatMap((child) =>
+      [...child.logCounts.entries()].map(([line, count]) => `${count}× ${child.kind}: ${line}`),
+    ),
+  });
+  writeFileSync(RESULTS_PATH, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`${text}\nResults written to bench/results.json`);
+} catch (error) {
+  process.exitCode = 1;
+  console.log(
+    `The benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+} finally {
+  for (const sampler of samplers) sampler.stop();
+  for (const child of children) await child.stop();
+  await ws.close();
+}

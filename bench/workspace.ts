@@ -1,0 +1,195 @@
+/**
+ * The world the bot runs in during the benchmark: the Slack and Mimecast simulators (in this process),
+ * a workspace with many requesters and shared mailboxes, and the bookkeeping of what the bot asked of
+ * both simulators.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type AppConfig, loadConfig } from '../src/config.js';
+import { ADD_DELEGATE_PATH } from '../src/mimecast/client.js';
+import {
+  APPROVAL_CHANNEL,
+  BOT_TOKEN,
+  MAILBOXES,
+  SIGNING_SECRET,
+  USERS,
+} from '../src/simulators/local-stack.js';
+import { type MimecastSimulator, startMimecastSimulator } from '../src/simulators/mimecast.js';
+import { type DirectoryUser, type SlackSimulator, startSlackSimulator } from '../src/simulators/slack.js';
+import { buildBotProcess } from './build.js';
+import { SimWatcher } from './sim-tools.js';
+
+/** Requesters × shared mailboxes = distinct (requester, mailbox) pairs: one request each, never reused. */
+const REQUESTERS = 250;
+const SHARED_MAILBOXES = 100;
+export const GROUP_CACHE_TTL_SECONDS = 60; // the bot's default, set explicitly so the check knows it
+
+export interface Pair {
+  userId: string;
+  mailbox: string;
+}
+
+/** Slack and Mimecast calls, counted before the simulators' recordings are cleared. */
+export class Tally {
+  readonly slack = new Map<string, number>();
+  /** usergroups.users.list calls by group id. */
+  readonly groupLoads = new Map<string, number>();
+  readonly mimecast = new Map<string, number>();
+  /** Slack calls the simulator refused, by method and error (e.g. views.open: expired_trigger_id). */
+  readonly slackErrors = new Map<string, number>();
+  readonly problems: string[] = [];
+
+  count(map: Map<string, number>, key: string): void {
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+}
+
+export interface Workspace {
+  sim: SlackSimulator;
+  mimecast: MimecastSimulator;
+  watcher: SimWatcher;
+  requesters: DirectoryUser[];
+  /** The bot's configuration, as the child process will load it. */
+  config: AppConfig;
+  /** performance.now() after which no new work starts. */
+  deadline: number;
+  /** The compiled bench/bot-process.js. */
+  script: string;
+  /** Mimecast adds per (grantee, mailbox) body over the whole run: each approval must cause exactly one. */
+  addsPerPair: Map<string, number>;
+  /** Fresh (requester, mailbox) pairs, each used once in the whole run. */
+  takePairs(count: number): Pair[];
+  /** Pairs for the baseline, which stores nothing: they may repeat. */
+  anyPairs(count: number): Pair[];
+  /** The environment of a bot process using this database file. */
+  botEnv(databasePath: string): Record<string, string>;
+  newDatabasePath(name: string): string;
+  close(): Promise<void>;
+}
+
+export async function startWorkspace(deadline: number): Promise<Workspace> {
+  const build = buildBotProcess();
+  const dataDir = mkdtempSync(join(tmpdir(), 'delegate-bench-'));
+  const sim = await startSlackSimulator({ botToken: BOT_TOKEN });
+  const requesters = Array.from({ length: REQUESTERS }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0');
+    return {
+      id: `UREQ${n}`,
+      name: `requester${n}`,
+      realName: `Requester ${n}`,
+      email: `requester${n}@example.com`,
+    };
+  });
+  const mailboxes = Array.from(
+    { length: SHARED_MAILBOXES },
+    (_, i) => `shared${String(i + 1).padStart(4, '0')}@example.com`,
+  );
+  const mimecast = await startMimecastSimulator({
+    mailboxes: [...MAILBOXES, ...mailboxes, ...requesters.map((user) => user.email)],
+  });
+  for (const user of [...Object.values(USERS), ...requesters]) sim.addUser(user);
+  sim.setUsergroup('SREQUESTERS', [USERS.alice.id, USERS.bob.id, ...requesters.map((user) => user.id)]);
+  sim.setUsergroup('SAPPROVERS', [USERS.bob.id, USERS.carol.id]);
+  sim.setUsergroup('SADMINS', [USERS.admin.id]);
+  sim.addChannel(APPROVAL_CHANNEL, 'mailbox-access');
+
+  const botEnv = (databasePath: string): Record<string, string> => {
+    const keys = mimecast.credentials.hmac;
+    return {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TMPDIR: tmpdir(),
+      SLACK_MODE: 'http',
+      SLACK_API_URL: sim.apiUrl,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      REQUESTER_GROUP_IDS: 'SREQUESTERS',
+      APPROVER_GROUP_IDS: 'SAPPROVERS',
+      ADMIN_GROUP_IDS: 'SADMINS',
+      APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
+      GROUP_CACHE_TTL_SECONDS: String(GROUP_CACHE_TTL_SECONDS),
+      DATABASE_PATH: databasePath,
+      MIMECAST_BASE_URL: mimecast.url,
+      MIMECAST_APP_ID: keys.appId,
+      MIMECAST_APP_KEY: keys.appKey,
+      MIMECAST_ACCESS_KEY: keys.accessKey,
+      MIMECAST_SECRET_KEY: keys.secretKey,
+      // The production default; long enough for the 5 s Mimecast delay to end in success.
+      MIMECAST_TIMEOUT_MS: '10000',
+      LOG_LEVEL: 'warn',
+    };
+  };
+  const loaded = loadConfig({ ...botEnv(':memory:'), PORT: '0' });
+  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+
+  let nextPair = 0;
+  const pairAt = (k: number): Pair => ({
+    userId: requesters[k % REQUESTERS]!.id,
+    mailbox: mailboxes[Math.floor(k / REQUESTERS) % SHARED_MAILBOXES]!,
+  });
+  const watcher = new SimWatcher(sim, APPROVAL_CHANNEL);
+
+  return {
+    sim,
+    mimecast,
+    watcher,
+    requesters,
+    config: loaded.config,
+    deadline,
+    script: build.script,
+    addsPerPair: new Map(),
+    takePairs: (count) =>
+      Array.from({ length: count }, () => {
+        if (nextPair >= REQUESTERS * SHARED_MAILBOXES) throw new Error('out of (requester, mailbox) pairs');
+        return pairAt(nextPair++);
+      }),
+    anyPairs: (count) => Array.from({ length: count }, (_, k) => pairAt(k)),
+    botEnv,
+    newDatabasePath: (name) => join(dataDir, `${name}.sqlite`),
+    async close() {
+      watcher.close();
+      await sim.close();
+      await mimecast.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(build.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until neither simulator has recorded a call for `quietMs` (at most 10 s). */
+export async function waitQuiet(ws: Workspace, quietMs = 300): Promise<void> {
+  const stopAt = performance.now() + 10_000;
+  let last = -1;
+  let since = performance.now();
+  while (performance.now() < stopAt) {
+    const now = ws.sim.calls.length + ws.mimecast.calls.length;
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= quietMs) return;
+    await sleep(25);
+  }
+}
+
+/**
+ * Counts the recorded calls into `tally`, then clears the simulators' recordings, so that their linear
+ * scans (findMessage, findView) stay short over thousands of flows. Call it once the bot is quiet: the
+ * cards of requests still in flight would be forgotten.
+ */
+export function flush(ws: Workspace, tally: Tally): void {
+  for (const call of ws.sim.calls) {
+    tally.count(tally.slack, call.method);
+    if (call.method === 'usergroups.users.list') tally.count(tally.groupLoads, String(call.args.usergroup));
+    if (!call.ok) tally.count(tally.slackErrors, `${call.method}: ${call.error}`);
+  }
+  for (const call of ws.mimecast.calls) {
+    tally.count(tally.mimecast, call.path);
+    if (call.path === ADD_DELEGATE_PATH) tally.count(ws.addsPerPair, call.rawBody);
+  }
+  for (const problem of ws.sim.problems) if (tally.problems.length < 20) tally.problems.push(problem);
+  ws.sim.reset();
+  ws.mimecast.reset();
+  ws.watcher.reset();
+}
