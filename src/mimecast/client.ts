@@ -29,7 +29,6 @@ const TOKEN_REFRESH_MARGIN_MS = 60_000;
  * Shorter than any load balancer's idle timeout we know of: a POST written on a socket the server is
  * closing at that moment ends as outcome_unknown, which for an add is costly.
  */
-const MAX_CONNECTIONS = 16;
 const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 
 export interface MimecastClientDeps {
@@ -159,8 +158,6 @@ export class MimecastClient implements MimecastApi {
       headersTimeout: config.timeoutMs,
       bodyTimeout: config.timeoutMs,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      // A burst of approvals queues here instead of opening hundreds of TLS connections to Mimecast.
-      connections: MAX_CONNECTIONS,
     });
     this.#logger = deps.logger;
     this.#now = deps.now ?? (() => new Date());
