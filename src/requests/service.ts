@@ -17,6 +17,7 @@ import {
   type Failure,
   isEmailAddress,
   normalizeEmail,
+  OPEN_STATUSES,
   SYSTEM_ACTOR,
 } from './model.js';
 import type { AccessPolicy, Clock, Directory } from './ports.js';
@@ -208,7 +209,7 @@ export class RequestService {
       const [pending] = await store.listRequests({
         requesterId: input.requesterId,
         mailbox,
-        statuses: ['pending', 'approved', 'provisioning'],
+        statuses: OPEN_STATUSES,
         limit: 1,
       });
       if (pending) {
@@ -324,11 +325,12 @@ export class RequestService {
     const request = await this.deps.store.getRequest(id);
     if (!request) return { ok: false, reason: 'not_found' };
     if (request.requesterId !== userId) return { ok: false, reason: 'not_yours' };
+    const now = this.deps.clock();
     const result = await this.deps.store.transition({
       id,
       name: 'cancel',
-      at: this.deps.clock(),
-      patch: { endedBy: userId, endedAt: this.deps.clock() },
+      at: now,
+      patch: { endedBy: userId, endedAt: now },
       audit: { actor: userId, action: 'cancelled' },
       notices: [{ target: 'card', event: 'cancelled' }],
     });

@@ -28,20 +28,6 @@ export const TRANSITIONS = {
 
 export type TransitionName = keyof typeof TRANSITIONS;
 
-export class IllegalTransitionError extends Error {
-  constructor(
-    readonly transition: TransitionName,
-    readonly status: RequestStatus,
-  ) {
-    super(`cannot ${transition} a request that is ${status}`);
-    this.name = 'IllegalTransitionError';
-  }
-}
-
 export function canTransition(name: TransitionName, status: RequestStatus): boolean {
   return (TRANSITIONS[name].from as readonly RequestStatus[]).includes(status);
-}
-
-export function assertTransition(name: TransitionName, status: RequestStatus): void {
-  if (!canTransition(name, status)) throw new IllegalTransitionError(name, status);
 }

@@ -96,7 +96,7 @@ export class SlackNotifier implements NoticeDeliverer {
     });
   }
 
-  async sendDirect(userId: string, message: SlackMessage): Promise<void> {
+  private async sendDirect(userId: string, message: SlackMessage): Promise<void> {
     let channel = this.dmChannels.get(userId);
     if (!channel) {
       const opened = await this.client.conversations.open({ users: userId });

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../requests/model.js';
-import { TRANSITIONS } from '../requests/state-machine.js';
+import { canTransition, TRANSITIONS } from '../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from './audit-chain.js';
 import { MIGRATIONS } from './migrations.js';
 import { parseRequestDoc, serializeRequest } from './serialize.js';
@@ -168,12 +168,11 @@ export class SqliteStore implements Store {
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult> {
-    const { from, to } = TRANSITIONS[input.name];
+    const { to } = TRANSITIONS[input.name];
     return this.db
       .transaction((): TransitionResult => {
         const current = this.readRequest(input.id);
-        if (!current || !(from as readonly RequestStatus[]).includes(current.status))
-          return { ok: false, current };
+        if (!current || !canTransition(input.name, current.status)) return { ok: false, current };
         const next: DelegationRequest = {
           ...current,
           ...input.patch,

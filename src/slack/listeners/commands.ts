@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { describeConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { parseRequestId } from '../../requests/ids.js';
-import { isEmailAddress, normalizeEmail } from '../../requests/model.js';
+import { isEmailAddress, normalizeEmail, OPEN_STATUSES } from '../../requests/model.js';
 import { failureExplanation } from '../blocks/messages.js';
 import { auditLines, requestDetails, requestList } from '../blocks/reports.js';
 import { requestModal } from '../blocks/request-modal.js';
@@ -188,7 +188,7 @@ export function registerCommands(app: App, context: ListenerContext): void {
   async function list(input: CommandInput): Promise<void> {
     const mine = await service.listRequests({ requesterId: input.userId, limit: 50 });
     const active = mine.filter((r) => r.status === 'completed' || r.status === 'removing');
-    const open = mine.filter((r) => ['pending', 'approved', 'provisioning'].includes(r.status));
+    const open = mine.filter((r) => OPEN_STATUSES.includes(r.status));
     const past = mine.filter((r) => !active.includes(r) && !open.includes(r));
     await input.reply(
       [
