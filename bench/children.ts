@@ -100,7 +100,8 @@ export class BenchChild {
     const started = performance.now();
     const process = fork(script, [], {
       cwd: REPO_ROOT,
-      execArgv: ['--expose-gc'],
+      // BENCH_NODE_ARGS adds flags for a look inside, e.g. '--cpu-prof --cpu-prof-dir=.prof'.
+      execArgv: ['--expose-gc', ...(globalThis.process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       env: { ...env, BENCH_APP: kind, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -30,13 +30,15 @@ import {
 import { flush, type Tally, type Workspace, waitQuiet } from './workspace.js';
 
 export const BUDGET_MS = 275_000; // from process start: no new work after this (the 5 min limit leaves margin)
-export const ACK_REQUESTS = 2_000; // per request kind, concurrency level and app
+/** BENCH_ACK_REQUESTS and BENCH_FLOWS shrink a run for a quick look; the README's figures use the defaults. */
+const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
+export const ACK_REQUESTS = setting('BENCH_ACK_REQUESTS', 2_000); // per request kind, concurrency level and app
 export const WARMUP_REQUESTS = 300; // of each kind, per app, before measuring (JIT, caches, connections)
 export const CONCURRENCY = 50;
 export const SLOW_MIMECAST_MS = 5_000;
 export const SLOW_CLICKS = 600; // and as many control clicks with Mimecast answering at once
 export const SLOW_ROUNDS = 2; // control and slow clicks alternate in this many rounds
-export const SUSTAINED_FLOWS = 10_000;
+export const SUSTAINED_FLOWS = setting('BENCH_FLOWS', 10_000);
 export const BATCH_FLOWS = 1_000;
 const RSS_SAMPLE_MS = 250;
 

@@ -47,7 +47,7 @@ export interface Bot {
 export function createBot(config: AppConfig, options: BotOptions): Bot {
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
-  const store = options.store ?? new SqliteStore(config.databasePath);
+  const store = options.store ?? new SqliteStore(config.databasePath, { logger });
   const mimecast =
     options.mimecast ??
     new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });

@@ -18,7 +18,7 @@ export async function runAuditCli(
   const [command, ...rest] = argv;
   const databasePath = env.DATABASE_PATH?.trim() || './data/delegate-bot.sqlite';
   if (command === 'verify') {
-    const store = new SqliteStore(databasePath);
+    const store = new SqliteStore(databasePath, { backgroundCheckpoints: false });
     try {
       const result = verifyChain(await store.listAudit({}));
       if (result.ok) return { code: 0, out: `Audit chain intact: ${result.count} events verified.\n` };
@@ -46,7 +46,7 @@ export async function runAuditCli(
     const since = values.since ? new Date(values.since) : undefined;
     if (since && Number.isNaN(since.getTime()))
       return { code: 2, out: `--since must be a date like 2026-01-01.\n${USAGE}` };
-    const store = new SqliteStore(databasePath);
+    const store = new SqliteStore(databasePath, { backgroundCheckpoints: false });
     try {
       const text = formatAudit(await store.listAudit(since ? { since } : {}), format);
       if (values.out) {

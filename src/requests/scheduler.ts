@@ -32,7 +32,11 @@ export class Scheduler {
     this.running ??= this.service
       .sweep()
       .then((report) => {
-        const acted = Object.values(report).some((ids) => ids.length > 0);
+        const acted =
+          report.noticesPruned > 0 ||
+          [report.expired, report.reminded, report.removed, report.removalFailed].some(
+            (ids) => ids.length > 0,
+          );
         if (acted) this.options.logger.info(report, 'lifecycle sweep');
       })
       .catch((error: unknown) => this.options.logger.error({ err: error }, 'lifecycle sweep failed'))

@@ -68,7 +68,15 @@ export interface SweepReport {
   reminded: string[];
   removed: string[];
   removalFailed: string[];
+  /** Finished notices deleted after NOTICE_RETENTION_DAYS. */
+  noticesPruned: number;
 }
+
+/** Finished notices are kept this long for troubleshooting, then deleted; the audit log keeps the history. */
+export const NOTICE_RETENTION_DAYS = 7;
+/** Deleted per statement, so that one sweep never holds the write lock for long. */
+const PRUNE_BATCH = 500;
+const PRUNE_BATCHES_PER_SWEEP = 20;
 
 const HOUR_MS = 3_600_000;
 /** Waits between failed removal attempts; the last repeats. */
@@ -638,7 +646,13 @@ export class RequestService {
   async sweep(): Promise<SweepReport> {
     const { store, policy } = this.deps;
     const now = this.deps.clock();
-    const report: SweepReport = { expired: [], reminded: [], removed: [], removalFailed: [] };
+    const report: SweepReport = {
+      expired: [],
+      reminded: [],
+      removed: [],
+      removalFailed: [],
+      noticesPruned: 0,
+    };
 
     const ttlCutoff = new Date(now.getTime() - policy.requestTtlHours * HOUR_MS);
     for (const request of await store.listRequests({ statuses: ['pending'], createdBefore: ttlCutoff })) {
@@ -680,6 +694,13 @@ export class RequestService {
     }
 
     if (report.expired.length || report.reminded.length) this.deps.onNotices?.();
+
+    const retainedSince = new Date(now.getTime() - NOTICE_RETENTION_DAYS * 24 * HOUR_MS);
+    for (let batch = 0; batch < PRUNE_BATCHES_PER_SWEEP; batch++) {
+      const pruned = await store.pruneNotices(retainedSince, PRUNE_BATCH);
+      report.noticesPruned += pruned;
+      if (pruned < PRUNE_BATCH) break;
+    }
     return report;
   }
 

@@ -56,4 +56,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX notices_due ON notices (id) WHERE done_at IS NULL;
   `,
+  // Finished notices are pruned after a retention period (the audit log is the record; notices are mail).
+  `
+  CREATE INDEX notices_done ON notices (done_at) WHERE done_at IS NOT NULL;
+  `,
 ];

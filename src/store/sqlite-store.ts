@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from '../logger.js';
 import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../requests/model.js';
 import { canTransition, TRANSITIONS } from '../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from './audit-chain.js';
+import { WalCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { parseRequestDoc, serializeRequest } from './serialize.js';
 import {
@@ -52,18 +54,39 @@ interface NoticeRow {
  * begun IMMEDIATE: with several processes on one file, a deferred transaction that reads and then
  * writes can fail with SQLITE_BUSY instead of waiting its turn.
  */
+export interface SqliteStoreOptions {
+  /** Told when checkpointing falls back to the event loop (the checkpoint thread failed). */
+  logger?: Pick<Logger, 'warn'>;
+  /** Checkpoint the WAL on a worker thread (the default for files); false for short-lived tools. */
+  backgroundCheckpoints?: boolean;
+  /** How often the checkpoint thread copies the WAL into the database file; every second by default. */
+  checkpointIntervalMs?: number;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly checkpointer: WalCheckpointer | undefined;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    const inMemory = path === ':memory:';
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    if (!inMemory && (options.backgroundCheckpoints ?? true)) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(path, {
+        ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
+        onError: (message) => {
+          options.logger?.warn({ error: message }, 'WAL checkpoint thread failed; checkpointing inline');
+          if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+    }
   }
 
   /** Statements are prepared once and reused: preparing is most of the cost of a small query. */
@@ -353,6 +376,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  async pruneNotices(doneBefore: Date, limit: number): Promise<number> {
+    return this.sql(
+      `DELETE FROM notices WHERE id IN (
+         SELECT id FROM notices WHERE done_at IS NOT NULL AND done_at < ? ORDER BY done_at LIMIT ?)`,
+    ).run(doneBefore.toISOString(), limit).changes;
+  }
+
   async ping(): Promise<boolean> {
     try {
       return this.sql<[], { ok: number }>('SELECT 1 AS ok').get()?.ok === 1;
@@ -362,6 +392,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }

@@ -33,6 +33,8 @@ export interface Store {
   hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean>;
   /** Schedules another attempt, or with `null` gives up on the notice (its error stays recorded). */
   markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
+  /** Deletes up to `limit` notices finished (delivered or given up) before `doneBefore`; returns how many. */
+  pruneNotices(doneBefore: Date, limit: number): Promise<number>;
 
   /** True when the store answers queries (for /readyz). */
   ping(): Promise<boolean>;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NOTICE_RETENTION_DAYS } from '../../src/requests/service.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { FakeMimecast, fixedClock, serviceFixture } from '../support/fakes.js';
 
@@ -47,6 +48,34 @@ async function noticeEvents(ctx: Ctx, id: string) {
   const all = await ctx.store.listAudit({ requestId: id });
   return all.map((event) => event.action);
 }
+
+describe('notice retention', () => {
+  it('deletes finished notices after the retention period in sweeps, never undelivered ones', async () => {
+    const ctx = setup();
+    const first = await granted(ctx, 0);
+    const delivered: number[] = [];
+    for (let due = await ctx.store.dueNotices(ctx.clock(), 100); due.length; ) {
+      for (const notice of due) {
+        await ctx.store.markNoticeDelivered(notice.id, ctx.clock());
+        delivered.push(notice.id);
+      }
+      due = await ctx.store.dueNotices(ctx.clock(), 100);
+    }
+    expect(delivered.length).toBeGreaterThan(0);
+    ctx.clock.advance(HOUR);
+    const second = await granted(ctx, 0); // its notices stay undelivered
+
+    ctx.clock.advance(NOTICE_RETENTION_DAYS * 24 * HOUR - HOUR); // exactly the retention period
+    expect((await ctx.service.sweep()).noticesPruned).toBe(0);
+    ctx.clock.advance(1);
+    expect((await ctx.service.sweep()).noticesPruned).toBe(delivered.length);
+    expect((await ctx.service.sweep()).noticesPruned).toBe(0);
+    // The second request's card is still due, and the audit log still has the first one's history.
+    const due = await ctx.store.dueNotices(ctx.clock(), 100);
+    expect(due.map((notice) => notice.requestId)).toEqual([second.id]);
+    expect(await noticeEvents(ctx, first.id)).toContain('provisioned');
+  });
+});
 
 describe('time-bound access', () => {
   it('removes access when it expires, once, and says so', async () => {

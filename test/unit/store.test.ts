@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import { verifyChain } from '../../src/store/audit-chain.js';
+import { WalCheckpointer } from '../../src/store/checkpointer.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { DuplicateIdError } from '../../src/store/store.js';
 
@@ -84,6 +85,38 @@ describe('SqliteStore', () => {
     await second.close();
   });
 
+  it('copies the WAL into the database file on its own thread, not inside commits', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
+    const store = new SqliteStore(path, { checkpointIntervalMs: 20 });
+    const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+    const before = sizeOf(path);
+    // Far past SQLite's own 1,000-page threshold, where a commit would otherwise checkpoint inline.
+    const long = 'x'.repeat(3_000);
+    for (let i = 0; i < 1_500; i++) {
+      const id = `DR-${String(i).padStart(6, '0')}`;
+      await store.createRequest(request(id, { reason: long }), submitted(id), []);
+    }
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // a new connection's default
+    raw.close();
+    const deadline = Date.now() + 5_000;
+    while (sizeOf(path) <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(sizeOf(path)).toBeGreaterThan(before + 1_500 * 3_000);
+    expect((await store.getRequest('DR-001499'))?.reason).toBe(long);
+    await store.close();
+  });
+
+  it('says so when the checkpoint thread cannot run', async () => {
+    const errors: string[] = [];
+    const checkpointer = new WalCheckpointer(join(tmpdir(), 'no-such-dir', 'bot.sqlite'), {
+      onError: (message) => errors.push(message),
+    });
+    const deadline = Date.now() + 5_000;
+    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(errors[0]).toMatch(/unable to open database file|directory does not exist/);
+    await checkpointer.stop();
+  });
+
   it('hands out a request notices in order, one at a time, with leases', async () => {
     const store = new SqliteStore(':memory:');
     await store.createRequest(request('DR-AAAAAA'), submitted('DR-AAAAAA'), [
@@ -109,6 +142,24 @@ describe('SqliteStore', () => {
       'DR-AAAAAA:dm',
       'DR-BBBBBB:card',
     ]);
+  });
+
+  it('prunes finished notices (delivered or given up), never ones still to be delivered', async () => {
+    const store = new SqliteStore(':memory:');
+    for (const id of ['DR-AAAAAA', 'DR-BBBBBB', 'DR-CCCCCC'])
+      await store.createRequest(request(id), submitted(id), [{ target: 'card', event: 'submitted' }]);
+    const [a, b, c] = await store.dueNotices(AT, 10);
+    await store.markNoticeDelivered(a!.id, AT);
+    await store.markNoticeFailed(b!.id, 'channel_not_found', null);
+    await store.markNoticeFailed(c!.id, 'ratelimited', new Date(AT.getTime() + 60_000));
+    const doneBefore = new Date(Date.now() + 60_000);
+    expect(await store.pruneNotices(AT, 10)).toBe(0); // nothing finished before AT
+    expect(await store.pruneNotices(doneBefore, 1)).toBe(1); // the limit holds
+    expect(await store.pruneNotices(doneBefore, 10)).toBe(1);
+    expect(await store.pruneNotices(doneBefore, 10)).toBe(0);
+    const far = new Date(AT.getTime() + 3_600_000);
+    expect((await store.dueNotices(far, 10)).map((n) => n.requestId)).toEqual(['DR-CCCCCC']);
+    await store.close();
   });
 
   it('chains audit events so that an edit is detected, and refuses edits through SQL', async () => {
