@@ -213,6 +213,24 @@ describe('grant buttons', () => {
     expect(h.mimecast.rights).toEqual([]);
   });
 
+  it('"I\'m done" while Mimecast refuses the removal: the grantee is told, and the bot keeps the retry', async () => {
+    h = await startHarness();
+    const { request } = await grant();
+    const dm = await h.sim.waitFor(() =>
+      h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('was approved')),
+    );
+    h.mimecast.inject('/api/user/remove-delegate-user', { status: 500 });
+    const click = await h.driver.clickButton(USERS.alice.id, dm, 'end_access');
+    const answer = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === click.responseUrl));
+    expect(answer.body.text).toMatch(
+      new RegExp(`^Mimecast did not remove the access for ${request.id} yet: .+ The bot will keep retrying\\.$`),
+    );
+    const stored = await h.bot.store.getRequest(request.id);
+    expect(stored?.status).toBe('completed');
+    expect(stored?.nextRemovalAt).toBeInstanceOf(Date);
+    expect(h.mimecast.rights).toHaveLength(1);
+  });
+
   it('an approver extends access from the card; the requester cannot', async () => {
     h = await startHarness();
     const { request, card } = await grant();

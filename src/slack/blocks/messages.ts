@@ -5,6 +5,7 @@ import {
   type Failure,
   type RequestStatus,
 } from '../../requests/model.js';
+import type { EndResult } from '../../requests/service.js';
 import { escapeMrkdwn, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import { IDS } from './ids.js';
 
@@ -205,6 +206,22 @@ function endSentence(request: DelegationRequest, data: NoticeData): string {
     return `This grant ended (${why}). ${grantee} had delegate access to ${mailbox} before this request, so it was left in place in Mimecast.`;
   }
   return `${grantSentence(request, 'no longer')}: ${why}.`;
+}
+
+/** What the person who ended or revoked access is told when it did not happen. */
+export function endAccessProblem(
+  result: Extract<EndResult, { ok: false }>,
+  id: string,
+  verb: 'end' | 'revoke',
+): string {
+  switch (result.reason) {
+    case 'removal_failed':
+      return `Mimecast did not remove the access for ${id} yet: ${failureExplanation(result.failure)} The bot will keep retrying.`;
+    case 'not_active':
+      return `${id} has no active access to ${verb} (it is ${result.request.status}). Nothing was changed.`;
+    case 'not_found':
+      return `There is no request ${id}.`;
+  }
 }
 
 /** What a person can do about a failed Mimecast call, in plain words. */

@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../logger.js';
 import { parseRequestId } from '../../requests/ids.js';
 import { IDS } from '../blocks/ids.js';
-import { decisionRefusal, failureExplanation } from '../blocks/messages.js';
+import { decisionRefusal, endAccessProblem } from '../blocks/messages.js';
 import { denyModal } from '../blocks/request-modal.js';
 import { buttonClick } from '../payloads.js';
 import { type ListenerContext, SOMETHING_WENT_WRONG } from './context.js';
@@ -96,14 +96,8 @@ export function registerActions(app: App, context: ListenerContext): void {
       return;
     }
     const result = await service.endAccess(id, click.userId, 'ended_by_grantee');
-    if (result.ok) return; // the DM that follows says it
-    if (result.reason === 'removal_failed') {
-      await click.tell(
-        `Mimecast did not remove the access yet: ${failureExplanation(result.failure)} The bot will keep retrying.`,
-      );
-    } else if (result.reason === 'not_active') {
-      await click.tell(`${id} has no active access to end. Nothing was changed.`);
-    }
+    // On success the thread and DMs that follow say it.
+    if (!result.ok) await click.tell(endAccessProblem(result, id, 'end'));
   });
 
   on(IDS.extendAction, async (click) => {
@@ -129,14 +123,7 @@ export function registerActions(app: App, context: ListenerContext): void {
     }
     await service.recordCommand(click.userId, 'revoke', true, id);
     const result = await service.endAccess(id, click.userId, 'revoked');
-    if (result.ok) return;
-    if (result.reason === 'removal_failed') {
-      await click.tell(
-        `Mimecast did not remove the access: ${failureExplanation(result.failure)} The bot will keep retrying.`,
-      );
-    } else if (result.reason === 'not_active') {
-      await click.tell(`${id} has no active access to revoke. Nothing was changed.`);
-    }
+    if (!result.ok) await click.tell(endAccessProblem(result, id, 'revoke'));
   });
 }
 

@@ -4,7 +4,7 @@ import { describeConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { parseRequestId } from '../../requests/ids.js';
 import { isEmailAddress, normalizeEmail, OPEN_STATUSES } from '../../requests/model.js';
-import { failureExplanation } from '../blocks/messages.js';
+import { endAccessProblem } from '../blocks/messages.js';
 import { auditLines, requestDetails, requestList } from '../blocks/reports.js';
 import { requestModal } from '../blocks/request-modal.js';
 import { escapeMrkdwn } from '../mrkdwn.js';
@@ -224,15 +224,7 @@ export function registerCommands(app: App, context: ListenerContext): void {
       await input.reply(
         `Revoked ${request.id}: ${escapeMrkdwn(request.granteeEmail)} no longer has access to ${escapeMrkdwn(request.mailbox)} through it.${covered}`,
       );
-    } else if (result.reason === 'removal_failed') {
-      await input.reply(
-        `Mimecast did not remove the access for ${request.id}: ${failureExplanation(result.failure)} The bot will keep retrying.`,
-      );
-    } else if (result.reason === 'not_active') {
-      await input.reply(
-        `${request.id} has no active access to revoke (it is ${result.request.status}). Nothing was changed.`,
-      );
-    } else await input.reply(`There is no request ${request.id}.`);
+    } else await input.reply(endAccessProblem(result, request.id, 'revoke'));
   }
 
   async function audit(input: CommandInput): Promise<void> {
