@@ -10,6 +10,7 @@ import { NoticeDispatcher } from './requests/notice-dispatcher.js';
 import type { Clock } from './requests/ports.js';
 import { Scheduler } from './requests/scheduler.js';
 import { RequestService } from './requests/service.js';
+import { Turns } from './requests/turns.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { SlackDirectory } from './slack/directory.js';
 import { registerListeners } from './slack/listeners/index.js';
@@ -118,7 +119,10 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     extendChoicesHours: config.lifecycle.durationChoicesHours,
     store,
   });
+  // Slack's acks first: background steps take turns with them (see Turns).
+  const turns = new Turns();
   const dispatcher = new NoticeDispatcher({
+    turns,
     store,
     deliverer: notifier,
     clock,
@@ -143,6 +147,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
     onNotices: () => dispatcher.kick(),
+    turns,
   });
 
   const scheduler = new Scheduler(service, {
@@ -150,7 +155,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     logger: logger.child({ component: 'scheduler' }),
   });
 
-  registerListeners(app, { service, config, logger });
+  registerListeners(app, { service, turns, config, logger });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { Notice, Store } from '../store/store.js';
 import type { DelegationRequest } from './model.js';
 import type { Clock } from './ports.js';
+import { NO_WAIT, type TurnTaker } from './turns.js';
 
 /** Puts a notice in front of people (Slack in production). Throws when it could not. */
 export interface NoticeDeliverer {
@@ -28,6 +29,8 @@ export interface NoticeDispatcherOptions {
   maxAttempts?: number;
   /** Failures that can never succeed on retry (e.g. the channel no longer exists). */
   isPermanentFailure?: (error: unknown) => boolean;
+  /** Each step waits for its turn, so that Slack's acks are not kept waiting (see Turns). */
+  turns?: TurnTaker;
 }
 
 /**
@@ -41,7 +44,11 @@ export class NoticeDispatcher {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly options: NoticeDispatcherOptions) {}
+  private readonly turns: TurnTaker;
+
+  constructor(private readonly options: NoticeDispatcherOptions) {
+    this.turns = options.turns ?? NO_WAIT;
+  }
 
   start(): void {
     this.stopped = false;
@@ -89,6 +96,7 @@ export class NoticeDispatcher {
   private async drainOnce(): Promise<number> {
     const { store, clock } = this.options;
     // Small rounds: delivery is background work, and Slack's acks must not queue behind a burst of it.
+    await this.turns.next();
     const due = await store.dueNotices(clock(), ROUND_SIZE);
     const results = await Promise.all(due.map((notice) => this.deliverOne(notice)));
     return results.filter(Boolean).length;
@@ -96,6 +104,7 @@ export class NoticeDispatcher {
 
   private async deliverOne(notice: Notice): Promise<boolean> {
     const { store, deliverer, clock, logger } = this.options;
+    await this.turns.next();
     const now = clock();
     if (!(await store.claimNotice(notice.id, now, new Date(now.getTime() + LEASE_MS)))) return false;
     const log = logger.child({ requestId: notice.requestId, notice: `${notice.target}:${notice.event}` });

@@ -22,6 +22,7 @@ import {
 } from './model.js';
 import type { AccessPolicy, Clock, Directory } from './ports.js';
 import { canTransition } from './state-machine.js';
+import { NO_WAIT, type TurnTaker } from './turns.js';
 
 export const REASON_MAX_LENGTH = 1000;
 export const REASON_MIN_LENGTH = 3;
@@ -93,6 +94,8 @@ export interface RequestServiceDeps {
   logger: Logger;
   /** Called after every write that queued notices, so they go out now rather than at the next sweep. */
   onNotices?: () => void;
+  /** Steps of provisioning (after the ack) wait for their turn, so Slack's acks come first (see Turns). */
+  turns?: TurnTaker;
   newId?: () => string;
 }
 
@@ -357,6 +360,9 @@ export class RequestService {
    */
   async provision(id: string): Promise<DelegationRequest | undefined> {
     const { store, mimecast, logger } = this.deps;
+    // One turn, before the claim: from then on nothing waits between the Mimecast calls and recording
+    // their outcome, so a crash leaves as few requests as possible in an unknown state.
+    await (this.deps.turns ?? NO_WAIT).next();
     const claimed = await store.transition({
       id,
       name: 'startProvisioning',

@@ -223,7 +223,9 @@ describe('grant buttons', () => {
     const click = await h.driver.clickButton(USERS.alice.id, dm, 'end_access');
     const answer = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === click.responseUrl));
     expect(answer.body.text).toMatch(
-      new RegExp(`^Mimecast did not remove the access for ${request.id} yet: .+ The bot will keep retrying\\.$`),
+      new RegExp(
+        `^Mimecast did not remove the access for ${request.id} yet: .+ The bot will keep retrying\\.$`,
+      ),
     );
     const stored = await h.bot.store.getRequest(request.id);
     expect(stored?.status).toBe('completed');

@@ -33,6 +33,9 @@ export function registerActions(app: App, context: ListenerContext): void {
   function on(actionId: string, handle: ClickHandler): void {
     app.action(actionId, async ({ ack, body, respond, client }) => {
       await ack();
+      // After the acks of the requests read with this one; clicks keep their order (Deny after Approve
+      // is told it was already approved), and the Deny modal opens well within its trigger's 3 s.
+      await context.turns.soon();
       const click = readClick(body, { respond, client, logger });
       if (!click) return;
       if (!click.requestId) {

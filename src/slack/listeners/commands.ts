@@ -44,8 +44,10 @@ export function registerCommands(app: App, context: ListenerContext): void {
   const { service, config, logger } = context;
 
   app.command('/delegate', async ({ ack, body, client, respond }) => {
-    // trigger_id lives about 3 s and Slack waits as long for the ack: ack first, then open the modal.
+    // trigger_id lives about 3 s and Slack waits as long for the ack: ack first, then open the modal
+    // as soon as the acks of the other requests that came in meanwhile are sent.
     await ack();
+    await context.turns.soon();
     const parsed = slashCommand.safeParse(body);
     if (!parsed.success) {
       logger.warn({ issues: parsed.error.issues.length }, 'unreadable slash command payload');
