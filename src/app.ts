@@ -186,6 +186,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       ready = false;
       await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping Bolt'));
       await scheduler.stop();
+      await service.drain();
       await dispatcher.stop();
       await mimecast.close();
       await store.close();

@@ -292,4 +292,26 @@ describe('a crash in the middle of things', () => {
     ]);
     expect(describeErrors(restarted)).toEqual([]);
   });
+
+  it('stopped in an orderly way (a deploy) while Mimecast is adding: the outcome is recorded before the stop ends', async () => {
+    const stack = await startHarness();
+    h = stack;
+    const request = await submitRequest(stack, USERS.alice.id, 'sales@example.com');
+    const card = await cardOf(stack, request.id);
+    stack.mimecast.inject(ADD, { latencyMs: 500 });
+    await stack.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    await waitForStatus(stack, request.id, 'provisioning');
+    await stack.stopBot();
+
+    const restarted = await restart(stack);
+    const after = await restarted.bot.store.getRequest(request.id);
+    expect(after?.status).toBe('completed');
+    expect(addCalls(restarted)).toHaveLength(1);
+    expect(await auditActions(restarted, request.id)).toEqual([
+      'submitted',
+      'approved',
+      'provisioning_started',
+      'provisioned',
+    ]);
+  });
 });

@@ -64,8 +64,13 @@ export function registerActions(app: App, context: ListenerContext): void {
       await click.tell(decisionRefusal(result.reason, 'request' in result ? result.request : undefined));
       return;
     }
-    // Slack already has its ack; the Mimecast call may take seconds and nobody waits on it.
-    await service.provision(id);
+    // Slack already has its ack, and the Mimecast call may take seconds: it takes its turn with other
+    // background work, holding none of this click's request while it waits.
+    const { log, tell } = click;
+    void service.provision(id).catch(async (error: unknown) => {
+      log.error({ err: error, action: IDS.approveAction }, 'provisioning failed');
+      await tell(SOMETHING_WENT_WRONG).catch(() => undefined);
+    });
   });
 
   on(IDS.denyAction, async (click, client) => {
