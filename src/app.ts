@@ -13,6 +13,7 @@ import { RequestService } from './requests/service.js';
 import { Turns } from './requests/turns.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { SlackDirectory } from './slack/directory.js';
+import { slackTransport } from './slack/http.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { isPermanentSlackError, SlackNotifier } from './slack/notifier.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -80,7 +81,9 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     },
   ];
 
+  const slackHttp = slackTransport();
   const clientOptions: WebClientOptions = {
+    fetch: slackHttp.fetch,
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     ...options.clientOptions,
   };
@@ -189,6 +192,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       await service.drain();
       await dispatcher.stop();
       await mimecast.close();
+      await slackHttp.close();
       await store.close();
     },
   };
