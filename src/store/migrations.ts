@@ -60,4 +60,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX notices_done ON notices (done_at) WHERE done_at IS NOT NULL;
   `,
+  // The duplicate check at submit (this requester, this mailbox, still open) read all of the
+  // requester's history.
+  `
+  CREATE INDEX requests_by_requester_mailbox ON requests (requester_id, mailbox, created_at);
+  `,
 ];
