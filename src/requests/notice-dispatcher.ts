@@ -97,16 +97,15 @@ export class NoticeDispatcher {
     const { store, clock } = this.options;
     // Small rounds: delivery is background work, and Slack's acks must not queue behind a burst of it.
     await this.turns.next();
-    const due = await store.dueNotices(clock(), ROUND_SIZE);
-    const results = await Promise.all(due.map((notice) => this.deliverOne(notice)));
+    const now = clock();
+    const claimed = await store.claimDueNotices(now, new Date(now.getTime() + LEASE_MS), ROUND_SIZE);
+    const results = await Promise.all(claimed.map((notice) => this.deliverOne(notice)));
     return results.filter(Boolean).length;
   }
 
   private async deliverOne(notice: Notice): Promise<boolean> {
     const { store, deliverer, clock, logger } = this.options;
     await this.turns.next();
-    const now = clock();
-    if (!(await store.claimNotice(notice.id, now, new Date(now.getTime() + LEASE_MS)))) return false;
     const log = logger.child({ requestId: notice.requestId, notice: `${notice.target}:${notice.event}` });
     try {
       // The card always shows the request as it is now, so a card update with a later one queued

@@ -320,6 +320,25 @@ export class SqliteStore implements Store {
   }
 
   async dueNotices(now: Date, limit: number): Promise<Notice[]> {
+    return this.selectDueNotices(now, limit);
+  }
+
+  async claimDueNotices(now: Date, leaseUntil: Date, limit: number): Promise<Notice[]> {
+    // One commit for the round rather than one per notice: commits are most of the outbox's cost.
+    return this.db
+      .transaction(() => {
+        const claim = this.sql(
+          `UPDATE notices SET lease_until = ?, attempts = attempts + 1
+             WHERE id = ? AND done_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)`,
+        );
+        return this.selectDueNotices(now, limit).filter(
+          (notice) => claim.run(leaseUntil.toISOString(), notice.id, now.toISOString()).changes === 1,
+        );
+      })
+      .immediate();
+  }
+
+  private selectDueNotices(now: Date, limit: number): Notice[] {
     const rows = this.sql<[{ now: string; limit: number }], NoticeRow>(
       `SELECT n.* FROM notices n
          WHERE n.done_at IS NULL
@@ -338,14 +357,6 @@ export class SqliteStore implements Store {
       attempts: row.attempts,
       createdAt: new Date(row.created_at),
     }));
-  }
-
-  async claimNotice(id: number, now: Date, leaseUntil: Date): Promise<boolean> {
-    const result = this.sql(
-      `UPDATE notices SET lease_until = ?, attempts = attempts + 1
-         WHERE id = ? AND done_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)`,
-    ).run(leaseUntil.toISOString(), id, now.toISOString());
-    return result.changes === 1;
   }
 
   async markNoticeDelivered(id: number, at: Date): Promise<void> {

@@ -26,8 +26,11 @@ export interface Store {
 
   /** The oldest undelivered notice of each request that is due, so a request's notices go out in order. */
   dueNotices(now: Date, limit: number): Promise<Notice[]>;
-  /** Takes a notice for delivery until `leaseUntil`; false if another worker holds it. */
-  claimNotice(id: number, now: Date, leaseUntil: Date): Promise<boolean>;
+  /**
+   * Takes up to `limit` due notices (as `dueNotices` finds them) for delivery until `leaseUntil`, in one
+   * transaction: another worker is handed none of them until the lease runs out.
+   */
+  claimDueNotices(now: Date, leaseUntil: Date, limit: number): Promise<Notice[]>;
   markNoticeDelivered(id: number, at: Date): Promise<void>;
   /** Whether a later undelivered notice of the same request has the same target (it supersedes a card update). */
   hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean>;

@@ -126,22 +126,32 @@ describe('SqliteStore', () => {
     await store.createRequest(request('DR-BBBBBB'), submitted('DR-BBBBBB'), [
       { target: 'card', event: 'submitted' },
     ]);
-    const due = await store.dueNotices(AT, 10);
-    expect(due.map((n) => `${n.requestId}:${n.target}`)).toEqual(['DR-AAAAAA:card', 'DR-BBBBBB:card']);
+    const key = (notice: { requestId: string; target: string }) => `${notice.requestId}:${notice.target}`;
+    // A request's later notices wait behind its first.
+    expect((await store.dueNotices(AT, 10)).map(key)).toEqual(['DR-AAAAAA:card', 'DR-BBBBBB:card']);
     const lease = new Date(AT.getTime() + 60_000);
-    expect(await store.claimNotice(due[0]!.id, AT, lease)).toBe(true);
-    expect(await store.claimNotice(due[0]!.id, AT, lease)).toBe(false);
-    expect((await store.dueNotices(AT, 10)).map((n) => n.requestId)).toEqual(['DR-BBBBBB']);
-    await store.markNoticeFailed(due[0]!.id, 'ratelimited', new Date(AT.getTime() + 5_000));
-    expect((await store.dueNotices(AT, 10)).map((n) => n.requestId)).toEqual(['DR-BBBBBB']);
+    const first = await store.claimDueNotices(AT, lease, 1);
+    expect(first.map(key)).toEqual(['DR-AAAAAA:card']);
+    // Claimed notices are not handed out again while leased, and A's DM still waits behind its card.
+    expect((await store.claimDueNotices(AT, lease, 10)).map(key)).toEqual(['DR-BBBBBB:card']);
+    expect(await store.claimDueNotices(AT, lease, 10)).toEqual([]);
+    expect(await store.dueNotices(AT, 10)).toEqual([]);
+
+    await store.markNoticeFailed(first[0]!.id, 'ratelimited', new Date(AT.getTime() + 5_000));
+    expect(await store.dueNotices(AT, 10)).toEqual([]); // A's card waits for its retry time
     const later = new Date(AT.getTime() + 5_000);
-    const retried = await store.dueNotices(later, 10);
+    const retried = await store.claimDueNotices(later, new Date(later.getTime() + 60_000), 10);
+    expect(retried).toHaveLength(1);
     expect(retried[0]).toMatchObject({ requestId: 'DR-AAAAAA', target: 'card', attempts: 1 });
     await store.markNoticeDelivered(retried[0]!.id, later);
-    expect((await store.dueNotices(later, 10)).map((n) => `${n.requestId}:${n.target}`)).toEqual([
-      'DR-AAAAAA:dm',
-      'DR-BBBBBB:card',
-    ]);
+    expect((await store.dueNotices(later, 10)).map(key)).toEqual(['DR-AAAAAA:dm']);
+    // B's card was never marked: once its lease runs out, it is due again (its worker died).
+    const afterLease = new Date(AT.getTime() + 60_001);
+    expect((await store.dueNotices(afterLease, 10)).map(key)).toEqual(['DR-AAAAAA:dm', 'DR-BBBBBB:card']);
+    expect((await store.claimDueNotices(afterLease, new Date(AT.getTime() + 120_000), 10))[1]).toMatchObject({
+      requestId: 'DR-BBBBBB',
+      attempts: 1,
+    });
   });
 
   it('prunes finished notices (delivered or given up), never ones still to be delivered', async () => {
