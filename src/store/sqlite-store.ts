@@ -48,12 +48,6 @@ interface NoticeRow {
   created_at: string;
 }
 
-/**
- * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous; the async methods keep
- * callers honest for the PostgreSQL store to come. Every multi-statement write is one transaction,
- * begun IMMEDIATE: with several processes on one file, a deferred transaction that reads and then
- * writes can fail with SQLITE_BUSY instead of waiting its turn.
- */
 export interface SqliteStoreOptions {
   /** Told when checkpointing falls back to the event loop (the checkpoint thread failed). */
   logger?: Pick<Logger, 'warn'>;
@@ -63,6 +57,12 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number;
 }
 
+/**
+ * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous; the async methods keep
+ * callers honest for the PostgreSQL store to come. Every multi-statement write is one transaction,
+ * begun IMMEDIATE: with several processes on one file, a deferred transaction that reads and then
+ * writes can fail with SQLITE_BUSY instead of waiting its turn.
+ */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
