@@ -4,6 +4,7 @@ import type { DelegationRequest } from '../requests/model.js';
 import type { NoticeDeliverer } from '../requests/notice-dispatcher.js';
 import type { Notice, Store } from '../store/store.js';
 import { requestCard, requesterMessage, type SlackMessage, threadMessage } from './blocks/messages.js';
+import { slackErrorCode } from './errors.js';
 
 /** Slack errors that no retry can fix; the notice is given up on (and logged) instead. */
 const PERMANENT_ERRORS = new Set([
@@ -23,8 +24,7 @@ const PERMANENT_ERRORS = new Set([
 ]);
 
 export function isPermanentSlackError(error: unknown): boolean {
-  const data = (error as { code?: string; data?: { error?: string } } | undefined) ?? {};
-  return data.code === ErrorCode.PlatformError && PERMANENT_ERRORS.has(data.data?.error ?? '');
+  return PERMANENT_ERRORS.has(slackErrorCode(error) ?? '');
 }
 
 /** A rate-limited call carries Slack's Retry-After, which the dispatcher honours. */

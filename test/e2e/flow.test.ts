@@ -158,6 +158,28 @@ describe('the request flow, end to end over HTTP', () => {
     expect(h.sim.callsTo('views.open')).toHaveLength(0);
   });
 
+  it('asks to try again when the form could not open in time (trigger expired), changing nothing', async () => {
+    h = await startHarness();
+    h.sim.failNext('views.open', { error: 'expired_trigger_id' });
+    const command = await h.driver.command(USERS.alice.id, '/delegate', '');
+    const answer = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === command.responseUrl));
+    expect(answer.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: 'Slack gives an app 3 seconds to open a form, and the bot was slower than that this time, so nothing opened and nothing was changed. Please run `/delegate` again.',
+    });
+    expect(h.sim.views).toHaveLength(0);
+    expect(await h.bot.store.listRequests({})).toEqual([]);
+
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    h.sim.failNext('views.open', { error: 'expired_trigger_id' });
+    const deny = await h.driver.clickButton(USERS.carol.id, await cardOf(h, request.id), 'deny_request');
+    const told = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === deny.responseUrl));
+    expect(told.body.text).toBe(
+      'Slack gives an app 3 seconds to open a form, and the bot was slower than that this time, so nothing opened and nothing was changed. Please click Deny again.',
+    );
+    expect((await h.bot.store.getRequest(request.id))?.status).toBe('pending');
+  });
+
   it('answers bad submissions inside the modal and stores nothing', async () => {
     h = await startHarness({ env: { ALLOWED_EMAIL_DOMAINS: 'example.com' } });
     const cases: [string, string, Record<string, string>][] = [

@@ -5,8 +5,9 @@ import { parseRequestId } from '../../requests/ids.js';
 import { IDS } from '../blocks/ids.js';
 import { decisionRefusal, endAccessProblem } from '../blocks/messages.js';
 import { denyModal } from '../blocks/request-modal.js';
+import { isLateTrigger } from '../errors.js';
 import { buttonClick } from '../payloads.js';
-import { type ListenerContext, SOMETHING_WENT_WRONG } from './context.js';
+import { type ListenerContext, lateTrigger, SOMETHING_WENT_WRONG } from './context.js';
 import { publishHome } from './home.js';
 import { tellPrivately } from './reply.js';
 
@@ -80,10 +81,16 @@ export function registerActions(app: App, context: ListenerContext): void {
       return;
     }
     if (!click.triggerId) return;
-    await client.views.open({
-      trigger_id: click.triggerId,
-      view: denyModal(checked.request, click.channelId ? { channel: click.channelId } : {}),
-    });
+    try {
+      await client.views.open({
+        trigger_id: click.triggerId,
+        view: denyModal(checked.request, click.channelId ? { channel: click.channelId } : {}),
+      });
+    } catch (error) {
+      if (!isLateTrigger(error)) throw error;
+      click.log.warn('deny form not opened: its trigger expired');
+      await click.tell(lateTrigger('click Deny'));
+    }
   });
 
   on(IDS.cancelAction, async (click) => {

@@ -7,9 +7,10 @@ import { isEmailAddress, normalizeEmail, OPEN_STATUSES } from '../../requests/mo
 import { endAccessProblem } from '../blocks/messages.js';
 import { auditLines, requestDetails, requestList } from '../blocks/reports.js';
 import { requestModal } from '../blocks/request-modal.js';
+import { isLateTrigger } from '../errors.js';
 import { escapeMrkdwn } from '../mrkdwn.js';
 import { slashCommand } from '../payloads.js';
-import { type ListenerContext, SOMETHING_WENT_WRONG } from './context.js';
+import { type ListenerContext, lateTrigger, SOMETHING_WENT_WRONG } from './context.js';
 
 const EVERYONE_HELP = [
   '*/delegate* asks for delegate access to a mailbox in Mimecast.',
@@ -150,16 +151,22 @@ export function registerCommands(app: App, context: ListenerContext): void {
       return;
     }
     const mailbox = normalizeEmail(input.mailboxText);
-    await input.client.views.open({
-      trigger_id: input.triggerId,
-      view: requestModal({
-        granteeEmail,
-        ...(isEmailAddress(mailbox) ? { mailbox } : {}),
-        durationChoicesHours: config.lifecycle.durationChoicesHours,
-        defaultDurationHours: config.lifecycle.defaultDurationHours,
-        approvalChannelId: config.access.approvalChannelId,
-      }),
-    });
+    try {
+      await input.client.views.open({
+        trigger_id: input.triggerId,
+        view: requestModal({
+          granteeEmail,
+          ...(isEmailAddress(mailbox) ? { mailbox } : {}),
+          durationChoicesHours: config.lifecycle.durationChoicesHours,
+          defaultDurationHours: config.lifecycle.defaultDurationHours,
+          approvalChannelId: config.access.approvalChannelId,
+        }),
+      });
+    } catch (error) {
+      if (!isLateTrigger(error)) throw error;
+      input.log.warn('request form not opened: its trigger expired');
+      await input.reply(lateTrigger('run `/delegate`'));
+    }
   }
 
   async function requestArg(input: CommandInput, usage: string) {

@@ -14,3 +14,7 @@ export interface ListenerContext {
 
 export const SOMETHING_WENT_WRONG =
   'Something went wrong on our side and nothing was changed. Please try again in a minute; if it keeps happening, tell your IT team.';
+
+/** When a modal could not open because its trigger ran out (see isLateTrigger). */
+export const lateTrigger = (again: string) =>
+  `Slack gives an app 3 seconds to open a form, and the bot was slower than that this time, so nothing opened and nothing was changed. Please ${again} again.`;
