@@ -81,6 +81,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     SLACK_API_URL: sim.apiUrl,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_APP_TOKEN: sim.appToken, // used in Socket Mode (SLACK_MODE=socket)
     PORT: '0',
     REQUESTER_GROUP_IDS: 'SREQUESTERS',
     APPROVER_GROUP_IDS: 'SAPPROVERS',
@@ -103,10 +104,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const { port } = await bot.start();
+  const socketMode = loaded.config.slack.mode === 'socket';
+  if (socketMode) await sim.socketConnected();
   const driver = new SlackDriver({
     appUrl: `http://127.0.0.1:${port}/slack/events`,
     signingSecret: SIGNING_SECRET,
     sim,
+    transport: socketMode ? 'socket' : 'http',
   });
   let botStopped = false;
   const stopBot = async () => {

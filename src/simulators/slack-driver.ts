@@ -19,8 +19,13 @@ import {
 } from './slack.js';
 
 export interface SlackDriverOptions {
-  /** The app's request URL, e.g. http://127.0.0.1:PORT/slack/events */
+  /** The app's request URL, e.g. http://127.0.0.1:PORT/slack/events (HTTP mode). */
   appUrl: string;
+  /**
+   * How interactions reach the app: signed HTTP requests to `appUrl` (the default), or envelopes over
+   * the simulator's Socket Mode connection (signatures and retry headers do not apply there).
+   */
+  transport?: 'http' | 'socket';
   signingSecret: string;
   sim: SlackSimulator;
   teamId?: string;
@@ -81,6 +86,7 @@ export class SlackDriver {
   }
 
   async send(body: string, options: SendOptions = {}): Promise<DriverResponse> {
+    if (this.options.transport === 'socket') return this.sendOverSocket(body, options.contentType);
     const timestamp = options.timestamp ?? Math.floor(this.now() / 1000);
     const headers: Record<string, string> = {
       'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
@@ -308,6 +314,30 @@ export class SlackDriver {
   }
 
   // ----- helpers --------------------------------------------------------------------------------------
+
+  /** The same interaction as an envelope: a command's form fields, an interaction's or event's JSON. */
+  private async sendOverSocket(body: string, contentType: string | undefined): Promise<DriverResponse> {
+    let type: 'slash_commands' | 'interactive' | 'events_api';
+    let payload: JsonObject;
+    if (contentType?.startsWith('application/json')) {
+      type = 'events_api';
+      payload = JSON.parse(body) as JsonObject;
+    } else {
+      const form = new URLSearchParams(body);
+      const interaction = form.get('payload');
+      type = interaction === null ? 'slash_commands' : 'interactive';
+      payload = interaction === null ? Object.fromEntries(form) : (JSON.parse(interaction) as JsonObject);
+    }
+    const ack = await this.sim.sendEnvelope(type, payload);
+    // An empty ack payload is what an HTTP ack with an empty body is.
+    const empty = Object.keys(ack.payload).length === 0;
+    return {
+      status: 200,
+      text: empty ? '' : JSON.stringify(ack.payload),
+      elapsedMs: ack.elapsedMs,
+      ...(empty ? {} : { json: ack.payload }),
+    };
+  }
 
   private sendPayload(payload: JsonObject, options: InteractionOptions = {}): Promise<DriverResponse> {
     return this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), options);

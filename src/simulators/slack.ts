@@ -14,6 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -714,7 +715,15 @@ export interface SlackSimulatorOptions {
   appId?: string;
   /** How long a trigger_id stays usable; Slack's is 3 seconds. */
   triggerTtlMs?: number;
+  /** The app-level token (xapp-…) that apps.connections.open accepts, for Socket Mode. */
+  appToken?: string;
   port?: number;
+}
+
+/** What a Socket Mode app answered to an envelope: the `payload` of its ack. */
+export interface SocketAck {
+  payload: JsonObject;
+  elapsedMs: number;
 }
 
 export interface DirectoryUser {
@@ -938,6 +947,7 @@ export class SlackSimulator {
   readonly teamDomain: string;
   readonly appId: string;
   readonly triggerTtlMs: number;
+  readonly appToken: string;
 
   // Directory: survives reset().
   readonly users = new Map<string, DirectoryUser>();
@@ -966,6 +976,12 @@ export class SlackSimulator {
   private lastTouchedView: SimView | undefined;
   private sequence = 0;
   private readonly methods: Record<string, MethodHandler>;
+  // Socket Mode: tickets from apps.connections.open, the app's connection, acks awaited by envelope.
+  private readonly sockets = new WebSocketServer({ noServer: true });
+  private readonly socketTickets = new Set<string>();
+  private socket: WebSocket | undefined;
+  private readonly socketListeners = new Set<() => void>();
+  private readonly pendingAcks = new Map<string, (payload: JsonObject) => void>();
 
   constructor(options: SlackSimulatorOptions) {
     this.botToken = options.botToken;
@@ -975,6 +991,7 @@ export class SlackSimulator {
     this.teamDomain = options.teamDomain ?? 'sim-workspace';
     this.appId = options.appId ?? 'A0SIMAPP';
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
+    this.appToken = options.appToken ?? 'xapp-1-A0SIMAPP-sim-app-token';
     this.server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => {
         this.reportProblem(`simulator failed to handle ${request.url}: ${String(error)}`);
@@ -984,6 +1001,7 @@ export class SlackSimulator {
     });
     this.methods = {
       'auth.test': () => this.authTest(),
+      'apps.connections.open': () => this.openSocketConnection(),
       'users.info': (args) => this.usersInfo(args),
       'users.lookupByEmail': (args) => this.usersLookupByEmail(args),
       'usergroups.users.list': (args) => this.usergroupsUsersList(args),
@@ -1002,6 +1020,15 @@ export class SlackSimulator {
 
   /** @internal used by startSlackSimulator */
   listen(port: number): Promise<void> {
+    this.server.on('upgrade', (request, socket, head) => {
+      const url = new URL(request.url ?? '/', this.baseUrl);
+      const ticket = url.searchParams.get('ticket') ?? '';
+      if (url.pathname !== '/socket-mode' || !this.socketTickets.delete(ticket)) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+        return;
+      }
+      this.sockets.handleUpgrade(request, socket, head, (ws) => this.acceptSocket(ws));
+    });
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, '127.0.0.1', () => {
@@ -1206,10 +1233,107 @@ export class SlackSimulator {
   }
 
   close(): Promise<void> {
+    for (const client of this.sockets.clients) client.terminate();
+    this.sockets.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  // ----- Socket Mode ----------------------------------------------------------------------------------
+
+  /** Resolves once a Socket Mode app is connected (it has had Slack's hello). */
+  async socketConnected(timeoutMs = 5000): Promise<void> {
+    if (this.socket) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.socketListeners.delete(done);
+        reject(new Error(`no Socket Mode connection within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.socketListeners.delete(done);
+        resolve();
+      };
+      this.socketListeners.add(done);
+    });
+  }
+
+  /**
+   * Sends an envelope to the connected app, as Slack does in Socket Mode, and resolves with its ack.
+   * Slack waits 3 seconds for an ack; so does this, then it rejects.
+   */
+  async sendEnvelope(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: JsonObject,
+  ): Promise<SocketAck> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== socket.OPEN) throw new Error('no Socket Mode app is connected');
+    const envelopeId = randomBytes(12).toString('hex');
+    const started = performance.now();
+    const acked = new Promise<JsonObject>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingAcks.delete(envelopeId);
+        reject(new Error(`the app did not ack ${type} envelope ${envelopeId} within 3 s`));
+      }, 3000);
+      this.pendingAcks.set(envelopeId, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+    });
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+      }),
+    );
+    const answer = await acked;
+    return { payload: answer, elapsedMs: Math.round(performance.now() - started) };
+  }
+
+  private openSocketConnection(): ApiResult {
+    const ticket = randomBytes(16).toString('hex');
+    this.socketTickets.add(ticket);
+    return { ok: true, url: `ws://127.0.0.1:${this.port}/socket-mode?ticket=${ticket}` };
+  }
+
+  private acceptSocket(ws: WebSocket): void {
+    this.socket?.close();
+    this.socket = ws;
+    ws.on('message', (data) => {
+      let message: { envelope_id?: unknown; payload?: unknown };
+      try {
+        message = JSON.parse(String(data)) as typeof message;
+      } catch {
+        this.reportProblem(
+          `Socket Mode: the app sent something that is not JSON: ${String(data).slice(0, 200)}`,
+        );
+        return;
+      }
+      const resolve =
+        typeof message.envelope_id === 'string' ? this.pendingAcks.get(message.envelope_id) : undefined;
+      if (!resolve) {
+        this.reportProblem(`Socket Mode: ack for an unknown envelope ${String(message.envelope_id)}`);
+        return;
+      }
+      this.pendingAcks.delete(String(message.envelope_id));
+      resolve(isJsonObject(message.payload) ? message.payload : {});
+    });
+    ws.on('close', () => {
+      if (this.socket === ws) this.socket = undefined;
+    });
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'sim', approximate_connection_time: 3600 },
+        connection_info: { app_id: this.appId },
+      }),
+    );
+    for (const listener of [...this.socketListeners]) listener();
   }
 
   // ----- interaction outcomes (reported by SlackDriver) ----------------------------------------------
@@ -1364,6 +1488,12 @@ export class SlackSimulator {
     if (handler === undefined) return { result: failure('unknown_method', { req_method: method }) };
     if (parseError !== undefined) return { result: failure(parseError) };
     if (token === undefined || token === '') return { result: failure('not_authed') };
+    // apps.connections.open takes the app-level token, and only it; every other method the bot token.
+    if (method === 'apps.connections.open') {
+      return token === this.appToken
+        ? { result: this.openSocketConnection() }
+        : { result: failure('invalid_auth') };
+    }
     if (token !== this.botToken) return { result: failure('invalid_auth') };
     const injected = this.takeFailure(method);
     if (injected !== undefined) {

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  APPROVAL_CHANNEL,
+  addCalls,
+  cardOf,
+  type Harness,
+  startHarness,
+  submitRequest,
+  USERS,
+  waitForStatus,
+} from '../support/harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+describe('Socket Mode (SLACK_MODE=socket): the same flow over a WebSocket', () => {
+  it('connects with the app-level token, then requests, approves and grants access', async () => {
+    h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: '0' } });
+    expect(h.config.slack.mode).toBe('socket');
+    expect(h.sim.callsTo('apps.connections.open')).toHaveLength(1);
+
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    expect(request.status).toBe('pending');
+    const card = await cardOf(h, request.id);
+    expect(card.channel).toBe(APPROVAL_CHANNEL);
+
+    // A refusal answered through response_url, then the approval.
+    const refused = await h.driver.clickButton(USERS.dave.id, card, 'approve_request');
+    const told = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === refused.responseUrl));
+    expect(told.body.text).toMatch(/^Only members of the approver groups/);
+    await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    const done = await waitForStatus(h, request.id, 'completed');
+    expect(done.decidedBy).toBe(USERS.carol.id);
+    expect(addCalls(h)).toHaveLength(1);
+    const reply = await h.sim.waitFor(() => h.sim.threadReplies(APPROVAL_CHANNEL, card.ts)[0]);
+    expect(reply.text).toContain('Done: *alice@example.com* now has delegate access to *sales@example.com*');
+    expect(h.sim.problems).toEqual([]);
+  });
+
+  it('answers bad submissions inside the modal over the socket, and stores nothing', async () => {
+    h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: '0' } });
+    const command = await h.driver.command(USERS.alice.id, '/delegate', '');
+    const view = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === command.triggerId));
+    const submitted = await h.driver.submitView(USERS.alice.id, view, {
+      mailbox: { mailbox_input: 'alice@example.com' },
+      reason: { reason_input: 'Covering the shared queue' },
+    });
+    expect(submitted.json).toEqual({
+      response_action: 'errors',
+      errors: { mailbox: 'That is your own mailbox: you already have access to it.' },
+    });
+    expect(await h.bot.store.listRequests({})).toEqual([]);
+  });
+});
