@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   APPROVAL_CHANNEL,
@@ -11,15 +12,28 @@ import {
 } from '../support/harness.js';
 
 let h: Harness;
+
+/** A port nothing listens on now: Socket Mode serves /healthz and /readyz on PORT itself. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 afterEach(async () => {
   await h?.close();
 });
 
 describe('Socket Mode (SLACK_MODE=socket): the same flow over a WebSocket', () => {
   it('connects with the app-level token, then requests, approves and grants access', async () => {
-    h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: '0' } });
+    const port = await freePort();
+    h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: String(port) } });
     expect(h.config.slack.mode).toBe('socket');
     expect(h.sim.callsTo('apps.connections.open')).toHaveLength(1);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', store: 'ok', config: 'loaded' });
 
     const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     expect(request.status).toBe('pending');
