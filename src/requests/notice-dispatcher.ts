@@ -126,13 +126,13 @@ export class NoticeDispatcher {
       const message = error instanceof Error ? error.message : String(error);
       if (permanent || attempts >= (this.options.maxAttempts ?? BACKOFF_MS.length + 1)) {
         log.error({ attempts, error: message }, 'notice could not be delivered; giving up');
-        await store.markNoticeFailed(notice.id, message, null);
+        await store.markNoticeFailed(notice.id, message, null, clock());
         return true;
       }
       const hinted = (error as RetryAfterHint | undefined)?.retryAfterMs;
       const delay = Math.max(hinted ?? 0, BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)] ?? 1_000);
       log.warn({ attempts, retryInMs: delay, error: message }, 'notice delivery failed; will retry');
-      await store.markNoticeFailed(notice.id, message, new Date(clock().getTime() + delay));
+      await store.markNoticeFailed(notice.id, message, new Date(clock().getTime() + delay), clock());
       return false;
     }
   }

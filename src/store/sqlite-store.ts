@@ -372,12 +372,12 @@ export class SqliteStore implements Store {
     return row !== undefined;
   }
 
-  async markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void> {
+  async markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null, at: Date): Promise<void> {
     if (nextAttemptAt === null) {
       // Given up: recorded with its error so the request's later notices are not held back forever.
       this.sql(
         'UPDATE notices SET done_at = ?, delivered = 0, lease_until = NULL, last_error = ? WHERE id = ?',
-      ).run(new Date().toISOString(), error, id);
+      ).run(at.toISOString(), error, id);
       return;
     }
     this.sql('UPDATE notices SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(

@@ -34,8 +34,8 @@ export interface Store {
   markNoticeDelivered(id: number, at: Date): Promise<void>;
   /** Whether a later undelivered notice of the same request has the same target (it supersedes a card update). */
   hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean>;
-  /** Schedules another attempt, or with `null` gives up on the notice (its error stays recorded). */
-  markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
+  /** Schedules another attempt, or with `null` gives up on the notice at `at` (its error stays recorded). */
+  markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null, at: Date): Promise<void>;
   /** Deletes up to `limit` notices finished (delivered or given up) before `doneBefore`; returns how many. */
   pruneNotices(doneBefore: Date, limit: number): Promise<number>;
 

@@ -137,7 +137,7 @@ describe('SqliteStore', () => {
     expect(await store.claimDueNotices(AT, lease, 10)).toEqual([]);
     expect(await store.dueNotices(AT, 10)).toEqual([]);
 
-    await store.markNoticeFailed(first[0]!.id, 'ratelimited', new Date(AT.getTime() + 5_000));
+    await store.markNoticeFailed(first[0]!.id, 'ratelimited', new Date(AT.getTime() + 5_000), AT);
     expect(await store.dueNotices(AT, 10)).toEqual([]); // A's card waits for its retry time
     const later = new Date(AT.getTime() + 5_000);
     const retried = await store.claimDueNotices(later, new Date(later.getTime() + 60_000), 10);
@@ -160,9 +160,9 @@ describe('SqliteStore', () => {
       await store.createRequest(request(id), submitted(id), [{ target: 'card', event: 'submitted' }]);
     const [a, b, c] = await store.dueNotices(AT, 10);
     await store.markNoticeDelivered(a!.id, AT);
-    await store.markNoticeFailed(b!.id, 'channel_not_found', null);
-    await store.markNoticeFailed(c!.id, 'ratelimited', new Date(AT.getTime() + 60_000));
-    const doneBefore = new Date(Date.now() + 60_000);
+    await store.markNoticeFailed(b!.id, 'channel_not_found', null, AT);
+    await store.markNoticeFailed(c!.id, 'ratelimited', new Date(AT.getTime() + 60_000), AT);
+    const doneBefore = new Date(AT.getTime() + 1);
     expect(await store.pruneNotices(AT, 10)).toBe(0); // nothing finished before AT
     expect(await store.pruneNotices(doneBefore, 1)).toBe(1); // the limit holds
     expect(await store.pruneNotices(doneBefore, 10)).toBe(1);
