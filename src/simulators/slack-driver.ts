@@ -238,7 +238,7 @@ export class SlackDriver {
       is_enterprise_install: false,
       channel: { id: current.channel, name: this.channelName(current.channel) },
       // Slack does not echo ephemeral messages back to the app.
-      ...(isEphemeral ? {} : { message: this.messagePayload(current) }),
+      ...(isEphemeral ? {} : { message: this.sim.messageJson(current) }),
       state: { values: {} },
       response_url: responseUrl,
       actions: [buttonAction(button, blockId)],
@@ -388,19 +388,6 @@ export class SlackDriver {
     const ephemeral = this.sim.ephemerals.find((e) => e.channel === message.channel && e.ts === message.ts);
     if (ephemeral !== undefined) return { current: ephemeral, isEphemeral: true };
     throw new Error(`message ${message.ts} in ${message.channel} no longer exists`);
-  }
-
-  private messagePayload(message: SimMessage): JsonObject {
-    return {
-      type: 'message',
-      user: message.user,
-      ts: message.ts,
-      text: message.text,
-      team: this.teamId,
-      ...(message.botId === undefined ? {} : { bot_id: message.botId, app_id: this.sim.appId }),
-      ...(message.blocks === undefined ? {} : { blocks: message.blocks }),
-      ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
-    };
   }
 }
 

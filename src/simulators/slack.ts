@@ -980,7 +980,6 @@ export class SlackSimulator {
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly socketTickets = new Set<string>();
   private socket: WebSocket | undefined;
-  private readonly socketListeners = new Set<() => void>();
   private readonly pendingAcks = new Map<string, (payload: JsonObject) => void>();
 
   constructor(options: SlackSimulatorOptions) {
@@ -1245,19 +1244,7 @@ export class SlackSimulator {
 
   /** Resolves once a Socket Mode app is connected (it has had Slack's hello). */
   async socketConnected(timeoutMs = 5000): Promise<void> {
-    if (this.socket) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.socketListeners.delete(done);
-        reject(new Error(`no Socket Mode connection within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.socketListeners.delete(done);
-        resolve();
-      };
-      this.socketListeners.add(done);
-    });
+    await this.waitFor(() => this.socket !== undefined, timeoutMs);
   }
 
   /**
@@ -1333,7 +1320,7 @@ export class SlackSimulator {
         connection_info: { app_id: this.appId },
       }),
     );
-    for (const listener of [...this.socketListeners]) listener();
+    this.changed();
   }
 
   // ----- interaction outcomes (reported by SlackDriver) ----------------------------------------------
@@ -1983,7 +1970,8 @@ export class SlackSimulator {
     };
   }
 
-  private messageJson(message: SimMessage): JsonObject {
+  /** A message as Slack shows it: in API answers, and in the payloads of clicks on it. */
+  messageJson(message: SimMessage): JsonObject {
     return {
       type: 'message',
       text: message.text,
