@@ -13,7 +13,7 @@ import {
   APPROVAL_CHANNEL,
   BOT_TOKEN,
   MAILBOXES,
-  SIGNING_SECRET,
+  simulatorSettings,
   USERS,
 } from '../src/simulators/local-stack.js';
 import { type MimecastSimulator, startMimecastSimulator } from '../src/simulators/mimecast.js';
@@ -95,32 +95,16 @@ export async function startWorkspace(deadline: number): Promise<Workspace> {
   sim.setUsergroup('SADMINS', [USERS.admin.id]);
   sim.addChannel(APPROVAL_CHANNEL, 'mailbox-access');
 
-  const botEnv = (databasePath: string): Record<string, string> => {
-    const keys = mimecast.credentials.hmac;
-    return {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      TMPDIR: tmpdir(),
-      SLACK_MODE: 'http',
-      SLACK_API_URL: sim.apiUrl,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      REQUESTER_GROUP_IDS: 'SREQUESTERS',
-      APPROVER_GROUP_IDS: 'SAPPROVERS',
-      ADMIN_GROUP_IDS: 'SADMINS',
-      APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
-      GROUP_CACHE_TTL_SECONDS: String(GROUP_CACHE_TTL_SECONDS),
-      DATABASE_PATH: databasePath,
-      MIMECAST_BASE_URL: mimecast.url,
-      MIMECAST_APP_ID: keys.appId,
-      MIMECAST_APP_KEY: keys.appKey,
-      MIMECAST_ACCESS_KEY: keys.accessKey,
-      MIMECAST_SECRET_KEY: keys.secretKey,
-      // The production default; long enough for the 5 s Mimecast delay to end in success.
-      MIMECAST_TIMEOUT_MS: '10000',
-      LOG_LEVEL: 'warn',
-    };
-  };
+  const botEnv = (databasePath: string): Record<string, string> => ({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    TMPDIR: tmpdir(),
+    ...simulatorSettings(sim, mimecast, databasePath),
+    GROUP_CACHE_TTL_SECONDS: String(GROUP_CACHE_TTL_SECONDS),
+    // The production default; long enough for the 5 s Mimecast delay to end in success.
+    MIMECAST_TIMEOUT_MS: '10000',
+    LOG_LEVEL: 'warn',
+  });
   const loaded = loadConfig({ ...botEnv(':memory:'), PORT: '0' });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
 

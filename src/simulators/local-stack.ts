@@ -59,6 +59,34 @@ export interface LocalStack {
 }
 
 /**
+ * The settings that point the bot at the simulators, with the seeded groups and approval channel and
+ * the Mimecast simulator's API 1.0 keys (the local stack and the benchmark add their own).
+ */
+export function simulatorSettings(
+  sim: SlackSimulator,
+  mimecast: MimecastSimulator,
+  databasePath: string,
+): Record<string, string> {
+  const keys = mimecast.credentials.hmac;
+  return {
+    SLACK_MODE: 'http',
+    SLACK_API_URL: sim.apiUrl,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    REQUESTER_GROUP_IDS: 'SREQUESTERS',
+    APPROVER_GROUP_IDS: 'SAPPROVERS',
+    ADMIN_GROUP_IDS: 'SADMINS',
+    APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
+    DATABASE_PATH: databasePath,
+    MIMECAST_BASE_URL: mimecast.url,
+    MIMECAST_APP_ID: keys.appId,
+    MIMECAST_APP_KEY: keys.appKey,
+    MIMECAST_ACCESS_KEY: keys.accessKey,
+    MIMECAST_SECRET_KEY: keys.secretKey,
+  };
+}
+
+/**
  * The real bot in HTTP mode against the Slack and Mimecast simulators on loopback, with its own
  * SQLite file and a seeded workspace (USERS, three groups, the approval channel).
  */
@@ -75,24 +103,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const databasePath =
     options.reuse?.databasePath ?? join(mkdtempSync(join(tmpdir(), 'delegate-local-')), 'bot.sqlite');
-  const keys = mimecast.credentials.hmac;
   const loaded = loadConfig({
-    SLACK_MODE: 'http',
-    SLACK_API_URL: sim.apiUrl,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...simulatorSettings(sim, mimecast, databasePath),
     SLACK_APP_TOKEN: sim.appToken, // used in Socket Mode (SLACK_MODE=socket)
     PORT: '0',
-    REQUESTER_GROUP_IDS: 'SREQUESTERS',
-    APPROVER_GROUP_IDS: 'SAPPROVERS',
-    ADMIN_GROUP_IDS: 'SADMINS',
-    APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
-    DATABASE_PATH: databasePath,
-    MIMECAST_BASE_URL: mimecast.url,
-    MIMECAST_APP_ID: keys.appId,
-    MIMECAST_APP_KEY: keys.appKey,
-    MIMECAST_ACCESS_KEY: keys.accessKey,
-    MIMECAST_SECRET_KEY: keys.secretKey,
     MIMECAST_TIMEOUT_MS: '1000',
     ...options.env,
   });
