@@ -14,23 +14,27 @@ import { IDS } from '../src/slack/blocks/ids.js';
 
 /** `gc` runs a full collection first; `resetLoop` starts a new event-loop delay window after answering. */
 export type ToChild = { type: 'stats'; id: number; gc: boolean; resetLoop: boolean } | { type: 'stop' };
+
+/** What the child reports of itself: memory, CPU time, event-loop delay and GC pauses. */
+export interface ChildStats {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  /** Memory of C++ objects bound to JavaScript objects, Buffers included. */
+  external: number;
+  /** User + system CPU time since the process started, in microseconds. */
+  cpuUs: number;
+  /** How late the event loop ran a 2 ms timer since the last reset (stats with resetLoop): p99 and max, in ms. */
+  loopDelayP99: number;
+  loopDelayMax: number;
+  /** Garbage-collection pauses since the last reset: total and longest, in ms. */
+  gcTotalMs: number;
+  gcMaxMs: number;
+}
+
 export type FromChild =
   | { type: 'ready'; port: number }
-  | {
-      type: 'stats';
-      id: number;
-      rss: number;
-      heapTotal: number;
-      heapUsed: number;
-      external: number;
-      cpuUs: number;
-      /** How late the event loop ran a 2 ms timer since the last reset: p99 and max, in ms. */
-      loopDelayP99: number;
-      loopDelayMax: number;
-      /** Garbage-collection pauses since the last reset: total and longest, in ms. */
-      gcTotalMs: number;
-      gcMaxMs: number;
-    }
+  | ({ type: 'stats'; id: number } & ChildStats)
   | { type: 'failed'; message: string };
 
 function send(message: FromChild): void {

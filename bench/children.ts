@@ -4,25 +4,9 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import type { FromChild, ToChild } from './bot-process.js';
+import type { ChildStats, FromChild, ToChild } from './bot-process.js';
 
 export type AppKind = 'bot' | 'baseline';
-
-export interface ChildStats {
-  rss: number;
-  heapTotal: number;
-  heapUsed: number;
-  /** Memory of C++ objects bound to JavaScript objects, Buffers included. */
-  external: number;
-  /** User + system CPU time since the process started, in microseconds. */
-  cpuUs: number;
-  /** Event-loop delay since the last reset (stats with resetLoop), p99 and max in ms. */
-  loopDelayP99: number;
-  loopDelayMax: number;
-  /** Garbage-collection pauses since the last reset, total and longest, in ms. */
-  gcTotalMs: number;
-  gcMaxMs: number;
-}
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 

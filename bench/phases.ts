@@ -9,7 +9,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ADD_DELEGATE_PATH } from '../src/mimecast/client.js';
 import { SIGNING_SECRET } from '../src/simulators/local-stack.js';
 import type { SimMessage } from '../src/simulators/slack.js';
-import type { BenchChild, ChildStats } from './children.js';
+import type { ChildStats } from './bot-process.js';
+import type { BenchChild } from './children.js';
 import { TimedDriver } from './sim-tools.js';
 import { type LatencySummary, runConcurrent, summarize } from './stats.js';
 import {
