@@ -1,6 +1,9 @@
+import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
+import { validateBlocks, validateView } from '../../src/simulators/slack.js';
 import { requestCard, requesterMessage, threadMessage } from '../../src/slack/blocks/messages.js';
+import { homeView } from '../../src/slack/blocks/reports.js';
 import { requestModal } from '../../src/slack/blocks/request-modal.js';
 import { escapeMrkdwn, quote } from '../../src/slack/mrkdwn.js';
 
@@ -58,6 +61,102 @@ describe('requestCard', () => {
     expect(denied.blocks?.some((block) => block.type === 'actions')).toBe(false);
     expect(JSON.stringify(denied.blocks)).toContain(':no_entry: Denied by <@UBOB> on <!date^1795860000^');
     expect(JSON.stringify(denied.blocks)).toContain('use &lt;!here&gt;');
+  });
+});
+
+describe('buttons that change access ask first, wherever they are', () => {
+  const approveDialog = {
+    title: { type: 'plain_text', text: 'Approve this request?' },
+    text: {
+      type: 'mrkdwn',
+      text: '*alice@example.com* will get delegate access to *sales@example.com* for 7 days.',
+    },
+    confirm: { type: 'plain_text', text: 'Approve' },
+    deny: { type: 'plain_text', text: 'Back' },
+  };
+  const elementsOf = (blocks: readonly KnownBlock[] | undefined, blockId?: string) =>
+    blocks?.flatMap((block) =>
+      block.type === 'actions' && (blockId === undefined || block.block_id === blockId) ? block.elements : [],
+    ) ?? [];
+
+  it('Approve on the card and on the App Home: the same dialog; Deny opens its own form instead', () => {
+    const onCard = elementsOf(requestCard(base).blocks);
+    const onHome = elementsOf(
+      homeView({ userId: 'UBOB', mine: [], queue: [base] }).blocks,
+      'decide:DR-7KQ2M9',
+    );
+    for (const elements of [onCard, onHome]) {
+      expect(elements).toMatchObject([
+        { action_id: 'approve_request', value: 'DR-7KQ2M9', confirm: approveDialog },
+        { action_id: 'deny_request', value: 'DR-7KQ2M9' },
+      ]);
+      expect(elements[1]).not.toHaveProperty('confirm');
+    }
+  });
+
+  it('"I\'m done" in the DM and on the App Home asks before it removes access; Cancel request does not', () => {
+    const granted: DelegationRequest = { ...base, status: 'completed', mimecastId: 'mc-1' };
+    const endDialog = {
+      title: { type: 'plain_text', text: 'End your access?' },
+      text: {
+        type: 'mrkdwn',
+        text: '*alice@example.com* no longer has delegate access to *sales@example.com* once Mimecast confirms.',
+      },
+      confirm: { type: 'plain_text', text: 'End access' },
+      deny: { type: 'plain_text', text: 'Back' },
+      style: 'danger',
+    };
+    const dm = elementsOf(requesterMessage('provisioned', granted).blocks);
+    const home = homeView({ userId: 'UALICE', mine: [granted, { ...base, id: 'DR-PEND01' }] });
+    const accessories = home.blocks.flatMap((block) =>
+      block.type === 'section' && block.accessory ? [block.accessory] : [],
+    );
+    expect(dm).toEqual([
+      {
+        type: 'button',
+        action_id: 'end_access',
+        text: { type: 'plain_text', text: "I'm done" },
+        value: 'DR-7KQ2M9',
+        confirm: endDialog,
+      },
+    ]);
+    expect(accessories).toEqual([
+      dm[0],
+      {
+        type: 'button',
+        action_id: 'cancel_request',
+        text: { type: 'plain_text', text: 'Cancel request' },
+        value: 'DR-PEND01',
+      },
+    ]);
+  });
+
+  it('stays within Slack limits with the longest addresses, without cutting an address short', () => {
+    const longest = (name: string) =>
+      `${name.padEnd(64, 'x')}@${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(57)}.com`;
+    const long: DelegationRequest = {
+      ...base,
+      granteeEmail: longest('alice'),
+      mailbox: longest('sales'),
+      mimecastId: 'mc-1',
+    };
+    expect(long.mailbox).toHaveLength(254);
+    const granted = { ...long, status: 'completed' as const };
+    const surfaces = [
+      requestCard(long),
+      requestCard(granted, [24]),
+      requesterMessage('provisioned', granted),
+    ];
+    const dialogs = surfaces
+      .flatMap((surface) => elementsOf(surface.blocks))
+      .flatMap((element) => ('confirm' in element && element.confirm ? [element.confirm.text.text] : []));
+    expect(dialogs).toEqual([
+      'The person shown above gets delegate access to the mailbox shown above for 7 days.',
+      'The delegate access shown above ends once Mimecast confirms.',
+      'Your delegate access to the mailbox shown above ends once Mimecast confirms.',
+    ]);
+    for (const surface of surfaces) expect(validateBlocks(surface.blocks, 'message')).toEqual([]);
+    expect(validateView(homeView({ userId: 'UBOB', mine: [granted], queue: [long] }), 'home')).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types';
+import type { ActionsBlockElement, KnownBlock } from '@slack/types';
 import {
   type DelegationRequest,
   describeDuration,
@@ -45,6 +45,81 @@ export function statusWords(status: RequestStatus): string {
   return STATUS_WORDS[status];
 }
 
+type Button = Extract<ActionsBlockElement, { type: 'button' }>;
+
+/** Slack refuses a message whose confirm dialog text is longer than this. */
+const DIALOG_TEXT_MAX = 300;
+
+/**
+ * A dialog's text, or, when two long addresses would push it past Slack's limit, one that points at the
+ * addresses shown above it: an address is never cut short where someone decides on it.
+ */
+function dialogText(full: string, short: string): { type: 'mrkdwn'; text: string } {
+  return { type: 'mrkdwn', text: full.length <= DIALOG_TEXT_MAX ? full : short };
+}
+
+/**
+ * Approve (behind a dialog that says who gets what, for how long) and Deny: the same pair on the card
+ * and on the App Home, so a decision asks the same of an approver wherever it is made.
+ */
+export function decisionButtons(request: DelegationRequest): Button[] {
+  return [
+    {
+      type: 'button',
+      action_id: IDS.approveAction,
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Approve' },
+      value: request.id,
+      confirm: {
+        title: { type: 'plain_text', text: 'Approve this request?' },
+        text: dialogText(
+          `${grantSentence(request)} for ${describeDuration(request.durationHours)}.`,
+          `The person shown above gets delegate access to the mailbox shown above for ${describeDuration(request.durationHours)}.`,
+        ),
+        confirm: { type: 'plain_text', text: 'Approve' },
+        deny: { type: 'plain_text', text: 'Back' },
+      },
+    },
+    {
+      type: 'button',
+      action_id: IDS.denyAction,
+      style: 'danger',
+      text: { type: 'plain_text', text: 'Deny' },
+      value: request.id,
+    },
+  ];
+}
+
+/** The requester's "I'm done", in their DM and on their App Home: it removes access, so it asks first. */
+export function endAccessButton(request: DelegationRequest): Button {
+  return {
+    type: 'button',
+    action_id: IDS.endAccessAction,
+    text: { type: 'plain_text', text: "I'm done" },
+    value: request.id,
+    confirm: {
+      title: { type: 'plain_text', text: 'End your access?' },
+      text: dialogText(
+        `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
+        'Your delegate access to the mailbox shown above ends once Mimecast confirms.',
+      ),
+      confirm: { type: 'plain_text', text: 'End access' },
+      deny: { type: 'plain_text', text: 'Back' },
+      style: 'danger',
+    },
+  };
+}
+
+/** The requester's "Cancel request" while it waits; no dialog, since a new request undoes it. */
+export function cancelButton(request: DelegationRequest): Button {
+  return {
+    type: 'button',
+    action_id: IDS.cancelAction,
+    text: { type: 'plain_text', text: 'Cancel request' },
+    value: request.id,
+  };
+}
+
 /** The approvers' card in the approval channel; decision buttons while pending, extend/revoke while granted. */
 export function requestCard(
   request: DelegationRequest,
@@ -72,35 +147,7 @@ export function requestCard(
   ];
 
   if (request.status === 'pending') {
-    blocks.push({
-      type: 'actions',
-      block_id: IDS.decisionBlock,
-      elements: [
-        {
-          type: 'button',
-          action_id: IDS.approveAction,
-          style: 'primary',
-          text: { type: 'plain_text', text: 'Approve' },
-          value: request.id,
-          confirm: {
-            title: { type: 'plain_text', text: 'Approve this request?' },
-            text: {
-              type: 'mrkdwn',
-              text: `${grantSentence(request)} for ${describeDuration(request.durationHours)}.`,
-            },
-            confirm: { type: 'plain_text', text: 'Approve' },
-            deny: { type: 'plain_text', text: 'Back' },
-          },
-        },
-        {
-          type: 'button',
-          action_id: IDS.denyAction,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Deny' },
-          value: request.id,
-        },
-      ],
-    });
+    blocks.push({ type: 'actions', block_id: IDS.decisionBlock, elements: decisionButtons(request) });
   }
 
   const extendable = extendChoicesHours.filter((hours) => hours > 0);
@@ -130,10 +177,10 @@ export function requestCard(
           value: request.id,
           confirm: {
             title: { type: 'plain_text' as const, text: 'Revoke this access?' },
-            text: {
-              type: 'mrkdwn' as const,
-              text: `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
-            },
+            text: dialogText(
+              `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
+              'The delegate access shown above ends once Mimecast confirms.',
+            ),
             confirm: { type: 'plain_text' as const, text: 'Revoke' },
             deny: { type: 'plain_text' as const, text: 'Back' },
             style: 'danger' as const,
@@ -180,13 +227,10 @@ function cardStatusLine(request: DelegationRequest): string {
 export type NoticeData = Record<string, unknown>;
 
 /** A message's text with one button under it. */
-function withButton(text: string, actionId: string, label: string, value: string): KnownBlock[] {
+function withButton(text: string, button: Button): KnownBlock[] {
   return [
     { type: 'section', text: { type: 'mrkdwn', text } },
-    {
-      type: 'actions',
-      elements: [{ type: 'button', action_id: actionId, text: { type: 'plain_text', text: label }, value }],
-    },
+    { type: 'actions', elements: [button] },
   ];
 }
 
@@ -328,7 +372,7 @@ export function requesterMessage(
       return { text: `${endSentence(request, data)} (${id})` };
     case 'submitted': {
       const text = `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
-      return { text, blocks: withButton(text, IDS.cancelAction, 'Cancel request', request.id) };
+      return { text, blocks: withButton(text, cancelButton(request)) };
     }
     case 'denied':
       return {
@@ -337,7 +381,7 @@ export function requesterMessage(
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
       const text = `:white_check_mark: Your request ${id} was approved: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;
-      return { text, blocks: withButton(text, IDS.endAccessAction, "I'm done", request.id) };
+      return { text, blocks: withButton(text, endAccessButton(request)) };
     }
     case 'provisioning_failed':
       return {

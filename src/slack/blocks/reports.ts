@@ -1,8 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { type AuditEvent, type DelegationRequest, describeDuration } from '../../requests/model.js';
 import { clip, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
-import { IDS } from './ids.js';
-import { failureExplanation, statusWords } from './messages.js';
+import {
+  cancelButton,
+  decisionButtons,
+  endAccessButton,
+  failureExplanation,
+  statusWords,
+} from './messages.js';
 
 /** One line per request, for lists: id, who gets what, and where it stands. */
 export function requestLine(request: DelegationRequest): string {
@@ -97,19 +102,9 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[]
       text: { type: 'mrkdwn', text: clip(requestLine(request), 3000) },
     };
     if (request.status === 'pending') {
-      section.accessory = {
-        type: 'button',
-        action_id: IDS.cancelAction,
-        text: { type: 'plain_text', text: 'Cancel request' },
-        value: request.id,
-      };
+      section.accessory = cancelButton(request);
     } else if (request.status === 'completed' && !request.preexisting) {
-      section.accessory = {
-        type: 'button',
-        action_id: IDS.endAccessAction,
-        text: { type: 'plain_text', text: "I'm done" },
-        value: request.id,
-      };
+      section.accessory = endAccessButton(request);
     }
     blocks.push({ ...section, block_id: `mine:${request.id}` });
   }
@@ -135,26 +130,7 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[]
             ),
           },
         },
-        {
-          type: 'actions',
-          block_id: `decide:${request.id}`,
-          elements: [
-            {
-              type: 'button',
-              action_id: IDS.approveAction,
-              style: 'primary',
-              text: { type: 'plain_text', text: 'Approve' },
-              value: request.id,
-            },
-            {
-              type: 'button',
-              action_id: IDS.denyAction,
-              style: 'danger',
-              text: { type: 'plain_text', text: 'Deny' },
-              value: request.id,
-            },
-          ],
-        },
+        { type: 'actions', block_id: `decide:${request.id}`, elements: decisionButtons(request) },
       );
     }
     if (input.queue.length > HOME_LIST_MAX) {
