@@ -83,9 +83,15 @@ class AttemptTimeoutError extends Error {
   }
 }
 
+/** Mimecast's own words reach people in Slack; a runaway error body must not make those messages too long. */
+const MESSAGE_MAX = 500;
+const mimecastMessage = z
+  .string()
+  .transform((text) => (text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX - 1)}…` : text));
+
 const mimecastErrorSchema = z.looseObject({
   code: z.string(),
-  message: z.string().optional(),
+  message: mimecastMessage.optional(),
   field: z.string().optional(),
   retryable: z.boolean().optional(),
 });
@@ -94,7 +100,7 @@ const mimecastErrorSchema = z.looseObject({
 const failItemSchema = z.looseObject({
   key: z.unknown().optional(),
   code: z.string().optional(),
-  message: z.string().optional(),
+  message: mimecastMessage.optional(),
   errors: z.array(mimecastErrorSchema).optional(),
 });
 
@@ -109,7 +115,7 @@ const envelopeSchema = z.looseObject({
 const errorBodySchema = z.looseObject({
   fail: z.array(failItemSchema).optional(),
   error: z.string().optional(),
-  error_description: z.string().optional(),
+  error_description: mimecastMessage.optional(),
 });
 
 const tokenSchema = z.looseObject({

@@ -7,13 +7,30 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** User text as a quote block, escaped, capped so the section stays within Slack's 3000 characters. */
-export function quote(text: string, maxLength = 2500): string {
-  const clipped = text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
-  return clipped
+/**
+ * User text, escaped, in at most `max` characters. Escaping can make text five times longer (`&` is
+ * `&amp;`), so the limit is applied after it; an ellipsis marks a cut, never made inside an entity.
+ */
+export function escapeWithin(text: string, max: number): string {
+  return clipEscaped(escapeMrkdwn(text), max);
+}
+
+/** User text as a quote block, escaped, in at most `max` characters (a section holds 3000). */
+export function quote(text: string, max = 2900): string {
+  const quoted = text
     .split('\n')
     .map((line) => `>${escapeMrkdwn(line)}`)
     .join('\n');
+  return clipEscaped(quoted, max);
+}
+
+function clipEscaped(escaped: string, max: number): string {
+  if (escaped.length <= max) return escaped;
+  let cut = max - 1;
+  const entity = escaped.lastIndexOf('&', cut - 1);
+  if (entity !== -1 && escaped.indexOf(';', entity) >= cut) cut = entity;
+  if (/[\uD800-\uDBFF]/.test(escaped.charAt(cut - 1))) cut -= 1; // not half an emoji
+  return `${escaped.slice(0, cut)}…`;
 }
 
 export function mentionUser(userId: string): string {

@@ -391,6 +391,46 @@ describe('request form values of any length and content (raw signed payloads)', 
     expect(h.sim.problems).toEqual([]);
     expect(describeErrors(h)).toEqual([]);
   });
+
+  // Escaping makes `&` five characters and `<` four: a 1000-character reason of them is 4000-5000
+  // characters on the card, over Slack's 3000 for a section, and Slack would refuse the whole card.
+  it('reasons that escaping lengthens still fit on the card, cut with an ellipsis', async () => {
+    h = await startHarness();
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com', '&'.repeat(1000));
+    expect(request.reason).toBe('&'.repeat(1000));
+    const card = await cardOf(h, request.id);
+    const reasonSection = card.blocks?.find((block) => JSON.stringify(block).includes('*Reason*'));
+    const reasonText = (reasonSection as { text: { text: string } }).text.text;
+    expect(reasonText).toBe(`*Reason*\n>${'&amp;'.repeat(579)}…`);
+
+    const denial = {
+      type: 'view_submission',
+      user: { id: USERS.carol.id },
+      view: {
+        id: 'VDENYLONG',
+        callback_id: 'delegate_deny',
+        private_metadata: JSON.stringify({ requestId: request.id }),
+        state: {
+          values: {
+            deny_reason: { deny_reason_input: { type: 'plain_text_input', value: '<'.repeat(1000) } },
+          },
+        },
+      },
+    };
+    expect((await h.driver.send(payloadBody(denial))).json).toBeUndefined();
+    await waitForStatus(h, request.id, 'denied');
+    const updated = await h.sim.waitFor(() => {
+      const latest = h.sim.findMessage(card.channel, card.ts);
+      return latest && JSON.stringify(latest.blocks).includes('Denied by') ? latest : undefined;
+    });
+    const statusLine = JSON.stringify(updated.blocks?.at(-1));
+    expect(statusLine).toContain(`: ${'&lt;'.repeat(499)}…`);
+    await h.sim.waitFor(() => h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('was denied')));
+    await h.bot.dispatcher.idle();
+    expect(h.sim.problems).toEqual([]);
+    expect(logEntries(h).filter((line) => line.msg === 'notice delivery failed; will retry')).toEqual([]);
+    expect(describeErrors(h)).toEqual([]);
+  });
 });
 
 describe('button values of any length and content', () => {

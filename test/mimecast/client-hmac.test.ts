@@ -236,6 +236,31 @@ describe('MimecastClient with API 1.0 keys: failures', () => {
     expect(sim.rights).toEqual([]);
   });
 
+  it("keeps Mimecast's message to 500 characters, whatever its error body holds", async () => {
+    const long = 'Not allowed by policy. '.repeat(3000);
+    sim.inject(ADD_DELEGATE_PATH, {
+      status: 400,
+      body: {
+        meta: { status: 400 },
+        data: [],
+        fail: [{ errors: [{ code: 'err_some_rule', message: long }] }],
+      },
+    });
+    const refused = await client().addDelegate(aliceToSales);
+    sim.inject(ADD_DELEGATE_PATH, {
+      body: {
+        meta: { status: 200 },
+        data: [],
+        fail: [{ errors: [{ code: 'err_some_rule', message: long }] }],
+      },
+    });
+    const failed = await client().addDelegate(aliceToSales);
+    for (const result of [refused, failed]) {
+      expect(result).toMatchObject({ ok: false, kind: 'validation', code: 'err_some_rule' });
+      expect(result.ok ? '' : result.message).toBe(`${long.slice(0, 499)}…`);
+    }
+  });
+
   it('reports HTTP 200 with fail[] as validation even when data[] claims success', async () => {
     sim.inject(ADD_DELEGATE_PATH, {
       body: {

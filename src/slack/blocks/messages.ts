@@ -6,7 +6,7 @@ import {
   type RequestStatus,
 } from '../../requests/model.js';
 import type { EndResult } from '../../requests/service.js';
-import { escapeMrkdwn, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
+import { escapeMrkdwn, escapeWithin, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import { IDS } from './ids.js';
 
 export interface SlackMessage {
@@ -212,7 +212,7 @@ function cardStatusLine(request: DelegationRequest): string {
     case 'outcome_unknown':
       return `:warning: Approved by ${by} · outcome unknown, an admin must check Mimecast (see thread)`;
     case 'denied':
-      return `:no_entry: Denied by ${by}${request.denyReason ? `: ${escapeMrkdwn(request.denyReason)}` : ''}`;
+      return `:no_entry: Denied by ${by}${request.denyReason ? `: ${escapeWithin(request.denyReason, 2000)}` : ''}`;
     case 'cancelled':
       return ':heavy_multiplication_x: Cancelled by the requester';
     case 'expired':
