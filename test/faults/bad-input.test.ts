@@ -52,6 +52,13 @@ const nasty = fc.oneof(
   fc.string({ unit: 'grapheme-ascii', minLength: 2000, maxLength: 6000 }),
 );
 
+/** Near the 1000-character limit, in characters that escaping makes up to five times longer. */
+const swellsWhenEscaped = fc.string({
+  unit: fc.constantFrom('&', '<', '>', '\n', 'a'),
+  minLength: 900,
+  maxLength: 1000,
+});
+
 /** A normal request still goes all the way through: the bot was not knocked over. */
 async function stillServes(h: Harness, mailbox = 'ceo@example.com') {
   const request = await submitRequest(h, USERS.alice.id, mailbox, 'Still working after the fuzzing');
@@ -222,7 +229,11 @@ describe('request form values of any length and content (raw signed payloads)', 
         `${'a'.repeat(250)}@x.io`,
       ),
     );
-    const reason = fc.oneof(nasty, fc.string({ unit: 'grapheme', minLength: 3, maxLength: 40 }));
+    const reason = fc.oneof(
+      nasty,
+      swellsWhenEscaped,
+      fc.string({ unit: 'grapheme', minLength: 3, maxLength: 40 }),
+    );
     const duration = fc.option(
       fc.oneof(fc.constantFrom('24', '168', '720', '0', '-24', '1e400', 'NaN', '24.0'), nasty),
       {
