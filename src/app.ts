@@ -121,6 +121,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     adminGroupIds: config.access.adminGroupIds,
     extendChoicesHours: config.lifecycle.durationChoicesHours,
     store,
+    logger: logger.child({ component: 'notices' }),
   });
   // Slack's acks first: background steps take turns with them (see Turns).
   const turns = new Turns();

@@ -53,6 +53,8 @@ export interface DelegationRequest {
   decidedAt?: Date;
   denyReason?: string;
   card?: CardRef;
+  /** Slack's error when the card could not be posted (e.g. `not_in_channel`); cleared once it is. */
+  cardProblem?: string;
   mimecastId?: string;
   grantedAt?: Date;
   expiresAt?: Date;

@@ -7,6 +7,13 @@ export function slackErrorCode(error: unknown): string | undefined {
   return typeof data.data?.error === 'string' ? data.data.error : undefined;
 }
 
+const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived']);
+
+/** The channel is missing, archived, or the bot is not in it: only an operator can fix that. */
+export function isChannelProblem(code: string): boolean {
+  return CHANNEL_ERRORS.has(code);
+}
+
 /**
  * A trigger id lives about 3 seconds and opens one view. When the bot was slower than that (a burst
  * of requests, a slow Slack), the person is asked to try again rather than told something broke.

@@ -1,10 +1,17 @@
-import type { WebClient } from '@slack/web-api';
+import type { ChatPostMessageResponse, WebClient } from '@slack/web-api';
 import { ErrorCode } from '@slack/web-api';
+import type { Logger } from '../logger.js';
 import type { DelegationRequest } from '../requests/model.js';
 import type { NoticeDeliverer } from '../requests/notice-dispatcher.js';
 import type { Notice, Store } from '../store/store.js';
-import { requestCard, requesterMessage, type SlackMessage, threadMessage } from './blocks/messages.js';
-import { slackErrorCode } from './errors.js';
+import {
+  requestCard,
+  requesterMessage,
+  type SlackMessage,
+  threadMessage,
+  unseenRequestMessage,
+} from './blocks/messages.js';
+import { isChannelProblem, slackErrorCode } from './errors.js';
 
 /** Slack errors that no retry can fix; the notice is given up on (and logged) instead. */
 const PERMANENT_ERRORS = new Set([
@@ -47,6 +54,7 @@ export class SlackNotifier implements NoticeDeliverer {
       adminGroupIds: readonly string[];
       extendChoicesHours: readonly number[];
       store: Store;
+      logger: Logger;
     },
   ) {}
 
@@ -63,7 +71,10 @@ export class SlackNotifier implements NoticeDeliverer {
         case 'dm':
           return await this.sendDirect(
             current.requesterId,
-            requesterMessage(notice.event, notice.snapshot, notice.data),
+            // "With the approvers" would not be true when their card could not be posted.
+            notice.event === 'submitted' && current.cardProblem
+              ? unseenRequestMessage(current, current.cardProblem)
+              : requesterMessage(notice.event, notice.snapshot, notice.data),
           );
       }
     } catch (error) {
@@ -78,9 +89,29 @@ export class SlackNotifier implements NoticeDeliverer {
       await this.client.chat.update({ channel: request.card.channel, ts: request.card.ts, ...card });
       return;
     }
-    const posted = await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...card });
+    const channel = this.options.approvalChannelId;
+    let posted: ChatPostMessageResponse;
+    try {
+      posted = await this.client.chat.postMessage({ channel, ...card });
+    } catch (error) {
+      const code = isPermanentSlackError(error) ? slackErrorCode(error) : undefined;
+      if (code) {
+        // Nobody will see this request unless an operator acts: say what to fix, and tell the requester.
+        this.options.logger.error(
+          { requestId: request.id, channel, error: code },
+          isChannelProblem(code)
+            ? 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in'
+            : 'the approval card could not be posted: Slack refused it',
+        );
+        await this.options.store.patchRequest(request.id, { cardProblem: code });
+      }
+      throw error;
+    }
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage returned no ts');
-    await this.options.store.patchRequest(request.id, { card: { channel: posted.channel, ts: posted.ts } });
+    await this.options.store.patchRequest(request.id, {
+      card: { channel: posted.channel, ts: posted.ts },
+      cardProblem: undefined,
+    });
   }
 
   private async replyInThread(request: DelegationRequest, message: SlackMessage): Promise<void> {

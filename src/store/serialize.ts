@@ -18,6 +18,7 @@ const requestDoc = z.object({
   decidedAt: date.optional(),
   denyReason: z.string().optional(),
   card: z.object({ channel: z.string(), ts: z.string() }).optional(),
+  cardProblem: z.string().optional(),
   mimecastId: z.string().optional(),
   grantedAt: date.optional(),
   expiresAt: date.optional(),

@@ -48,6 +48,7 @@ export type RequestPatch = Partial<
   Pick<
     DelegationRequest,
     | 'card'
+    | 'cardProblem'
     | 'remindedAt'
     | 'decidedBy'
     | 'decidedAt'

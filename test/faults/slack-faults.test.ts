@@ -152,6 +152,51 @@ describe('Slack failing while the bot tells people things', () => {
     expect(describeErrors(h)).toEqual([]);
   });
 
+  it("the bot not in the approvers' channel: the requester and the operator are told, approvers can still decide", async () => {
+    h = await startHarness();
+    h.sim.failNext('chat.postMessage', { error: 'not_in_channel' });
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    const dm = await h.sim.waitFor(() =>
+      h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes(request.id)),
+    );
+    expect(dm.text).toBe(
+      `Your request *${request.id}* is saved and waiting, but I could not show it to the approvers: ` +
+        "the bot cannot post in the approvers' channel (Slack said `not_in_channel`). Please tell your " +
+        "Slack admin or IT team. Until it is fixed, approvers can still decide it from this app's Home tab. " +
+        'I will tell you here when it is decided.',
+    );
+    expect(JSON.stringify(dm.blocks)).toContain('cancel_request');
+    expect(h.sim.messagesIn(APPROVAL_CHANNEL)).toEqual([]);
+    expect(await h.bot.store.getRequest(request.id)).toMatchObject({
+      status: 'pending',
+      cardProblem: 'not_in_channel',
+    });
+    const told = logEntries(h).filter((line) => line.level === 50);
+    expect(told).toEqual([
+      expect.objectContaining({
+        msg: 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in',
+        requestId: request.id,
+        channel: APPROVAL_CHANNEL,
+        error: 'not_in_channel',
+      }),
+      expect.objectContaining({ msg: 'notice could not be delivered; giving up', notice: 'card:submitted' }),
+    ]);
+    expect(retryWarnings(h)).toEqual([]);
+
+    // Once the bot is in the channel, a decision from the App Home posts the card, and the result goes
+    // to its thread.
+    await h.driver.event({ type: 'app_home_opened', user: USERS.carol.id, channel: 'DCAROL', tab: 'home' });
+    const home = await h.sim.waitFor(() => h.sim.homeViews.get(USERS.carol.id));
+    await h.driver.clickInView(USERS.carol.id, home, 'approve_request', { blockId: `decide:${request.id}` });
+    const done = await waitForStatus(h, request.id, 'completed');
+    expect(done.cardProblem).toBeUndefined();
+    expect(done.card?.channel).toBe(APPROVAL_CHANNEL);
+    const reply = await h.sim.waitFor(() => h.sim.threadReplies(APPROVAL_CHANNEL, done.card?.ts ?? '')[0]);
+    expect(reply.text).toContain('*alice@example.com* now has delegate access to *sales@example.com*');
+    expect(textOf(h.sim.findMessage(APPROVAL_CHANNEL, done.card?.ts ?? '')!)).toContain('access granted');
+    expect(h.sim.problems).toEqual([]);
+  });
+
   it('a permanent Slack error (channel_not_found) is given up on and logged, without blocking the DM', async () => {
     h = await startHarness();
     const { request, card } = await pendingRequest();

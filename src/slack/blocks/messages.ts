@@ -6,6 +6,7 @@ import {
   type RequestStatus,
 } from '../../requests/model.js';
 import type { EndResult } from '../../requests/service.js';
+import { isChannelProblem } from '../errors.js';
 import { escapeMrkdwn, escapeWithin, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import { IDS } from './ids.js';
 
@@ -394,6 +395,21 @@ export function requesterMessage(
     default:
       return { text: `Your request ${id}: ${statusWords(request.status)}.` };
   }
+}
+
+/**
+ * Instead of "with the approvers" when their card could not be posted (`problem` is Slack's error):
+ * the request waits all the same, and approvers can still find it.
+ */
+export function unseenRequestMessage(request: DelegationRequest, problem: string): SlackMessage {
+  const channel = isChannelProblem(problem)
+    ? "the bot cannot post in the approvers' channel"
+    : 'Slack refused to show it';
+  const text =
+    `Your request *${request.id}* is saved and waiting, but I could not show it to the approvers: ${channel} ` +
+    `(Slack said \`${escapeMrkdwn(problem)}\`). Please tell your Slack admin or IT team. ` +
+    "Until it is fixed, approvers can still decide it from this app's Home tab. I will tell you here when it is decided.";
+  return { text, blocks: withButton(text, cancelButton(request)) };
 }
 
 /** A private answer after someone's click or command could not be acted on. */
