@@ -88,6 +88,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     ...options.clientOptions,
   };
   const boltLog = boltLogger(logger);
+  // convoStore: false drops Bolt's conversation-state middleware from every request; state lives in the store.
   const app =
     config.slack.mode === 'http'
       ? new App({
@@ -102,6 +103,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           clientOptions,
           logger: boltLog,
           deferInitialization: true,
+          convoStore: false,
         })
       : new App({
           token: config.slack.botToken,
@@ -113,6 +115,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           clientOptions,
           logger: boltLog,
           deferInitialization: true,
+          convoStore: false,
         });
 
   const directory = new SlackDirectory(app.client, { ttlMs: config.access.groupCacheTtlMs, logger });

@@ -106,32 +106,36 @@ export class NoticeDispatcher {
   private async deliverOne(notice: Notice): Promise<boolean> {
     const { store, deliverer, clock, logger } = this.options;
     await this.turns.next();
-    const log = logger.child({ requestId: notice.requestId, notice: `${notice.target}:${notice.event}` });
+    // Fields rather than a child logger: a child serializes its bindings at once, for every notice.
+    const about = { requestId: notice.requestId, notice: `${notice.target}:${notice.event}` };
     try {
       // The card always shows the request as it is now, so a card update with a later one queued
       // behind it would only be overwritten: skip it (approve and provision often land together).
       if (notice.target === 'card' && (await store.hasLaterNotice(notice))) {
         await store.markNoticeDelivered(notice.id, clock());
-        log.debug('card update superseded by a later one');
+        logger.debug(about, 'card update superseded by a later one');
         return true;
       }
       const current = (await store.getRequest(notice.requestId)) ?? notice.snapshot;
       await deliverer.deliver(notice, current);
       await store.markNoticeDelivered(notice.id, clock());
-      log.debug('notice delivered');
+      logger.debug(about, 'notice delivered');
       return true;
     } catch (error) {
       const attempts = notice.attempts + 1;
       const permanent = this.options.isPermanentFailure?.(error) ?? false;
       const message = error instanceof Error ? error.message : String(error);
       if (permanent || attempts >= (this.options.maxAttempts ?? BACKOFF_MS.length + 1)) {
-        log.error({ attempts, error: message }, 'notice could not be delivered; giving up');
+        logger.error({ ...about, attempts, error: message }, 'notice could not be delivered; giving up');
         await store.markNoticeFailed(notice.id, message, null, clock());
         return true;
       }
       const hinted = (error as RetryAfterHint | undefined)?.retryAfterMs;
       const delay = Math.max(hinted ?? 0, BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)] ?? 1_000);
-      log.warn({ attempts, retryInMs: delay, error: message }, 'notice delivery failed; will retry');
+      logger.warn(
+        { ...about, attempts, retryInMs: delay, error: message },
+        'notice delivery failed; will retry',
+      );
       await store.markNoticeFailed(notice.id, message, new Date(clock().getTime() + delay), clock());
       return false;
     }
