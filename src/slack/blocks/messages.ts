@@ -52,11 +52,23 @@ type Button = Extract<ActionsBlockElement, { type: 'button' }>;
 const DIALOG_TEXT_MAX = 300;
 
 /**
- * A dialog's text, or, when two long addresses would push it past Slack's limit, one that points at the
- * addresses shown above it: an address is never cut short where someone decides on it.
+ * "Are you sure?" before a button changes access. Its text names who and what; when two long addresses
+ * would push it past Slack's limit, `short` points at the addresses shown above the button instead:
+ * an address is never cut short where someone decides on it.
  */
-function dialogText(full: string, short: string): { type: 'mrkdwn'; text: string } {
-  return { type: 'mrkdwn', text: full.length <= DIALOG_TEXT_MAX ? full : short };
+function askFirst(
+  title: string,
+  text: { full: string; short: string },
+  confirm: string,
+  danger = false,
+): NonNullable<Button['confirm']> {
+  return {
+    title: { type: 'plain_text', text: title },
+    text: { type: 'mrkdwn', text: text.full.length <= DIALOG_TEXT_MAX ? text.full : text.short },
+    confirm: { type: 'plain_text', text: confirm },
+    deny: { type: 'plain_text', text: 'Back' },
+    ...(danger ? { style: 'danger' as const } : {}),
+  };
 }
 
 /**
@@ -71,15 +83,14 @@ export function decisionButtons(request: DelegationRequest): Button[] {
       style: 'primary',
       text: { type: 'plain_text', text: 'Approve' },
       value: request.id,
-      confirm: {
-        title: { type: 'plain_text', text: 'Approve this request?' },
-        text: dialogText(
-          `${grantSentence(request)} for ${describeDuration(request.durationHours)}.`,
-          `The person shown above gets delegate access to the mailbox shown above for ${describeDuration(request.durationHours)}.`,
-        ),
-        confirm: { type: 'plain_text', text: 'Approve' },
-        deny: { type: 'plain_text', text: 'Back' },
-      },
+      confirm: askFirst(
+        'Approve this request?',
+        {
+          full: `${grantSentence(request)} for ${describeDuration(request.durationHours)}.`,
+          short: `The person shown above gets delegate access to the mailbox shown above for ${describeDuration(request.durationHours)}.`,
+        },
+        'Approve',
+      ),
     },
     {
       type: 'button',
@@ -98,16 +109,15 @@ export function endAccessButton(request: DelegationRequest): Button {
     action_id: IDS.endAccessAction,
     text: { type: 'plain_text', text: "I'm done" },
     value: request.id,
-    confirm: {
-      title: { type: 'plain_text', text: 'End your access?' },
-      text: dialogText(
-        `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
-        'Your delegate access to the mailbox shown above ends once Mimecast confirms.',
-      ),
-      confirm: { type: 'plain_text', text: 'End access' },
-      deny: { type: 'plain_text', text: 'Back' },
-      style: 'danger',
-    },
+    confirm: askFirst(
+      'End your access?',
+      {
+        full: `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
+        short: 'Your delegate access to the mailbox shown above ends once Mimecast confirms.',
+      },
+      'End access',
+      true,
+    ),
   };
 }
 
@@ -176,16 +186,15 @@ export function requestCard(
           style: 'danger' as const,
           text: { type: 'plain_text' as const, text: 'Revoke now' },
           value: request.id,
-          confirm: {
-            title: { type: 'plain_text' as const, text: 'Revoke this access?' },
-            text: dialogText(
-              `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
-              'The delegate access shown above ends once Mimecast confirms.',
-            ),
-            confirm: { type: 'plain_text' as const, text: 'Revoke' },
-            deny: { type: 'plain_text' as const, text: 'Back' },
-            style: 'danger' as const,
-          },
+          confirm: askFirst(
+            'Revoke this access?',
+            {
+              full: `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
+              short: 'The delegate access shown above ends once Mimecast confirms.',
+            },
+            'Revoke',
+            true,
+          ),
         },
       ],
     });
