@@ -1281,6 +1281,24 @@ export class SlackSimulator {
     return { payload: answer, elapsedMs: Math.round(performance.now() - started) };
   }
 
+  /**
+   * Ends the app's connection as Slack does: with a reason (Slack recycling it, e.g. `refresh_requested`),
+   * a `disconnect` message and, if the app has not closed it within a second, the close; without one,
+   * at once and without a close frame, like a dropped network.
+   */
+  disconnectSocket(reason?: 'refresh_requested' | 'warning' | 'link_disabled'): void {
+    const socket = this.socket;
+    if (!socket) throw new Error('no Socket Mode app is connected');
+    if (reason === undefined) {
+      socket.terminate();
+      return;
+    }
+    socket.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'sim' } }));
+    setTimeout(() => {
+      if (socket.readyState === socket.OPEN) socket.close(1001, reason);
+    }, 1000).unref();
+  }
+
   private openSocketConnection(): ApiResult {
     const ticket = randomBytes(16).toString('hex');
     this.socketTickets.add(ticket);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { logEntries } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,
   addCalls,
@@ -52,6 +53,30 @@ describe('Socket Mode (SLACK_MODE=socket): the same flow over a WebSocket', () =
     expect(reply.text).toContain('Done: *alice@example.com* now has delegate access to *sales@example.com*');
     expect(h.sim.problems).toEqual([]);
   });
+
+  // Slack recycles Socket Mode connections every few hours, and networks drop them. The bot must come
+  // back on a new connection each time (Bolt's client waits 5 s before reconnecting).
+  it('reconnects when Slack recycles the connection or the network drops it, and keeps serving', async () => {
+    h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: '0' } });
+    const opened = () => h.sim.callsTo('apps.connections.open').length;
+    expect(opened()).toBe(1);
+
+    h.sim.disconnectSocket('refresh_requested');
+    await h.sim.waitFor(() => opened() === 2 || undefined, 15_000);
+    await h.sim.socketConnected(5_000);
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    const card = await cardOf(h, request.id);
+    // Routine: nothing for an operator to look at. (A dropped network is logged by Bolt as an error.)
+    expect(logEntries(h).filter((line) => line.level >= 40)).toEqual([]);
+
+    h.sim.disconnectSocket();
+    await h.sim.waitFor(() => opened() === 3 || undefined, 15_000);
+    await h.sim.socketConnected(5_000);
+    await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    await waitForStatus(h, request.id, 'completed');
+    expect(addCalls(h)).toHaveLength(1);
+    expect(h.sim.problems).toEqual([]);
+  }, 40_000);
 
   it('answers bad submissions inside the modal over the socket, and stores nothing', async () => {
     h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: '0' } });
