@@ -178,7 +178,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       const started = (await app.start(config.slack.port)) as unknown;
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
-      if (recovered.interrupted.length || recovered.resumed.length)
+      if (recovered.interrupted.length || recovered.resumed.length || recovered.noticesReleased)
         logger.warn(recovered, 'recovered requests');
       scheduler.start();
       ready = true;

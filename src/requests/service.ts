@@ -738,8 +738,11 @@ export class RequestService {
    * After a restart: approved requests never reached Mimecast, so they are provisioned now; requests
    * caught mid-call may or may not have been granted, so they go to an admin instead of being repeated.
    */
-  async recoverInterrupted(): Promise<{ resumed: string[]; interrupted: string[] }> {
+  async recoverInterrupted(): Promise<{ resumed: string[]; interrupted: string[]; noticesReleased: number }> {
     const { store } = this.deps;
+    // Messages the previous process was sending when it stopped go out now rather than when their
+    // lease runs out a minute later: nobody else is sending them. Slack may show one of them twice.
+    const noticesReleased = await store.releaseNoticeLeases();
     const interrupted: string[] = [];
     for (const request of await store.listRequests({ statuses: ['provisioning'] })) {
       const failure: Failure = {
@@ -771,9 +774,9 @@ export class RequestService {
     for (const request of await store.listRequests({ statuses: ['approved'] })) {
       resumed.push(request.id);
     }
-    if (interrupted.length) this.deps.onNotices?.();
+    if (interrupted.length || noticesReleased) this.deps.onNotices?.();
     await Promise.all(resumed.map((id) => this.provision(id)));
-    return { resumed, interrupted };
+    return { resumed, interrupted, noticesReleased };
   }
 }
 

@@ -970,6 +970,7 @@ export class SlackSimulator {
   private readonly triggers = new Map<string, Trigger>();
   private readonly responseUrls = new Map<string, ResponseUrlState>();
   private readonly failures = new Map<string, FailureSpec[]>();
+  private readonly holds = new Map<string, number>();
   /** Open DMs / group DMs: conversation id → member user ids. */
   private readonly conversations = new Map<string, string[]>();
   private readonly listeners = new Set<() => void>();
@@ -1120,6 +1121,14 @@ export class SlackSimulator {
     this.failures.set(method, queue);
   }
 
+  /**
+   * The next call to `method` is received and recorded (as failed, `held`) but never answered, as when
+   * Slack hangs: the caller waits until it gives up or stops.
+   */
+  holdNext(method: string): void {
+    this.holds.set(method, (this.holds.get(method) ?? 0) + 1);
+  }
+
   // ----- queries --------------------------------------------------------------------------------------
 
   callsTo(method: string): RecordedCall[] {
@@ -1228,6 +1237,7 @@ export class SlackSimulator {
     this.triggers.clear();
     this.responseUrls.clear();
     this.failures.clear();
+    this.holds.clear();
     this.lastTouchedView = undefined;
   }
 
@@ -1468,6 +1478,13 @@ export class SlackSimulator {
   ): void {
     const parsed = parseApiRequest(request.headers['content-type'], body, url.searchParams);
     const { token: bodyToken, ...args } = parsed.args;
+    const held = this.holds.get(method) ?? 0;
+    if (held > 0) {
+      this.holds.set(method, held - 1);
+      this.calls.push({ method, args, ok: false, error: 'held', at: Date.now() });
+      this.changed();
+      return;
+    }
     const token =
       bearerToken(request.headers.authorization) ?? (typeof bodyToken === 'string' ? bodyToken : undefined);
     const { result, status = 200, headers = {} } = this.answerApiCall(method, args, token, parsed.error);

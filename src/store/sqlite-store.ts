@@ -387,6 +387,12 @@ export class SqliteStore implements Store {
     );
   }
 
+  async releaseNoticeLeases(): Promise<number> {
+    return this.sql(
+      'UPDATE notices SET lease_until = NULL WHERE done_at IS NULL AND lease_until IS NOT NULL',
+    ).run().changes;
+  }
+
   async pruneNotices(doneBefore: Date, limit: number): Promise<number> {
     return this.sql(
       `DELETE FROM notices WHERE id IN (

@@ -36,6 +36,12 @@ export interface Store {
   hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean>;
   /** Schedules another attempt, or with `null` gives up on the notice at `at` (its error stays recorded). */
   markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null, at: Date): Promise<void>;
+  /**
+   * Hands back every notice still claimed: at start-up, those were being delivered by this bot's
+   * previous process when it stopped. Only for a store that one process uses at a time, as SQLite's is
+   * (start-up recovery already assumes so); with replicas, leases must run out instead.
+   */
+  releaseNoticeLeases(): Promise<number>;
   /** Deletes up to `limit` notices finished (delivered or given up) before `doneBefore`; returns how many. */
   pruneNotices(doneBefore: Date, limit: number): Promise<number>;
 

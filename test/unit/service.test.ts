@@ -217,7 +217,7 @@ describe('RequestService decisions and provisioning', () => {
     });
   });
 
-  it('after a restart, resumes approved requests and hands interrupted ones to an admin', async () => {
+  it('after a restart, resumes approved requests, hands interrupted ones to an admin, and resends what was being sent', async () => {
     const ctx = setup();
     const approvedOnly = await pending(ctx);
     await ctx.service.approve(approvedOnly.id, BOB);
@@ -236,8 +236,23 @@ describe('RequestService decisions and provisioning', () => {
       audit: { actor: 'system', action: 'provisioning_started' },
     });
 
+    // The stopped process was delivering notices: claimed for a minute, by a process that is gone.
+    const inFlight = await ctx.store.claimDueNotices(
+      ctx.clock(),
+      new Date(ctx.clock().getTime() + 60_000),
+      100,
+    );
+    expect(inFlight.length).toBeGreaterThan(0);
+    expect(await ctx.store.dueNotices(ctx.clock(), 100)).toEqual([]);
+
     const recovered = await ctx.service.recoverInterrupted();
-    expect(recovered).toEqual({ resumed: [approvedOnly.id], interrupted: [midCall.request.id] });
+    expect(recovered).toEqual({
+      resumed: [approvedOnly.id],
+      interrupted: [midCall.request.id],
+      noticesReleased: inFlight.length,
+    });
+    const due = (await ctx.store.dueNotices(ctx.clock(), 100)).map((notice) => notice.id);
+    expect(due).toEqual(expect.arrayContaining(inFlight.map((notice) => notice.id)));
     expect(ctx.mimecast.adds).toEqual([
       { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
     ]);
