@@ -171,6 +171,9 @@ describe('/delegate subcommands', () => {
     expect(health).toContain(`• mimecastBaseUrl: ${h.mimecast.url}`);
     expect(health).toContain('• mimecastApi: 1.0 (HMAC keys)');
     expect(health).toContain('*Slack*: :white_check_mark: connected');
+    expect(health).toContain(
+      `*Approvers' channel* <#${APPROVAL_CHANNEL}>: :white_check_mark: no waiting request is missing its card`,
+    );
     expect(health).toContain('*Mimecast*: :white_check_mark: credentials accepted');
     for (const secret of [
       h.config.slack.botToken,

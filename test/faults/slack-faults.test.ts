@@ -182,6 +182,13 @@ describe('Slack failing while the bot tells people things', () => {
       expect.objectContaining({ msg: 'notice could not be delivered; giving up', notice: 'card:submitted' }),
     ]);
     expect(retryWarnings(h)).toEqual([]);
+    // An admin's /delegate health says so too.
+    const command = await h.driver.command(USERS.admin.id, '/delegate', 'health');
+    const health = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === command.responseUrl));
+    expect(String(health.body.text)).toContain(
+      `*Approvers' channel* <#${APPROVAL_CHANNEL}>: :x: 1 waiting request has no card (Slack said \`not_in_channel\`): ` +
+        'invite the bot to the channel, or set APPROVAL_CHANNEL_ID to one it is in. Until then approvers can decide on the App Home.',
+    );
 
     // Once the bot is in the channel, a decision from the App Home posts the card, and the result goes
     // to its thread.

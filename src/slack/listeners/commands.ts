@@ -7,8 +7,8 @@ import { isEmailAddress, normalizeEmail, OPEN_STATUSES } from '../../requests/mo
 import { endAccessProblem } from '../blocks/messages.js';
 import { auditLines, requestDetails, requestList } from '../blocks/reports.js';
 import { requestModal } from '../blocks/request-modal.js';
-import { isLateTrigger } from '../errors.js';
-import { escapeMrkdwn } from '../mrkdwn.js';
+import { isChannelProblem, isLateTrigger } from '../errors.js';
+import { channelLink, escapeMrkdwn } from '../mrkdwn.js';
 import { slashCommand } from '../payloads.js';
 import { type ListenerContext, lateTrigger, SOMETHING_WENT_WRONG } from './context.js';
 
@@ -276,8 +276,24 @@ export function registerCommands(app: App, context: ListenerContext): void {
         '*Settings* (secrets are not shown)',
         settings,
         `*Slack*: ${slack}`,
+        `*Approvers' channel* ${channelLink(config.access.approvalChannelId)}: ${await approvalChannelHealth()}`,
         `*Mimecast*: ${mimecast.ok ? ':white_check_mark:' : ':x:'} ${escapeMrkdwn(mimecast.detail)}`,
       ].join('\n'),
+    );
+  }
+
+  /** Waiting requests whose card Slack refused to post (see SlackNotifier), and what to do about it. */
+  async function approvalChannelHealth(): Promise<string> {
+    const waiting = await service.listRequests({ statuses: ['pending'] });
+    const unseen = waiting.filter((request) => request.cardProblem && !request.card);
+    if (unseen.length === 0) return ':white_check_mark: no waiting request is missing its card';
+    const problems = [...new Set(unseen.map((request) => `\`${request.cardProblem}\``))].join(', ');
+    const fix = unseen.some((request) => isChannelProblem(request.cardProblem ?? ''))
+      ? 'invite the bot to the channel, or set APPROVAL_CHANNEL_ID to one it is in'
+      : 'the error log names the requests';
+    return (
+      `:x: ${unseen.length} waiting request${unseen.length === 1 ? ' has' : 's have'} no card (Slack said ${problems}): ` +
+      `${fix}. Until then approvers can decide on the App Home.`
     );
   }
 }
