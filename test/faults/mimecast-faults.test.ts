@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SimulatorFault } from '../../src/simulators/mimecast.js';
 import { auditActions, describeErrors, logEntries } from '../support/fault-tools.js';
 import {
@@ -185,6 +185,33 @@ describe('Mimecast faults, shown to people in words and recorded', () => {
       ).toMatchObject({ level: 40, outcome: c.kind });
     });
   }
+
+  it('the bot failing on its own while granting: the approver is told the approval stands, not that nothing changed', async () => {
+    h = await startHarness();
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    const card = await cardOf(h, request.id);
+    // The store fails as provisioning starts (a full disk, a bug): after the approval was recorded.
+    const store = h.bot.store;
+    const transition = store.transition.bind(store);
+    vi.spyOn(store, 'transition').mockImplementation(async (input) => {
+      if (input.name === 'startProvisioning') throw new Error('disk I/O error');
+      return transition(input);
+    });
+    const click = await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    expect(click.status).toBe(200);
+    const told = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === click.responseUrl));
+    expect(told.body.text).toBe(
+      `Your approval of *${request.id}* is recorded, but the bot hit an error of its own while granting the access. ` +
+        `Do not approve it again. Check \`/delegate status ${request.id}\` in a few minutes; if it is not granted by then, tell your IT team.`,
+    );
+    // Approved, not sent to Mimecast: the next start sends it (see the crash suite).
+    expect(await store.getRequest(request.id)).toMatchObject({
+      status: 'approved',
+      decidedBy: USERS.carol.id,
+    });
+    expect(addCalls(h)).toEqual([]);
+    expect(describeErrors(h)).toEqual(['provisioning failed: disk I/O error']);
+  });
 
   it('a timeout (no answer within MIMECAST_TIMEOUT_MS): outcome unknown, admins alerted, not repeated', async () => {
     const { request, card } = await approveWithFault({ latencyMs: 1000 }, { MIMECAST_TIMEOUT_MS: '300' });

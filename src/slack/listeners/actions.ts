@@ -7,7 +7,7 @@ import { decisionRefusal, endAccessProblem } from '../blocks/messages.js';
 import { denyModal } from '../blocks/request-modal.js';
 import { isLateTrigger } from '../errors.js';
 import { buttonClick } from '../payloads.js';
-import { type ListenerContext, lateTrigger, SOMETHING_WENT_WRONG } from './context.js';
+import { approvedButBroken, type ListenerContext, lateTrigger, SOMETHING_WENT_WRONG } from './context.js';
 import { publishHome } from './home.js';
 import { tellPrivately } from './reply.js';
 
@@ -70,7 +70,7 @@ export function registerActions(app: App, context: ListenerContext): void {
     const { log, tell } = click;
     void service.provision(id).catch(async (error: unknown) => {
       log.error({ err: error, action: IDS.approveAction }, 'provisioning failed');
-      await tell(SOMETHING_WENT_WRONG).catch(() => undefined);
+      await tell(approvedButBroken(id)).catch(() => undefined);
     });
   });
 
