@@ -7,6 +7,11 @@ import { NO_WAIT, type TurnTaker } from './turns.js';
 /** Puts a notice in front of people (Slack in production). Throws when it could not. */
 export interface NoticeDeliverer {
   deliver(notice: Notice, current: DelegationRequest): Promise<void>;
+  /**
+   * The notice will not be tried again (a permanent failure, or its last attempt): what follows it
+   * goes out next, so this runs first. Its own failure is logged, not retried.
+   */
+  gaveUp?(notice: Notice, error: unknown): Promise<void>;
 }
 
 /** A delivery failure that says how long to wait, e.g. Slack's Retry-After. */
@@ -127,6 +132,9 @@ export class NoticeDispatcher {
       const message = error instanceof Error ? error.message : String(error);
       if (permanent || attempts >= (this.options.maxAttempts ?? BACKOFF_MS.length + 1)) {
         logger.error({ ...about, attempts, error: message }, 'notice could not be delivered; giving up');
+        await deliverer.gaveUp?.(notice, error).catch((hookError: unknown) => {
+          logger.warn({ ...about, err: hookError }, 'handling a notice given up on failed');
+        });
         await store.markNoticeFailed(notice.id, message, null, clock());
         return true;
       }

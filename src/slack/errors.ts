@@ -7,6 +7,9 @@ export function slackErrorCode(error: unknown): string | undefined {
   return typeof data.data?.error === 'string' ? data.data.error : undefined;
 }
 
+/** In place of Slack's error code when Slack gave none (no answer, a network error) until the last try. */
+export const NO_ANSWER = 'no_answer';
+
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived']);
 
 /** The channel is missing, archived, or the bot is not in it: only an operator can fix that. */

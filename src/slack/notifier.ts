@@ -1,4 +1,4 @@
-import type { ChatPostMessageResponse, WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { ErrorCode } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import type { DelegationRequest } from '../requests/model.js';
@@ -11,7 +11,7 @@ import {
   threadMessage,
   unseenRequestMessage,
 } from './blocks/messages.js';
-import { isChannelProblem, slackErrorCode } from './errors.js';
+import { isChannelProblem, NO_ANSWER, slackErrorCode } from './errors.js';
 
 /** Slack errors that no retry can fix; the notice is given up on (and logged) instead. */
 const PERMANENT_ERRORS = new Set([
@@ -89,29 +89,30 @@ export class SlackNotifier implements NoticeDeliverer {
       await this.client.chat.update({ channel: request.card.channel, ts: request.card.ts, ...card });
       return;
     }
-    const channel = this.options.approvalChannelId;
-    let posted: ChatPostMessageResponse;
-    try {
-      posted = await this.client.chat.postMessage({ channel, ...card });
-    } catch (error) {
-      const code = isPermanentSlackError(error) ? slackErrorCode(error) : undefined;
-      if (code) {
-        // Nobody will see this request unless an operator acts: say what to fix, and tell the requester.
-        this.options.logger.error(
-          { requestId: request.id, channel, error: code },
-          isChannelProblem(code)
-            ? 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in'
-            : 'the approval card could not be posted: Slack refused it',
-        );
-        await this.options.store.patchRequest(request.id, { cardProblem: code });
-      }
-      throw error;
-    }
+    const posted = await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...card });
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage returned no ts');
     await this.options.store.patchRequest(request.id, {
       card: { channel: posted.channel, ts: posted.ts },
       cardProblem: undefined,
     });
+  }
+
+  /**
+   * A card never posted leaves a request nobody sees: say what to fix, and mark it so the requester's
+   * confirmation says so instead of "with the approvers" (it is next in line).
+   */
+  async gaveUp(notice: Notice, error: unknown): Promise<void> {
+    if (notice.target !== 'card') return;
+    const request = await this.options.store.getRequest(notice.requestId);
+    if (!request || request.card) return;
+    const code = slackErrorCode(error) ?? NO_ANSWER;
+    this.options.logger.error(
+      { requestId: request.id, channel: this.options.approvalChannelId, error: code },
+      isChannelProblem(code)
+        ? 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in'
+        : 'the approval card could not be posted',
+    );
+    await this.options.store.patchRequest(request.id, { cardProblem: code });
   }
 
   private async replyInThread(request: DelegationRequest, message: SlackMessage): Promise<void> {

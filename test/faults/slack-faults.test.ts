@@ -173,13 +173,13 @@ describe('Slack failing while the bot tells people things', () => {
     });
     const told = logEntries(h).filter((line) => line.level === 50);
     expect(told).toEqual([
+      expect.objectContaining({ msg: 'notice could not be delivered; giving up', notice: 'card:submitted' }),
       expect.objectContaining({
         msg: 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in',
         requestId: request.id,
         channel: APPROVAL_CHANNEL,
         error: 'not_in_channel',
       }),
-      expect.objectContaining({ msg: 'notice could not be delivered; giving up', notice: 'card:submitted' }),
     ]);
     expect(retryWarnings(h)).toEqual([]);
     // An admin's /delegate health says so too.

@@ -2,7 +2,12 @@ import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import { validateBlocks, validateView } from '../../src/simulators/slack.js';
-import { requestCard, requesterMessage, threadMessage } from '../../src/slack/blocks/messages.js';
+import {
+  requestCard,
+  requesterMessage,
+  threadMessage,
+  unseenRequestMessage,
+} from '../../src/slack/blocks/messages.js';
 import { homeView } from '../../src/slack/blocks/reports.js';
 import { requestModal } from '../../src/slack/blocks/request-modal.js';
 import { escapeMrkdwn, quote } from '../../src/slack/mrkdwn.js';
@@ -157,6 +162,23 @@ describe('buttons that change access ask first, wherever they are', () => {
     ]);
     for (const surface of surfaces) expect(validateBlocks(surface.blocks, 'message')).toEqual([]);
     expect(validateView(homeView({ userId: 'UBOB', mine: [granted], queue: [long] }), 'home')).toEqual([]);
+  });
+});
+
+describe('the requester told their request could not be shown to approvers', () => {
+  it("names what went wrong in Slack's words, and keeps the Cancel button", () => {
+    const said = (problem: string) => unseenRequestMessage(base, problem).text.split(': ')[1]?.split('. ')[0];
+    expect(said('not_in_channel')).toBe(
+      "the bot cannot post in the approvers' channel (Slack said `not_in_channel`)",
+    );
+    expect(said('invalid_blocks')).toBe('Slack refused it (`invalid_blocks`)');
+    expect(said('no_answer')).toBe('Slack did not answer, however often the bot tried');
+    const message = unseenRequestMessage(base, 'is_archived');
+    expect(message.text).toBe(
+      "Your request *DR-7KQ2M9* is saved and waiting, but I could not show it to the approvers: the bot cannot post in the approvers' channel (Slack said `is_archived`). " +
+        "Please tell your Slack admin or IT team. Until it is fixed, approvers can still decide it from this app's Home tab. I will tell you here when it is decided.",
+    );
+    expect(JSON.stringify(message.blocks)).toContain('"action_id":"cancel_request"');
   });
 });
 

@@ -69,4 +69,37 @@ describe('NoticeDispatcher', () => {
     await drain(dispatcher);
     expect(delivered).toEqual(['card:submitted:pending', 'dm:submitted:pending']);
   });
+
+  it('gives up after a permanent failure or the last attempt, telling the deliverer before going on', async () => {
+    for (const failure of ['permanent', 'last attempt'] as const) {
+      const ctx = serviceFixture();
+      const submitted = await ctx.service.submit({
+        requesterId: 'UALICE',
+        mailbox: 'sales@example.com',
+        reason: 'cover',
+      });
+      if (!submitted.ok) throw new Error('submit failed');
+      const events: string[] = [];
+      const dispatcher = new NoticeDispatcher({
+        store: ctx.store,
+        clock: ctx.clock,
+        logger: createMemoryLogger('silent').logger,
+        maxAttempts: 1,
+        isPermanentFailure: (error) => (error as { permanent?: boolean }).permanent === true,
+        deliverer: {
+          async deliver(notice: Notice) {
+            if (notice.target === 'card') {
+              throw Object.assign(new Error('no'), { permanent: failure === 'permanent' });
+            }
+            events.push(`delivered ${notice.target}:${notice.event}`);
+          },
+          async gaveUp(notice: Notice, error: unknown) {
+            events.push(`gave up ${notice.target}:${notice.event}: ${(error as Error).message}`);
+          },
+        },
+      });
+      await drain(dispatcher);
+      expect(events, failure).toEqual(['gave up card:submitted: no', 'delivered dm:submitted']);
+    }
+  });
 });

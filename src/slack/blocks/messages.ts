@@ -6,7 +6,7 @@ import {
   type RequestStatus,
 } from '../../requests/model.js';
 import type { EndResult } from '../../requests/service.js';
-import { isChannelProblem } from '../errors.js';
+import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { escapeMrkdwn, escapeWithin, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import { IDS } from './ids.js';
 
@@ -411,12 +411,14 @@ export function requesterMessage(
  * the request waits all the same, and approvers can still find it.
  */
 export function unseenRequestMessage(request: DelegationRequest, problem: string): SlackMessage {
-  const channel = isChannelProblem(problem)
-    ? "the bot cannot post in the approvers' channel"
-    : 'Slack refused to show it';
+  const why = isChannelProblem(problem)
+    ? `the bot cannot post in the approvers' channel (Slack said \`${problem}\`)`
+    : problem === NO_ANSWER
+      ? 'Slack did not answer, however often the bot tried'
+      : `Slack refused it (\`${escapeMrkdwn(problem)}\`)`;
   const text =
-    `Your request *${request.id}* is saved and waiting, but I could not show it to the approvers: ${channel} ` +
-    `(Slack said \`${escapeMrkdwn(problem)}\`). Please tell your Slack admin or IT team. ` +
+    `Your request *${request.id}* is saved and waiting, but I could not show it to the approvers: ${why}. ` +
+    'Please tell your Slack admin or IT team. ' +
     "Until it is fixed, approvers can still decide it from this app's Home tab. I will tell you here when it is decided.";
   return { text, blocks: withButton(text, cancelButton(request)) };
 }

@@ -7,7 +7,7 @@ import { isEmailAddress, normalizeEmail, OPEN_STATUSES } from '../../requests/mo
 import { endAccessProblem } from '../blocks/messages.js';
 import { auditLines, requestDetails, requestList } from '../blocks/reports.js';
 import { requestModal } from '../blocks/request-modal.js';
-import { isChannelProblem, isLateTrigger } from '../errors.js';
+import { isChannelProblem, isLateTrigger, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn } from '../mrkdwn.js';
 import { slashCommand } from '../payloads.js';
 import { type ListenerContext, lateTrigger, SOMETHING_WENT_WRONG } from './context.js';
@@ -287,12 +287,15 @@ export function registerCommands(app: App, context: ListenerContext): void {
     const waiting = await service.listRequests({ statuses: ['pending'] });
     const unseen = waiting.filter((request) => request.cardProblem && !request.card);
     if (unseen.length === 0) return ':white_check_mark: no waiting request is missing its card';
-    const problems = [...new Set(unseen.map((request) => `\`${request.cardProblem}\``))].join(', ');
+    const codes = [...new Set(unseen.map((request) => request.cardProblem ?? NO_ANSWER))];
+    const said = codes.map((code) =>
+      code === NO_ANSWER ? 'Slack did not answer' : `Slack said \`${code}\``,
+    );
     const fix = unseen.some((request) => isChannelProblem(request.cardProblem ?? ''))
       ? 'invite the bot to the channel, or set APPROVAL_CHANNEL_ID to one it is in'
       : 'the error log names the requests';
     return (
-      `:x: ${unseen.length} waiting request${unseen.length === 1 ? ' has' : 's have'} no card (Slack said ${problems}): ` +
+      `:x: ${unseen.length} waiting request${unseen.length === 1 ? ' has' : 's have'} no card (${said.join('; ')}): ` +
       `${fix}. Until then approvers can decide on the App Home.`
     );
   }
