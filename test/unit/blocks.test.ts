@@ -165,6 +165,19 @@ describe('buttons that change access ask first, wherever they are', () => {
   });
 });
 
+describe('the App Home queue', () => {
+  it('shows the start of a long reason, escaped, without cutting an emoji or an entity in half', () => {
+    const line = (reason: string) => {
+      const home = homeView({ userId: 'UBOB', mine: [], queue: [{ ...base, reason }] });
+      const section = home.blocks.find((block) => block.block_id === 'queue:DR-7KQ2M9');
+      return (section as { text: { text: string } }).text.text.split(': _')[1] ?? '';
+    };
+    expect(line('🎉'.repeat(400))).toBe(`${'🎉'.repeat(149)}…_`);
+    expect(line('&'.repeat(400))).toBe(`${'&amp;'.repeat(59)}…_`);
+    expect(line('short & sweet')).toBe('short &amp; sweet_');
+  });
+});
+
 describe('the requester told their request could not be shown to approvers', () => {
   it("names what went wrong in Slack's words, and keeps the Cancel button", () => {
     const said = (problem: string) => unseenRequestMessage(base, problem).text.split(': ')[1]?.split('. ')[0];

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { type AuditEvent, type DelegationRequest, describeDuration } from '../../requests/model.js';
-import { clip, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
+import { clip, escapeMrkdwn, escapeWithin, mentionUser, slackDate } from '../mrkdwn.js';
 import {
   cancelButton,
   decisionButtons,
@@ -125,7 +125,7 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[]
           text: {
             type: 'mrkdwn',
             text: clip(
-              `${requestLine(request)}\nRequested by ${mentionUser(request.requesterId)} for ${describeDuration(request.durationHours)}: _${escapeMrkdwn(request.reason.slice(0, 300))}_`,
+              `${requestLine(request)}\nRequested by ${mentionUser(request.requesterId)} for ${describeDuration(request.durationHours)}: _${escapeWithin(request.reason, 300)}_`,
               3000,
             ),
           },
