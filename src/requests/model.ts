@@ -104,6 +104,13 @@ export function isEmailAddress(text: string): boolean {
   return at > 0 && at <= 64 && EMAIL.test(text);
 }
 
+/** The first `max` UTF-16 units of `text`, one fewer rather than half of an emoji (a surrogate pair). */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return text.slice(0, end);
+}
+
 export function normalizeEmail(text: string): string {
   return text.trim().toLowerCase();
 }

@@ -19,6 +19,7 @@ import {
   normalizeEmail,
   OPEN_STATUSES,
   SYSTEM_ACTOR,
+  truncate,
 } from './model.js';
 import type { AccessPolicy, Clock, Directory } from './ports.js';
 import { canTransition } from './state-machine.js';
@@ -303,7 +304,7 @@ export class RequestService {
     const checked = await this.checkDecider(id, approverId);
     if (!checked.ok) return checked;
     const now = this.deps.clock();
-    const denyReason = reason ? cleanText(reason).slice(0, REASON_MAX_LENGTH) : '';
+    const denyReason = reason ? truncate(cleanText(reason), REASON_MAX_LENGTH) : '';
     return this.decide(
       {
         id,

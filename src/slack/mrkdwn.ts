@@ -1,3 +1,5 @@
+import { truncate } from '../requests/model.js';
+
 /**
  * Making user text safe inside Slack mrkdwn. Escaping &, < and > is what Slack asks for: without a
  * literal `<` nobody can write `<!channel>`, `<@U123>` or `<https://evil|harmless>` into our messages.
@@ -29,8 +31,7 @@ function clipEscaped(escaped: string, max: number): string {
   let cut = max - 1;
   const entity = escaped.lastIndexOf('&', cut - 1);
   if (entity !== -1 && escaped.indexOf(';', entity) >= cut) cut = entity;
-  if (/[\uD800-\uDBFF]/.test(escaped.charAt(cut - 1))) cut -= 1; // not half an emoji
-  return `${escaped.slice(0, cut)}…`;
+  return `${truncate(escaped, cut)}…`;
 }
 
 export function mentionUser(userId: string): string {
@@ -54,5 +55,5 @@ export function slackDate(date: Date): string {
 
 /** Plain text fields (titles, button labels) are not mrkdwn, but have hard length limits. */
 export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return text.length > max ? `${truncate(text, max - 1)}…` : text;
 }

@@ -179,6 +179,15 @@ describe('RequestService decisions and provisioning', () => {
     expect(ctx.mimecast.adds).toHaveLength(0);
   });
 
+  it('keeps a deny reason to 1000 characters without cutting an emoji in half', async () => {
+    const ctx = setup();
+    const request = await pending(ctx);
+    await ctx.service.deny(request.id, BOB, `x${'🎉'.repeat(600)}`);
+    const denyReason = (await ctx.store.getRequest(request.id))?.denyReason ?? '';
+    expect(denyReason).toBe(`x${'🎉'.repeat(499)}`);
+    expect(denyReason).not.toMatch(/[\uD800-\uDBFF]$/);
+  });
+
   it('lets exactly one of many concurrent approvals win', async () => {
     const ctx = setup();
     const approvers = Array.from({ length: 20 }, (_, i) => `UAPP${i}`);

@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { describeConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { parseRequestId } from '../../requests/ids.js';
-import { isEmailAddress, normalizeEmail, OPEN_STATUSES } from '../../requests/model.js';
+import { isEmailAddress, normalizeEmail, OPEN_STATUSES, truncate } from '../../requests/model.js';
 import { endAccessProblem } from '../blocks/messages.js';
 import { auditLines, requestDetails, requestList } from '../blocks/reports.js';
 import { requestModal } from '../blocks/request-modal.js';
@@ -315,5 +315,5 @@ function ephemeral(respond: RespondFn, text: string) {
 }
 
 function escapeCode(text: string): string {
-  return escapeMrkdwn(text.slice(0, 60).replace(/`/g, "'"));
+  return escapeMrkdwn(truncate(text, 60).replace(/`/g, "'"));
 }
