@@ -141,3 +141,28 @@ describe('no secret in any log line, at trace level', () => {
     for (const text of shown) expect(leaks(text, secrets), text).toEqual([]);
   });
 });
+
+describe('no personal data at debug level', () => {
+  // Debug is what an operator turns on to look into a problem; people's addresses and reasons are not
+  // needed there (ids are). The libraries' own debug lines, which carry whole bodies, are at trace.
+  it('a whole flow at LOG_LEVEL=debug logs ids, never an email address or a reason', async () => {
+    h = await startHarness({ env: { LOG_LEVEL: 'debug' } });
+    await runFlow(h, { status: 401 });
+    const levels = new Set(logEntries(h).map((line) => line.level));
+    expect(levels.has(20)).toBe(true); // debug lines were written
+    expect(levels.has(10)).toBe(false);
+    const personal = [
+      ...Object.values(USERS).flatMap((user) => ('email' in user && user.email ? [user.email] : [])),
+      'sales@example.com',
+      'info@example.com',
+      'Covering the shared queue while Sam is away',
+    ];
+    expect(personal.length).toBeGreaterThan(3);
+    for (const line of h.logLines) {
+      expect(
+        personal.filter((text) => line.includes(text)),
+        line,
+      ).toEqual([]);
+    }
+  });
+});
