@@ -285,17 +285,18 @@ export function registerCommands(app: App, context: ListenerContext): void {
   /** Waiting requests whose card Slack refused to post (see SlackNotifier), and what to do about it. */
   async function approvalChannelHealth(): Promise<string> {
     const waiting = await service.listRequests({ statuses: ['pending'] });
-    const unseen = waiting.filter((request) => request.cardProblem && !request.card);
-    if (unseen.length === 0) return ':white_check_mark: no waiting request is missing its card';
-    const codes = [...new Set(unseen.map((request) => request.cardProblem ?? NO_ANSWER))];
-    const said = codes.map((code) =>
+    const problems = waiting.flatMap((request) =>
+      request.cardProblem && !request.card ? [request.cardProblem] : [],
+    );
+    if (problems.length === 0) return ':white_check_mark: no waiting request is missing its card';
+    const said = [...new Set(problems)].map((code) =>
       code === NO_ANSWER ? 'Slack did not answer' : `Slack said \`${code}\``,
     );
-    const fix = unseen.some((request) => isChannelProblem(request.cardProblem ?? ''))
+    const fix = problems.some(isChannelProblem)
       ? 'invite the bot to the channel, or set APPROVAL_CHANNEL_ID to one it is in'
       : 'the error log names the requests';
     return (
-      `:x: ${unseen.length} waiting request${unseen.length === 1 ? ' has' : 's have'} no card (${said.join('; ')}): ` +
+      `:x: ${problems.length} waiting request${problems.length === 1 ? ' has' : 's have'} no card (${said.join('; ')}): ` +
       `${fix}. Until then approvers can decide on the App Home.`
     );
   }
