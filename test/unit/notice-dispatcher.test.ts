@@ -25,6 +25,18 @@ function recordingDispatcher(ctx: ReturnType<typeof serviceFixture>, failFirst =
   return { dispatcher, delivered };
 }
 
+/** A fixture with Alice's request submitted: its card and confirmation DM are queued. */
+async function aliceSubmitted() {
+  const ctx = serviceFixture();
+  const result = await ctx.service.submit({
+    requesterId: 'UALICE',
+    mailbox: 'sales@example.com',
+    reason: 'cover',
+  });
+  if (!result.ok) throw new Error('submit failed');
+  return { ctx, request: result.request };
+}
+
 async function drain(dispatcher: NoticeDispatcher) {
   dispatcher.kick();
   await dispatcher.idle();
@@ -32,15 +44,9 @@ async function drain(dispatcher: NoticeDispatcher) {
 
 describe('NoticeDispatcher', () => {
   it('delivers in order, and skips a card update that a later one supersedes', async () => {
-    const ctx = serviceFixture();
-    const submitted = await ctx.service.submit({
-      requesterId: 'UALICE',
-      mailbox: 'sales@example.com',
-      reason: 'cover',
-    });
-    if (!submitted.ok) throw new Error('submit failed');
-    await ctx.service.approve(submitted.request.id, 'UBOB');
-    await ctx.service.provision(submitted.request.id);
+    const { ctx, request } = await aliceSubmitted();
+    await ctx.service.approve(request.id, 'UBOB');
+    await ctx.service.provision(request.id);
     const { dispatcher, delivered } = recordingDispatcher(ctx);
     await drain(dispatcher);
     expect(delivered).toEqual([
@@ -52,13 +58,7 @@ describe('NoticeDispatcher', () => {
   });
 
   it('retries a failed delivery after the wait Slack asked for, then goes on in order', async () => {
-    const ctx = serviceFixture();
-    const submitted = await ctx.service.submit({
-      requesterId: 'UALICE',
-      mailbox: 'sales@example.com',
-      reason: 'cover',
-    });
-    if (!submitted.ok) throw new Error('submit failed');
+    const { ctx } = await aliceSubmitted();
     const { dispatcher, delivered } = recordingDispatcher(ctx, 1);
     await drain(dispatcher);
     expect(delivered).toEqual([]);
@@ -72,13 +72,7 @@ describe('NoticeDispatcher', () => {
 
   it('gives up after a permanent failure or the last attempt, telling the deliverer before going on', async () => {
     for (const failure of ['permanent', 'last attempt'] as const) {
-      const ctx = serviceFixture();
-      const submitted = await ctx.service.submit({
-        requesterId: 'UALICE',
-        mailbox: 'sales@example.com',
-        reason: 'cover',
-      });
-      if (!submitted.ok) throw new Error('submit failed');
+      const { ctx } = await aliceSubmitted();
       const events: string[] = [];
       const dispatcher = new NoticeDispatcher({
         store: ctx.store,
