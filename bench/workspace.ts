@@ -99,6 +99,8 @@ export async function startWorkspace(deadline: number): Promise<Workspace> {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     TMPDIR: tmpdir(),
+    // Passed on so that the README's smaller-memory profile can be measured (glibc reads it at start).
+    ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     ...simulatorSettings(sim, mimecast, databasePath),
     GROUP_CACHE_TTL_SECONDS: String(GROUP_CACHE_TTL_SECONDS),
     // The production default; long enough for the 5 s Mimecast delay to end in success.
