@@ -31,6 +31,7 @@ export interface Store {
    * transaction: another worker is handed none of them until the lease runs out.
    */
   claimDueNotices(now: Date, leaseUntil: Date, limit: number): Promise<Notice[]>;
+  /** Resolves once the delivery is committed: until then, a crash means the notice is sent again. */
   markNoticeDelivered(id: number, at: Date): Promise<void>;
   /** Whether a later undelivered notice of the same request has the same target (it supersedes a card update). */
   hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean>;

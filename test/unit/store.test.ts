@@ -154,6 +154,47 @@ describe('SqliteStore', () => {
     });
   });
 
+  it('marks notices delivered only once committed: seen by another connection, all or none of a pass', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
+    const store = new SqliteStore(path, { backgroundCheckpoints: false });
+    for (const id of ['DR-AAAAAA', 'DR-BBBBBB', 'DR-CCCCCC', 'DR-DDDDDD'])
+      await store.createRequest(request(id), submitted(id), [{ target: 'card', event: 'submitted' }]);
+    const [a, b, c, d] = await store.dueNotices(AT, 10);
+    const other = new Database(path, { readonly: true });
+    const delivered = () =>
+      other
+        .prepare<[], { request_id: string }>('SELECT request_id FROM notices WHERE delivered = 1 ORDER BY id')
+        .all()
+        .map((row) => row.request_id);
+
+    // Marked in the same pass: each promise resolves only after the shared commit.
+    await Promise.all([store.markNoticeDelivered(a!.id, AT), store.markNoticeDelivered(b!.id, AT)]);
+    expect(delivered()).toEqual(['DR-AAAAAA', 'DR-BBBBBB']);
+
+    // A commit that fails rejects every notice of its pass and records none of them, so the
+    // dispatcher tries them again instead of believing them delivered.
+    const writer = new Database(path);
+    writer.exec(
+      "CREATE TRIGGER notices_refuse BEFORE UPDATE ON notices BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+    );
+    const failed = await Promise.allSettled([
+      store.markNoticeDelivered(c!.id, AT),
+      store.markNoticeDelivered(d!.id, AT),
+    ]);
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    expect(String((failed[0] as PromiseRejectedResult).reason)).toMatch(/disk I\/O error/);
+    expect(delivered()).toEqual(['DR-AAAAAA', 'DR-BBBBBB']);
+    writer.exec('DROP TRIGGER notices_refuse');
+    writer.close();
+
+    // Closing commits what is still waiting for the end of the pass.
+    const closing = store.markNoticeDelivered(c!.id, AT);
+    await store.close();
+    await closing;
+    expect(delivered()).toEqual(['DR-AAAAAA', 'DR-BBBBBB', 'DR-CCCCCC']);
+    other.close();
+  });
+
   it('prunes finished notices (delivered or given up), never ones still to be delivered', async () => {
     const store = new SqliteStore(':memory:');
     for (const id of ['DR-AAAAAA', 'DR-BBBBBB', 'DR-CCCCCC'])
