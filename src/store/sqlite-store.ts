@@ -381,9 +381,11 @@ export class SqliteStore implements Store {
       const mark = this.sql(
         'UPDATE notices SET done_at = ?, delivered = 1, lease_until = NULL, last_error = NULL WHERE id = ?',
       );
-      this.db.transaction(() => {
-        for (const notice of batch) mark.run(notice.at, notice.id);
-      })();
+      this.db
+        .transaction(() => {
+          for (const notice of batch) mark.run(notice.at, notice.id);
+        })
+        .immediate();
     } catch (error) {
       for (const notice of batch) notice.reject(error);
       return;
