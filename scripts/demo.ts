@@ -89,7 +89,7 @@ try {
   // --- Alice asks for sales@, Carol approves
   step('Alice runs /delegate sales@example.com');
   const command = await driver.command(USERS.alice.id, '/delegate', 'sales@example.com');
-  const form = await waitFor(() => sim.views.find((view) => view.triggerId === command.triggerId));
+  const form = await sim.viewOpenedWith(command.triggerId);
   show('Alice sees a form', render(form.view.blocks as Json[]));
 
   step('Alice explains why and submits');
@@ -123,7 +123,7 @@ try {
   // --- Bob asks for ceo@, Carol denies
   step('Bob runs /delegate and asks for ceo@example.com');
   const second = await driver.command(USERS.bob.id, '/delegate', '');
-  const secondForm = await waitFor(() => sim.views.find((view) => view.triggerId === second.triggerId));
+  const secondForm = await sim.viewOpenedWith(second.triggerId);
   await driver.submitView(USERS.bob.id, secondForm, {
     mailbox: { mailbox_input: 'ceo@example.com' },
     reason: { reason_input: 'Want to read the board minutes' },
@@ -140,7 +140,7 @@ try {
 
   step('Carol clicks Deny and gives a reason');
   const deny = await driver.clickButton(USERS.carol.id, bobCard, 'deny_request');
-  const denyForm = await waitFor(() => sim.views.find((view) => view.triggerId === deny.triggerId));
+  const denyForm = await sim.viewOpenedWith(deny.triggerId);
   await driver.submitView(USERS.carol.id, denyForm, {
     deny_reason: { deny_reason_input: "The CEO's office must ask for this itself." },
   });

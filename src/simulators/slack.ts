@@ -1180,6 +1180,11 @@ export class SlackSimulator {
     );
   }
 
+  /** Waits for the modal the app opened (or pushed) with this trigger id, e.g. a slash command's. */
+  viewOpenedWith(triggerId: string, timeoutMs?: number): Promise<SimView> {
+    return this.waitFor(() => this.views.find((view) => view.triggerId === triggerId), timeoutMs);
+  }
+
   /** The modal most recently opened, pushed or updated. */
   lastView(): SimView | undefined {
     return this.lastTouchedView;

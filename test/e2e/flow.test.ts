@@ -32,7 +32,7 @@ describe('the request flow, end to end over HTTP', () => {
     h = await startHarness();
     const command = await h.driver.command(USERS.alice.id, '/delegate', 'Sales@Example.com');
     expect(command.status).toBe(200);
-    const modal = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === command.triggerId));
+    const modal = await h.sim.viewOpenedWith(command.triggerId);
     expect(textOf({ text: '', blocks: modal.view.blocks })).toContain(
       'You (*alice@example.com*) will get delegate access to *sales@example.com*',
     );
@@ -116,7 +116,7 @@ describe('the request flow, end to end over HTTP', () => {
     const request = await submitRequest(h, USERS.alice.id, 'info@example.com');
     const card = await cardOf(h, request.id);
     const click = await h.driver.clickButton(USERS.bob.id, card, 'deny_request');
-    const denyModal = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === click.triggerId));
+    const denyModal = await h.sim.viewOpenedWith(click.triggerId);
     const submit = await h.driver.submitView(USERS.bob.id, denyModal, {
       deny_reason: { deny_reason_input: 'Ask the info@ owner first' },
     });
@@ -192,7 +192,7 @@ describe('the request flow, end to end over HTTP', () => {
     ];
     for (const [mailbox, reason, errors] of cases) {
       const command = await h.driver.command(USERS.alice.id, '/delegate', '');
-      const modal = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === command.triggerId));
+      const modal = await h.sim.viewOpenedWith(command.triggerId);
       const result = await h.driver.submitView(USERS.alice.id, modal, {
         mailbox: { mailbox_input: mailbox },
         reason: { reason_input: reason },
@@ -204,7 +204,7 @@ describe('the request flow, end to end over HTTP', () => {
     // An identical request already waiting is pointed to.
     const first = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     const command = await h.driver.command(USERS.alice.id, '/delegate', '');
-    const modal = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === command.triggerId));
+    const modal = await h.sim.viewOpenedWith(command.triggerId);
     const again = await h.driver.submitView(USERS.alice.id, modal, {
       mailbox: { mailbox_input: 'sales@example.com' },
       reason: { reason_input: 'again' },
@@ -222,7 +222,7 @@ describe('the request flow, end to end over HTTP', () => {
   it('re-checks eligibility at submit', async () => {
     h = await startHarness({ env: { GROUP_CACHE_TTL_SECONDS: '0' } });
     const command = await h.driver.command(USERS.alice.id, '/delegate', '');
-    const modal = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === command.triggerId));
+    const modal = await h.sim.viewOpenedWith(command.triggerId);
     h.sim.setUsergroup('SREQUESTERS', [USERS.bob.id]);
     const result = await h.driver.submitView(USERS.alice.id, modal, {
       mailbox: { mailbox_input: 'sales@example.com' },

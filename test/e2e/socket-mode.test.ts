@@ -81,7 +81,7 @@ describe('Socket Mode (SLACK_MODE=socket): the same flow over a WebSocket', () =
   it('answers bad submissions inside the modal over the socket, and stores nothing', async () => {
     h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: '0' } });
     const command = await h.driver.command(USERS.alice.id, '/delegate', '');
-    const view = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === command.triggerId));
+    const view = await h.sim.viewOpenedWith(command.triggerId);
     const submitted = await h.driver.submitView(USERS.alice.id, view, {
       mailbox: { mailbox_input: 'alice@example.com' },
       reason: { reason_input: 'Covering the shared queue' },

@@ -171,7 +171,7 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     const request = await submitRequest(h, USERS.alice.id, 'info@example.com');
     const card = await cardOf(h, request.id);
     const click = await h.driver.clickButton(USERS.bob.id, card, 'deny_request');
-    const form = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === click.triggerId));
+    const form = await h.sim.viewOpenedWith(click.triggerId);
     const body = denySubmission(h, USERS.bob.id, form, 'Ask the owner');
     const first = await h.driver.send(body);
     const retry = await h.driver.send(body, RETRY);
@@ -199,7 +199,7 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     const request = await submitRequest(h, USERS.alice.id, 'info@example.com');
     const card = await cardOf(h, request.id);
     const click = await h.driver.clickButton(USERS.bob.id, card, 'deny_request');
-    const form = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === click.triggerId));
+    const form = await h.sim.viewOpenedWith(click.triggerId);
     await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
     await waitForStatus(h, request.id, 'completed');
 
@@ -259,7 +259,7 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     h = await startHarness();
     const { body, triggerId, responseUrl } = commandBody(h, USERS.alice.id, 'sales@example.com');
     const first = await h.driver.send(body);
-    const form = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === triggerId));
+    const form = await h.sim.viewOpenedWith(triggerId);
     const retry = await h.driver.send(body, RETRY);
     expect([first.status, retry.status]).toEqual([200, 200]);
     expect(form.view.callback_id).toBe('delegate_request');

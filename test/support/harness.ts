@@ -51,7 +51,7 @@ export async function submitRequest(
 ): Promise<DelegationRequest> {
   const command = await h.driver.command(userId, '/delegate', '');
   if (command.status !== 200) throw new Error(`slash command answered ${command.status}`);
-  const view = await h.sim.waitFor(() => h.sim.views.find((v) => v.triggerId === command.triggerId));
+  const view = await h.sim.viewOpenedWith(command.triggerId);
   const values: Record<string, Record<string, string>> = {
     mailbox: { mailbox_input: mailbox },
     reason: { reason_input: reason },
