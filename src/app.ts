@@ -5,19 +5,17 @@ import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { MimecastClient } from './mimecast/client.js';
-import type { MimecastApi } from './mimecast/types.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
-import type { Clock } from './requests/ports.js';
+import type { Clock, MimecastApi, Store } from './requests/ports/index.js';
 import { Scheduler } from './requests/scheduler.js';
 import { RequestService } from './requests/service.js';
 import { Turns } from './requests/turns.js';
 import { boltLogger } from './slack/bolt-logger.js';
+import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackTransport } from './slack/http.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { isPermanentSlackError, SlackNotifier } from './slack/notifier.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import type { Store } from './store/store.js';
 
 export interface BotOptions {
   logger: Logger;
@@ -50,7 +48,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
   const store = options.store ?? new SqliteStore(config.databasePath, { logger });
-  const mimecast =
+  const mimecast: MimecastApi =
     options.mimecast ??
     new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
   let ready = false;
@@ -119,11 +117,10 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
         });
 
   const directory = new SlackDirectory(app.client, { ttlMs: config.access.groupCacheTtlMs, logger });
-  const notifier = new SlackNotifier(app.client, {
+  const delivery = new SlackDelivery(app.client, {
     approvalChannelId: config.access.approvalChannelId,
     adminGroupIds: config.access.adminGroupIds,
     extendChoicesHours: config.lifecycle.durationChoicesHours,
-    store,
     logger: logger.child({ component: 'notices' }),
   });
   // Slack's acks first: background steps take turns with them (see Turns).
@@ -131,7 +128,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const dispatcher = new NoticeDispatcher({
     turns,
     store,
-    deliverer: notifier,
+    deliverer: delivery,
     clock,
     logger: logger.child({ component: 'notices' }),
     isPermanentFailure: isPermanentSlackError,

@@ -72,6 +72,10 @@ export interface DelegationRequest {
   version: number;
 }
 
+/** Why a grant ended: it ran out, an admin revoked it, or the grantee said they were done. */
+export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee'] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
 /** Who did something: a Slack user, or the bot itself (scheduler, recovery). */
 export type Actor = string;
 export const SYSTEM_ACTOR: Actor = 'system';

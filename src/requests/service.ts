@@ -1,19 +1,11 @@
 import type { Logger } from '../logger.js';
-import type { MimecastApi, MimecastFailure } from '../mimecast/types.js';
-import {
-  type AuditFilter,
-  DuplicateIdError,
-  type NewNotice,
-  type RequestFilter,
-  type Store,
-  type TransitionInput,
-} from '../store/store.js';
 import { newRequestId } from './ids.js';
 import {
   type Actor,
   type AuditEvent,
   type DelegationRequest,
   domainOf,
+  type EndReason,
   type Failure,
   isEmailAddress,
   normalizeEmail,
@@ -21,7 +13,19 @@ import {
   SYSTEM_ACTOR,
   truncate,
 } from './model.js';
-import type { AccessPolicy, Clock, Directory } from './ports.js';
+import { everywhere } from './notices.js';
+import type { AccessPolicy } from './policy.js';
+import {
+  type AuditFilter,
+  type Clock,
+  type Directory,
+  DuplicateIdError,
+  type MimecastApi,
+  type MimecastFailure,
+  type RequestFilter,
+  type Store,
+  type TransitionInput,
+} from './ports/index.js';
 import { canTransition } from './state-machine.js';
 import { NO_WAIT, type TurnTaker } from './turns.js';
 
@@ -51,8 +55,6 @@ export type CancelResult =
   | { ok: true; request: DelegationRequest }
   | { ok: false; reason: 'not_found' | 'not_yours' }
   | { ok: false; reason: 'not_pending'; request: DelegationRequest };
-
-export type EndReason = 'expired' | 'revoked' | 'ended_by_grantee';
 
 export type EndResult =
   | { ok: true; request: DelegationRequest; coveredBy?: string }
@@ -416,7 +418,7 @@ export class RequestService {
           action: 'already_had_access',
           details: { mimecastId: existing.id, grantedByBot: existing.byBot },
         },
-        notices: outcomeNotices('already_had_access'),
+        notices: everywhere({ event: 'already_had_access' }),
       });
     }
 
@@ -445,7 +447,7 @@ export class RequestService {
           action: 'provisioned',
           details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
         },
-        notices: outcomeNotices('provisioned'),
+        notices: everywhere({ event: 'provisioned' }),
       });
     }
 
@@ -462,7 +464,7 @@ export class RequestService {
         action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed',
         details: { ...failure },
       },
-      notices: outcomeNotices(unknown ? 'outcome_unknown' : 'provisioning_failed'),
+      notices: everywhere({ event: unknown ? 'outcome_unknown' : 'provisioning_failed' }),
     });
   }
 
@@ -757,7 +759,7 @@ export class RequestService {
         at: this.deps.clock(),
         patch: { failure },
         audit: { actor: SYSTEM_ACTOR, action: 'provisioning_interrupted', details: { ...failure } },
-        notices: outcomeNotices('outcome_unknown'),
+        notices: everywhere({ event: 'outcome_unknown' }),
       });
       if (result.ok) interrupted.push(request.id);
     }
@@ -779,14 +781,6 @@ export class RequestService {
     await Promise.all(resumed.map((id) => this.provision(id)));
     return { resumed, interrupted, noticesReleased };
   }
-}
-
-function outcomeNotices(event: string): NewNotice[] {
-  return [
-    { target: 'card', event },
-    { target: 'thread', event },
-    { target: 'dm', event },
-  ];
 }
 
 function toFailure(failure: MimecastFailure): Failure {

@@ -2,10 +2,10 @@ import { createMemoryLogger } from '../../src/logger.js';
 import type {
   AddDelegateInput,
   DelegateRight,
+  Directory,
   MimecastApi,
   MimecastResult,
-} from '../../src/mimecast/types.js';
-import type { Directory } from '../../src/requests/ports.js';
+} from '../../src/requests/ports/index.js';
 import { RequestService } from '../../src/requests/service.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 

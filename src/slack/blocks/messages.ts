@@ -5,6 +5,7 @@ import {
   type Failure,
   type RequestStatus,
 } from '../../requests/model.js';
+import type { DmEventName, NoticeData, NoticeEvent, ThreadEventName } from '../../requests/notices.js';
 import type { EndResult } from '../../requests/service.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { escapeMrkdwn, escapeWithin, mentionGroup, mentionUser, quote, slackDate } from '../mrkdwn.js';
@@ -234,8 +235,6 @@ function cardStatusLine(request: DelegationRequest): string {
   }
 }
 
-export type NoticeData = Record<string, unknown>;
-
 /** A message's text with one button under it. */
 function withButton(text: string, button: Button): KnownBlock[] {
   return [
@@ -244,7 +243,7 @@ function withButton(text: string, button: Button): KnownBlock[] {
   ];
 }
 
-function endSentence(request: DelegationRequest, data: NoticeData): string {
+function endSentence(request: DelegationRequest, data: NoticeData<'removed'>): string {
   const why =
     data.why === 'expired'
       ? 'it expired'
@@ -311,15 +310,14 @@ function supportLine(failure: Failure | undefined): string {
     : '';
 }
 
-/** Replies in the card's thread. */
+/** Replies in the card's thread: one per event the thread shows, checked by the compiler. */
 export function threadMessage(
-  event: string,
+  notice: NoticeEvent<ThreadEventName>,
   request: DelegationRequest,
   adminGroupIds: readonly string[],
-  data: NoticeData = {},
 ): SlackMessage {
   const admins = adminGroupIds.map(mentionGroup).join(' ');
-  switch (event) {
+  switch (notice.event) {
     case 'already_had_access':
       return {
         text: `:information_source: ${escapeMrkdwn(request.granteeEmail)} already had delegate access to ${escapeMrkdwn(request.mailbox)} in Mimecast, so nothing was added.${request.preexisting ? ' That access was not granted by this bot, so it will not be removed when this request ends.' : ''}`,
@@ -330,13 +328,13 @@ export function threadMessage(
       };
     case 'extended':
       return {
-        text: `:hourglass_flowing_sand: ${mentionUser(String(data.by ?? ''))} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`,
+        text: `:hourglass_flowing_sand: ${mentionUser(notice.data.by)} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`,
       };
     case 'removed':
-      return { text: `:lock: ${endSentence(request, data)}` };
+      return { text: `:lock: ${endSentence(request, notice.data)}` };
     case 'removal_failing':
       return {
-        text: `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${String(data.attempts ?? 'several')} times. ${failureExplanation(request.failure)} The bot keeps retrying; remove it by hand in Mimecast if this persists.`,
+        text: `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${failureExplanation(request.failure)} The bot keeps retrying; remove it by hand in Mimecast if this persists.`,
       };
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
@@ -354,18 +352,14 @@ export function threadMessage(
       };
     }
     default:
-      return { text: `${request.id}: ${statusWords(request.status)}` };
+      return unreachable(notice);
   }
 }
 
-/** Direct messages to the requester. */
-export function requesterMessage(
-  event: string,
-  request: DelegationRequest,
-  data: NoticeData = {},
-): SlackMessage {
+/** Direct messages to the requester: one per event the DM shows, checked by the compiler. */
+export function requesterMessage(notice: NoticeEvent<DmEventName>, request: DelegationRequest): SlackMessage {
   const id = `*${request.id}*`;
-  switch (event) {
+  switch (notice.event) {
     case 'already_had_access':
       return {
         text: `Your request ${id} was approved. You already had delegate access to *${escapeMrkdwn(request.mailbox)}* in Mimecast, so nothing needed to change.`,
@@ -376,10 +370,10 @@ export function requesterMessage(
       };
     case 'extended':
       return {
-        text: `Your delegate access to *${escapeMrkdwn(request.mailbox)}* (${id}) was extended by ${mentionUser(String(data.by ?? ''))} until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`,
+        text: `Your delegate access to *${escapeMrkdwn(request.mailbox)}* (${id}) was extended by ${mentionUser(notice.data.by)} until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`,
       };
     case 'removed':
-      return { text: `${endSentence(request, data)} (${id})` };
+      return { text: `${endSentence(request, notice.data)} (${id})` };
     case 'submitted': {
       const text = `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
       return { text, blocks: withButton(text, cancelButton(request)) };
@@ -402,8 +396,12 @@ export function requesterMessage(
         text: `Your request ${id} was approved, but we could not confirm it in Mimecast. An admin has been asked to check; you do not need to submit it again.`,
       };
     default:
-      return { text: `Your request ${id}: ${statusWords(request.status)}.` };
+      return unreachable(notice);
   }
+}
+
+function unreachable(notice: never): never {
+  throw new Error(`no words for notice ${JSON.stringify(notice)}`);
 }
 
 /**
