@@ -5,6 +5,7 @@ import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { MimecastClient } from './mimecast/client.js';
+import { InFlight } from './requests/in-flight.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
 import type { Clock, MimecastApi, Store } from './requests/ports/index.js';
 import { Scheduler } from './requests/scheduler.js';
@@ -38,6 +39,12 @@ export interface Bot {
   /** Starts listening; resolves with the HTTP port once the bot is ready. */
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
+  /**
+   * Resolves once the bot has nothing in hand: no Slack request still being handled after its ack,
+   * no background work of the service (provisioning, removals, sweeps), no notice delivery round.
+   * For tests, before checking that nothing else happened; retries scheduled for later do not count.
+   */
+  idle(): Promise<void>;
 }
 
 /**
@@ -159,7 +166,8 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     logger: logger.child({ component: 'scheduler' }),
   });
 
-  registerListeners(app, { service, turns, config, logger });
+  const listenerWork = new InFlight();
+  registerListeners(app, { service, turns, config, logger, work: listenerWork });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -185,6 +193,18 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           : config.slack.port;
       logger.info({ mode: config.slack.mode, port }, 'delegate bot ready');
       return { port };
+    },
+    async idle() {
+      // Each part can hand work to another (a click approves, the approval provisions, provisioning
+      // queues notices): wait for each in turn until one pass, after a turn of the event loop, finds
+      // all of them idle.
+      for (;;) {
+        await listenerWork.idle();
+        await service.idle();
+        await dispatcher.idle();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!listenerWork.busy && !service.busy && !dispatcher.busy) return;
+      }
     },
     async stop() {
       ready = false;

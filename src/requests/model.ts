@@ -122,12 +122,3 @@ export function normalizeEmail(text: string): string {
 export function domainOf(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
-
-export function describeDuration(hours: number): string {
-  if (hours === 0) return 'until revoked';
-  if (hours % 24 === 0) {
-    const days = hours / 24;
-    return days === 1 ? '1 day' : `${days} days`;
-  }
-  return hours === 1 ? '1 hour' : `${hours} hours`;
-}

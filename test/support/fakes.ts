@@ -107,12 +107,13 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
     .email('UALICE', 'alice@example.com')
     .email('UBOB', 'bob@example.com');
   let kicks = 0;
+  const { logger, lines } = createMemoryLogger('warn');
   const service = new RequestService({
     store,
     mimecast,
     directory,
     clock,
-    logger: createMemoryLogger('silent').logger,
+    logger,
     policy: {
       requesterGroupIds: ['SREQ'],
       approverGroupIds: ['SAPP'],
@@ -127,5 +128,8 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       kicks += 1;
     },
   });
-  return { store, clock, mimecast, directory, service, kicks: () => kicks };
+  /** What the service logged at warn and above, parsed. */
+  const logLines = () =>
+    lines.map((line) => JSON.parse(line) as { level: number; msg: string; [key: string]: unknown });
+  return { store, clock, mimecast, directory, service, kicks: () => kicks, logLines };
 }

@@ -2,13 +2,13 @@ import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import { validateBlocks, validateView } from '../../src/simulators/slack.js';
+import { homeView } from '../../src/slack/blocks/home.js';
 import {
   requestCard,
   requesterMessage,
   threadMessage,
   unseenRequestMessage,
 } from '../../src/slack/blocks/messages.js';
-import { homeView } from '../../src/slack/blocks/reports.js';
 import { requestModal } from '../../src/slack/blocks/request-modal.js';
 import { escapeMrkdwn, quote } from '../../src/slack/mrkdwn.js';
 
