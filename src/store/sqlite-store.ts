@@ -18,7 +18,7 @@ import { canTransition, TRANSITIONS } from '../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from './audit-chain.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
-import { parseRequestDoc, serializeRequest } from './serialize.js';
+import { applyPatch, parseRequestDoc, serializeRequest } from './serialize.js';
 
 interface RequestRow {
   doc: string;
@@ -202,8 +202,7 @@ export class SqliteStore implements Store {
           return { ok: false, current };
         }
         const next: DelegationRequest = {
-          ...current,
-          ...input.patch,
+          ...applyPatch(current, input.patch),
           status: to,
           updatedAt: input.at,
           version: current.version + 1,
@@ -236,7 +235,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const current = this.readRequest(id);
         if (!current) return;
-        const next = { ...current, ...patch, version: current.version + 1 };
+        const next = { ...applyPatch(current, patch), version: current.version + 1 };
         this.sql('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id').run(
           rowParams(next),
         );

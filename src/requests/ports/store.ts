@@ -53,26 +53,29 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type RequestPatch = Partial<
-  Pick<
-    DelegationRequest,
-    | 'card'
-    | 'cardProblem'
-    | 'remindedAt'
-    | 'decidedBy'
-    | 'decidedAt'
-    | 'denyReason'
-    | 'mimecastId'
-    | 'grantedAt'
-    | 'expiresAt'
-    | 'failure'
-    | 'endedBy'
-    | 'endedAt'
-    | 'endReason'
-    | 'preexisting'
-    | 'removalAttempts'
-    | 'nextRemovalAt'
-  >
+/** Fields to change; a field given as undefined is cleared (e.g. a card problem once the card is posted). */
+export type RequestPatch = {
+  [K in PatchableField]?: DelegationRequest[K] | undefined;
+};
+
+type PatchableField = keyof Pick<
+  DelegationRequest,
+  | 'card'
+  | 'cardProblem'
+  | 'remindedAt'
+  | 'decidedBy'
+  | 'decidedAt'
+  | 'denyReason'
+  | 'mimecastId'
+  | 'grantedAt'
+  | 'expiresAt'
+  | 'failure'
+  | 'endedBy'
+  | 'endedAt'
+  | 'endReason'
+  | 'preexisting'
+  | 'removalAttempts'
+  | 'nextRemovalAt'
 >;
 
 export interface RequestFilter {

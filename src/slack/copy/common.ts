@@ -3,7 +3,8 @@
  * answers every surface shares. All user-facing text of the bot lives in this folder, by audience
  * (requester.ts, approver.ts, admin.ts); the block builders and listeners take their words from here.
  */
-import type { DelegationRequest, EndReason, Failure, RequestStatus } from '../../requests/model.js';
+import type { DelegationRequest, Failure, RequestStatus } from '../../requests/model.js';
+import type { NoticeData } from '../../requests/notices.js';
 import type { EndResult } from '../../requests/remove.js';
 import { escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 
@@ -131,10 +132,7 @@ export function supportLine(failure: Failure | undefined): string {
 }
 
 /** How a grant ended, for the thread and the grantee's DM. */
-export function endSentence(
-  request: DelegationRequest,
-  data: { why: EndReason; coveredBy?: string },
-): string {
+export function endSentence(request: DelegationRequest, data: NoticeData<'removed'>): string {
   const why =
     data.why === 'expired'
       ? 'it expired'
