@@ -1,9 +1,10 @@
 import type { Core } from './deps.js';
 import type { DelegationRequest } from './model.js';
+import type { Refusal } from './permissions.js';
 
 export type CancelResult =
   | { ok: true; request: DelegationRequest }
-  | { ok: false; reason: 'not_found' | 'not_yours' }
+  | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_yours'> }
   | { ok: false; reason: 'not_pending'; request: DelegationRequest };
 
 /** The requester withdraws their request while it waits; nobody else may. */

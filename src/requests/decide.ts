@@ -1,12 +1,12 @@
 import type { Core } from './deps.js';
 import { type DelegationRequest, truncate } from './model.js';
-import { hasRole } from './permissions.js';
+import { hasRole, type Refusal } from './permissions.js';
 import type { TransitionInput } from './ports/index.js';
 import { provision } from './provision.js';
 import { canTransition } from './state-machine.js';
 import { cleanText, REASON_MAX_LENGTH } from './submit.js';
 
-export type DecisionRefusal = 'not_found' | 'not_approver' | 'own_request';
+export type DecisionRefusal = Extract<Refusal, 'not_found' | 'not_approver' | 'own_request'>;
 
 /** Whether someone may decide a request now, and the request if so. */
 export type DecisionCheck =

@@ -1,10 +1,10 @@
 import { type Core, HOUR_MS } from './deps.js';
 import type { DelegationRequest } from './model.js';
-import { hasRole } from './permissions.js';
+import { hasRole, type Refusal } from './permissions.js';
 
 export type ExtendResult =
   | { ok: true; request: DelegationRequest }
-  | { ok: false; reason: 'not_found' | 'not_approver' | 'own_request' | 'bad_duration' }
+  | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_approver' | 'own_request'> | 'bad_duration' }
   | { ok: false; reason: 'not_extendable'; request: DelegationRequest };
 
 /** Gives more time to a time-bound grant; approvers only, never on their own request. */

@@ -101,14 +101,19 @@ export type Notice = NewNotice & {
   createdAt: Date;
 };
 
-/** The same event on the card, in its thread and in the requester's DM (an outcome everyone hears). */
-export function everywhere<E extends CardEventName & ThreadEventName & DmEventName>(
-  event: NoticeEvent<E>,
-): NewNotice[] {
+/** The outcomes of provisioning: everyone hears them, on the card, in its thread and by DM. */
+export type OutcomeEventName =
+  | 'already_had_access'
+  | 'provisioned'
+  | 'provisioning_failed'
+  | 'outcome_unknown';
+
+/** The same outcome on the card, in its thread and in the requester's DM. */
+export function everywhere(event: OutcomeEventName): NewNotice[] {
   return [
-    { target: 'card', event: event.event },
-    { target: 'thread', ...event } as ThreadNotice,
-    { target: 'dm', ...event } as DmNotice,
+    { target: 'card', event },
+    { target: 'thread', event },
+    { target: 'dm', event },
   ];
 }
 

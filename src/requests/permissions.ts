@@ -61,7 +61,9 @@ export interface AdminPermit {
   readonly [checked]: true;
 }
 
-export type AdminAuthorization = { ok: true; permit: AdminPermit } | { ok: false; reason: 'not_admin' };
+export type AdminAuthorization =
+  | { ok: true; permit: AdminPermit }
+  | { ok: false; reason: Extract<Refusal, 'not_admin'> };
 
 /**
  * Admin commands are for admins only, and audited whether allowed or refused: who looked at what, and

@@ -55,7 +55,7 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
         action: 'already_had_access',
         details: { mimecastId: existing.id, grantedByBot: existing.byBot },
       },
-      notices: everywhere({ event: 'already_had_access' }),
+      notices: everywhere('already_had_access'),
     });
   }
 
@@ -84,7 +84,7 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
         action: 'provisioned',
         details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
       },
-      notices: everywhere({ event: 'provisioned' }),
+      notices: everywhere('provisioned'),
     });
   }
 
@@ -101,7 +101,7 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
       action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed',
       details: { ...failure },
     },
-    notices: everywhere({ event: unknown ? 'outcome_unknown' : 'provisioning_failed' }),
+    notices: everywhere(unknown ? 'outcome_unknown' : 'provisioning_failed'),
   });
 }
 

@@ -35,7 +35,7 @@ export async function recoverInterrupted(core: Core): Promise<RecoveryReport> {
       at: core.clock(),
       patch: { failure },
       audit: { actor: SYSTEM_ACTOR, action: 'provisioning_interrupted', details: { ...failure } },
-      notices: everywhere({ event: 'outcome_unknown' }),
+      notices: everywhere('outcome_unknown'),
     });
     if (result.ok) interrupted.push(request.id);
   }

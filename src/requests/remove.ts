@@ -1,6 +1,6 @@
 import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
 import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
-import type { AdminPermit } from './permissions.js';
+import type { AdminPermit, Refusal } from './permissions.js';
 import type { MimecastApi, MimecastFailure } from './ports/index.js';
 
 /** Waits between failed removal attempts; the last repeats. */
@@ -15,7 +15,7 @@ export type EndResult =
   | { ok: false; reason: 'removal_failed'; failure: Failure; request: DelegationRequest };
 
 /** The grantee's "I'm done": also refused to anyone but the grantee (a missing request has none). */
-export type EndAccessResult = EndResult | { ok: false; reason: 'not_grantee' };
+export type EndAccessResult = EndResult | { ok: false; reason: Extract<Refusal, 'not_grantee'> };
 
 /** The grantee ends their own access early. Nobody else may, this way. */
 export async function endAccess(core: Core, id: string, userId: string): Promise<EndAccessResult> {

@@ -1,10 +1,10 @@
 import type { Core } from './deps.js';
 import { type AuditEvent, type DelegationRequest, OPEN_STATUSES } from './model.js';
-import { type AdminPermit, hasRole, maySee } from './permissions.js';
+import { type AdminPermit, hasRole, maySee, type Refusal } from './permissions.js';
 
 export type ViewResult =
   | { ok: true; request: DelegationRequest }
-  | { ok: false; reason: 'not_found' | 'not_yours' };
+  | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_yours'> };
 
 /** One request, for its requester, approvers and admins. */
 export async function viewRequest(core: Core, id: string, userId: string): Promise<ViewResult> {
