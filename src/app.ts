@@ -5,19 +5,18 @@ import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { MimecastClient } from './mimecast/client.js';
-import type { MimecastApi } from './mimecast/types.js';
+import { InFlight } from './requests/in-flight.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
-import type { Clock } from './requests/ports.js';
+import type { Clock, MimecastApi, Store } from './requests/ports/index.js';
 import { Scheduler } from './requests/scheduler.js';
 import { RequestService } from './requests/service.js';
 import { Turns } from './requests/turns.js';
 import { boltLogger } from './slack/bolt-logger.js';
+import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackTransport } from './slack/http.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { isPermanentSlackError, SlackNotifier } from './slack/notifier.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import type { Store } from './store/store.js';
 
 export interface BotOptions {
   logger: Logger;
@@ -40,6 +39,12 @@ export interface Bot {
   /** Starts listening; resolves with the HTTP port once the bot is ready. */
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
+  /**
+   * Resolves once the bot has nothing in hand: no Slack request still being handled after its ack,
+   * no background work of the service (provisioning, removals, sweeps), no notice delivery round.
+   * For tests, before checking that nothing else happened; retries scheduled for later do not count.
+   */
+  idle(): Promise<void>;
 }
 
 /**
@@ -50,7 +55,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
   const store = options.store ?? new SqliteStore(config.databasePath, { logger });
-  const mimecast =
+  const mimecast: MimecastApi =
     options.mimecast ??
     new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
   let ready = false;
@@ -119,11 +124,10 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
         });
 
   const directory = new SlackDirectory(app.client, { ttlMs: config.access.groupCacheTtlMs, logger });
-  const notifier = new SlackNotifier(app.client, {
+  const delivery = new SlackDelivery(app.client, {
     approvalChannelId: config.access.approvalChannelId,
     adminGroupIds: config.access.adminGroupIds,
     extendChoicesHours: config.lifecycle.durationChoicesHours,
-    store,
     logger: logger.child({ component: 'notices' }),
   });
   // Slack's acks first: background steps take turns with them (see Turns).
@@ -131,7 +135,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const dispatcher = new NoticeDispatcher({
     turns,
     store,
-    deliverer: notifier,
+    deliverer: delivery,
     clock,
     logger: logger.child({ component: 'notices' }),
     isPermanentFailure: isPermanentSlackError,
@@ -162,7 +166,8 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     logger: logger.child({ component: 'scheduler' }),
   });
 
-  registerListeners(app, { service, turns, config, logger });
+  const listenerWork = new InFlight();
+  registerListeners(app, { service, turns, config, logger, work: listenerWork });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -188,6 +193,18 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           : config.slack.port;
       logger.info({ mode: config.slack.mode, port }, 'delegate bot ready');
       return { port };
+    },
+    async idle() {
+      // Each part can hand work to another (a click approves, the approval provisions, provisioning
+      // queues notices): wait for each in turn until one pass, after a turn of the event loop, finds
+      // all of them idle.
+      for (;;) {
+        await listenerWork.idle();
+        await service.idle();
+        await dispatcher.idle();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!listenerWork.busy && !service.busy && !dispatcher.busy) return;
+      }
     },
     async stop() {
       ready = false;

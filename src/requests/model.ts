@@ -72,6 +72,10 @@ export interface DelegationRequest {
   version: number;
 }
 
+/** Why a grant ended: it ran out, an admin revoked it, or the grantee said they were done. */
+export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee'] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
 /** Who did something: a Slack user, or the bot itself (scheduler, recovery). */
 export type Actor = string;
 export const SYSTEM_ACTOR: Actor = 'system';
@@ -117,13 +121,4 @@ export function normalizeEmail(text: string): string {
 
 export function domainOf(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-}
-
-export function describeDuration(hours: number): string {
-  if (hours === 0) return 'until revoked';
-  if (hours % 24 === 0) {
-    const days = hours / 24;
-    return days === 1 ? '1 day' : `${days} days`;
-  }
-  return hours === 1 ? '1 hour' : `${hours} hours`;
 }

@@ -1,23 +1,14 @@
 import type { Logger } from '../logger.js';
-import type { Notice, Store } from '../store/store.js';
-import type { DelegationRequest } from './model.js';
-import type { Clock } from './ports.js';
+import { type Notice, readNotice } from './notices.js';
+import type {
+  Clock,
+  DeliveryReport,
+  NoticeDelivery,
+  RetryAfterHint,
+  Store,
+  StoredNotice,
+} from './ports/index.js';
 import { NO_WAIT, type TurnTaker } from './turns.js';
-
-/** Puts a notice in front of people (Slack in production). Throws when it could not. */
-export interface NoticeDeliverer {
-  deliver(notice: Notice, current: DelegationRequest): Promise<void>;
-  /**
-   * The notice will not be tried again (a permanent failure, or its last attempt): what follows it
-   * goes out next, so this runs first. Its own failure is logged, not retried.
-   */
-  gaveUp?(notice: Notice, error: unknown): Promise<void>;
-}
-
-/** A delivery failure that says how long to wait, e.g. Slack's Retry-After. */
-export interface RetryAfterHint {
-  retryAfterMs?: number;
-}
 
 const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000];
 const LEASE_MS = 60_000;
@@ -25,7 +16,7 @@ const ROUND_SIZE = 10;
 
 export interface NoticeDispatcherOptions {
   store: Store;
-  deliverer: NoticeDeliverer;
+  deliverer: NoticeDelivery;
   clock: Clock;
   logger: Logger;
   /** How often due notices (retries) are looked for even when nothing new was queued. */
@@ -85,6 +76,11 @@ export class NoticeDispatcher {
     while (this.draining) await this.draining;
   }
 
+  /** True while a delivery round runs. */
+  get busy(): boolean {
+    return this.draining !== undefined;
+  }
+
   private async drainLoop(): Promise<void> {
     do {
       this.again = false;
@@ -108,11 +104,19 @@ export class NoticeDispatcher {
     return results.filter(Boolean).length;
   }
 
-  private async deliverOne(notice: Notice): Promise<boolean> {
+  private async deliverOne(stored: StoredNotice): Promise<boolean> {
     const { store, deliverer, clock, logger } = this.options;
     await this.turns.next();
     // Fields rather than a child logger: a child serializes its bindings at once, for every notice.
-    const about = { requestId: notice.requestId, notice: `${notice.target}:${notice.event}` };
+    const about = { requestId: stored.requestId, notice: `${stored.target}:${stored.event}` };
+    const reading = readNotice(stored);
+    if (!reading.ok) {
+      // Written by another version of the bot, or by hand: nobody can be told it in words of ours.
+      logger.error({ ...about, problem: reading.problem }, 'notice cannot be read; giving up');
+      await store.markNoticeFailed(stored.id, reading.problem, null, clock());
+      return true;
+    }
+    const notice = reading.notice;
     try {
       // The card always shows the request as it is now, so a card update with a later one queued
       // behind it would only be overwritten: skip it (approve and provision often land together).
@@ -122,7 +126,7 @@ export class NoticeDispatcher {
         return true;
       }
       const current = (await store.getRequest(notice.requestId)) ?? notice.snapshot;
-      await deliverer.deliver(notice, current);
+      await this.record(notice, await deliverer.deliver(notice, current));
       await store.markNoticeDelivered(notice.id, clock());
       logger.debug(about, 'notice delivered');
       return true;
@@ -132,7 +136,7 @@ export class NoticeDispatcher {
       const message = error instanceof Error ? error.message : String(error);
       if (permanent || attempts >= (this.options.maxAttempts ?? BACKOFF_MS.length + 1)) {
         logger.error({ ...about, attempts, error: message }, 'notice could not be delivered; giving up');
-        await deliverer.gaveUp?.(notice, error).catch((hookError: unknown) => {
+        await this.gaveUp(notice, error).catch((hookError: unknown) => {
           logger.warn({ ...about, err: hookError }, 'handling a notice given up on failed');
         });
         await store.markNoticeFailed(notice.id, message, null, clock());
@@ -146,6 +150,22 @@ export class NoticeDispatcher {
       );
       await store.markNoticeFailed(notice.id, message, new Date(clock().getTime() + delay), clock());
       return false;
+    }
+  }
+
+  private async gaveUp(notice: Notice, error: unknown): Promise<void> {
+    const { deliverer, store } = this.options;
+    if (!deliverer.gaveUp) return;
+    const current = await store.getRequest(notice.requestId);
+    await this.record(notice, await deliverer.gaveUp(notice, error, current));
+  }
+
+  /** What the delivery posted (the card) or could not (why), kept on the request. */
+  private async record(notice: Notice, report: DeliveryReport | undefined): Promise<void> {
+    if (report?.card) {
+      await this.options.store.patchRequest(notice.requestId, { card: report.card, cardProblem: undefined });
+    } else if (report?.cardProblem) {
+      await this.options.store.patchRequest(notice.requestId, { cardProblem: report.cardProblem });
     }
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Bot, createBot } from '../app.js';
 import { type AppConfig, loadConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Clock } from '../requests/ports.js';
+import type { Clock } from '../requests/ports/index.js';
 import { type MimecastSimulator, type MimecastSimulatorOptions, startMimecastSimulator } from './mimecast.js';
 import { type SlackSimulator, startSlackSimulator } from './slack.js';
 import { SlackDriver } from './slack-driver.js';

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import type { Directory } from '../requests/ports.js';
+import type { Directory } from '../requests/ports/index.js';
 
 const usergroupUsers = z.object({ users: z.array(z.string()) });
 const userInfo = z.object({

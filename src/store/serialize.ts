@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type DelegationRequest, REQUEST_STATUSES } from '../requests/model.js';
+import type { RequestPatch } from '../requests/ports/index.js';
 
 const date = z.coerce.date();
 
@@ -46,4 +47,15 @@ export function serializeRequest(request: DelegationRequest): string {
 
 export function parseRequestDoc(text: string): DelegationRequest {
   return requestDoc.parse(JSON.parse(text)) as DelegationRequest;
+}
+
+/** The request with a patch applied; a field the patch gives as undefined is removed. */
+export function applyPatch(request: DelegationRequest, patch: RequestPatch | undefined): DelegationRequest {
+  const next: Record<string, unknown> = { ...request };
+  for (const [key, value] of Object.entries(patch ?? {})) {
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+  }
+  // Only fields of RequestPatch, each with its own type, were set or removed.
+  return next as unknown as DelegationRequest;
 }

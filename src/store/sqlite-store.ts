@@ -3,22 +3,22 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../logger.js';
 import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../requests/model.js';
+import type { NewNotice } from '../requests/notices.js';
+import {
+  type AuditFilter,
+  DuplicateIdError,
+  type RequestFilter,
+  type RequestPatch,
+  type Store,
+  type StoredNotice,
+  type TransitionInput,
+  type TransitionResult,
+} from '../requests/ports/index.js';
 import { canTransition, TRANSITIONS } from '../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from './audit-chain.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
-import { parseRequestDoc, serializeRequest } from './serialize.js';
-import {
-  type AuditFilter,
-  DuplicateIdError,
-  type NewNotice,
-  type Notice,
-  type RequestFilter,
-  type RequestPatch,
-  type Store,
-  type TransitionInput,
-  type TransitionResult,
-} from './store.js';
+import { applyPatch, parseRequestDoc, serializeRequest } from './serialize.js';
 
 interface RequestRow {
   doc: string;
@@ -198,9 +198,11 @@ export class SqliteStore implements Store {
       .transaction((): TransitionResult => {
         const current = this.readRequest(input.id);
         if (!current || !canTransition(input.name, current.status)) return { ok: false, current };
+        if (input.expectedVersion !== undefined && current.version !== input.expectedVersion) {
+          return { ok: false, current };
+        }
         const next: DelegationRequest = {
-          ...current,
-          ...input.patch,
+          ...applyPatch(current, input.patch),
           status: to,
           updatedAt: input.at,
           version: current.version + 1,
@@ -233,7 +235,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const current = this.readRequest(id);
         if (!current) return;
-        const next = { ...current, ...patch, version: current.version + 1 };
+        const next = { ...applyPatch(current, patch), version: current.version + 1 };
         this.sql('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id').run(
           rowParams(next),
         );
@@ -321,11 +323,11 @@ export class SqliteStore implements Store {
     }
   }
 
-  async dueNotices(now: Date, limit: number): Promise<Notice[]> {
+  async dueNotices(now: Date, limit: number): Promise<StoredNotice[]> {
     return this.selectDueNotices(now, limit);
   }
 
-  async claimDueNotices(now: Date, leaseUntil: Date, limit: number): Promise<Notice[]> {
+  async claimDueNotices(now: Date, leaseUntil: Date, limit: number): Promise<StoredNotice[]> {
     // One commit for the round rather than one per notice: commits are most of the outbox's cost.
     return this.db
       .transaction(() => {
@@ -340,7 +342,7 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  private selectDueNotices(now: Date, limit: number): Notice[] {
+  private selectDueNotices(now: Date, limit: number): StoredNotice[] {
     const rows = this.sql<[{ now: string; limit: number }], NoticeRow>(
       `SELECT n.* FROM notices n
          WHERE n.done_at IS NULL
@@ -352,9 +354,9 @@ export class SqliteStore implements Store {
     return rows.map((row) => ({
       id: row.id,
       requestId: row.request_id,
-      target: row.target as Notice['target'],
+      target: row.target,
       event: row.event,
-      ...(row.data ? { data: JSON.parse(row.data) as Record<string, unknown> } : {}),
+      ...(row.data ? { data: JSON.parse(row.data) as unknown } : {}),
       snapshot: parseRequestDoc(row.snapshot),
       attempts: row.attempts,
       createdAt: new Date(row.created_at),
@@ -393,7 +395,7 @@ export class SqliteStore implements Store {
     for (const notice of batch) notice.resolve();
   }
 
-  async hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean> {
+  async hasLaterNotice(notice: Pick<StoredNotice, 'id' | 'requestId' | 'target'>): Promise<boolean> {
     const row = this.sql<[string, number, string], { id: number }>(
       'SELECT id FROM notices WHERE request_id = ? AND id > ? AND target = ? AND done_at IS NULL LIMIT 1',
     ).get(notice.requestId, notice.id, notice.target);

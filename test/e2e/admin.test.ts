@@ -290,8 +290,11 @@ describe('grant buttons', () => {
     const dm = await h.sim.waitFor(() =>
       h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes(request.id)),
     );
-    await h.driver.clickButton(USERS.alice.id, dm, 'cancel_request');
+    const click = await h.driver.clickButton(USERS.alice.id, dm, 'cancel_request');
     await waitForStatus(h, request.id, 'cancelled');
+    // In the same words as `/delegate cancel`.
+    const told = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === click.responseUrl));
+    expect(told.body.text).toBe(`Cancelled ${request.id}. The approvers' card shows it as cancelled.`);
   });
 });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanText } from '../../src/requests/service.js';
-import { SOMETHING_WENT_WRONG } from '../../src/slack/listeners/context.js';
+import { cleanText } from '../../src/requests/submit.js';
+import { SOMETHING_WENT_WRONG } from '../../src/slack/copy/common.js';
 import {
   answersOn,
   answerText,
@@ -528,8 +528,9 @@ describe('button values of any length and content', () => {
     expect(await click(USERS.dave.id, 'approve_request', bobs.id)).toBe(
       'Only members of the approver groups can approve or deny delegate access requests. Nothing was changed.',
     );
+    // The button and `/delegate cancel` answer in the same words.
     expect(await click(USERS.alice.id, 'cancel_request', bobs.id)).toBe(
-      'Only the person who asked can cancel this request.',
+      `Only the person who asked can cancel ${bobs.id}.`,
     );
     expect(await click(USERS.dave.id, 'end_access', alices.id)).toBe(
       'Only the person who has the access can end it this way. Nothing was changed.',

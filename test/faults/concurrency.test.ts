@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SOMETHING_WENT_WRONG } from '../../src/slack/listeners/context.js';
+import { SOMETHING_WENT_WRONG } from '../../src/slack/copy/common.js';
 import { addApprovers, answersOn, auditActions, describeErrors } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,

@@ -2,10 +2,10 @@ import { createMemoryLogger } from '../../src/logger.js';
 import type {
   AddDelegateInput,
   DelegateRight,
+  Directory,
   MimecastApi,
   MimecastResult,
-} from '../../src/mimecast/types.js';
-import type { Directory } from '../../src/requests/ports.js';
+} from '../../src/requests/ports/index.js';
 import { RequestService } from '../../src/requests/service.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
@@ -107,12 +107,13 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
     .email('UALICE', 'alice@example.com')
     .email('UBOB', 'bob@example.com');
   let kicks = 0;
+  const { logger, lines } = createMemoryLogger('warn');
   const service = new RequestService({
     store,
     mimecast,
     directory,
     clock,
-    logger: createMemoryLogger('silent').logger,
+    logger,
     policy: {
       requesterGroupIds: ['SREQ'],
       approverGroupIds: ['SAPP'],
@@ -127,5 +128,8 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       kicks += 1;
     },
   });
-  return { store, clock, mimecast, directory, service, kicks: () => kicks };
+  /** What the service logged at warn and above, parsed. */
+  const logLines = () =>
+    lines.map((line) => JSON.parse(line) as { level: number; msg: string; [key: string]: unknown });
+  return { store, clock, mimecast, directory, service, kicks: () => kicks, logLines };
 }

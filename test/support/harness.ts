@@ -1,6 +1,6 @@
 import { createMemoryLogger } from '../../src/logger.js';
 import type { DelegationRequest } from '../../src/requests/model.js';
-import type { Clock } from '../../src/requests/ports.js';
+import type { Clock } from '../../src/requests/ports/index.js';
 import { APPROVAL_CHANNEL, type LocalStack, startLocalStack } from '../../src/simulators/local-stack.js';
 import type { MimecastSimulator, MimecastSimulatorOptions } from '../../src/simulators/mimecast.js';
 import { collectText, type SimMessage, type SlackSimulator } from '../../src/simulators/slack.js';

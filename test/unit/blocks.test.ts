@@ -2,13 +2,13 @@ import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import { validateBlocks, validateView } from '../../src/simulators/slack.js';
+import { homeView } from '../../src/slack/blocks/home.js';
 import {
   requestCard,
   requesterMessage,
   threadMessage,
   unseenRequestMessage,
 } from '../../src/slack/blocks/messages.js';
-import { homeView } from '../../src/slack/blocks/reports.js';
 import { requestModal } from '../../src/slack/blocks/request-modal.js';
 import { escapeMrkdwn, quote } from '../../src/slack/mrkdwn.js';
 
@@ -111,7 +111,7 @@ describe('buttons that change access ask first, wherever they are', () => {
       deny: { type: 'plain_text', text: 'Back' },
       style: 'danger',
     };
-    const dm = elementsOf(requesterMessage('provisioned', granted).blocks);
+    const dm = elementsOf(requesterMessage({ event: 'provisioned' }, granted).blocks);
     const home = homeView({ userId: 'UALICE', mine: [granted, { ...base, id: 'DR-PEND01' }] });
     const accessories = home.blocks.flatMap((block) =>
       block.type === 'section' && block.accessory ? [block.accessory] : [],
@@ -150,7 +150,7 @@ describe('buttons that change access ask first, wherever they are', () => {
     const surfaces = [
       requestCard(long),
       requestCard(granted, [24]),
-      requesterMessage('provisioned', granted),
+      requesterMessage({ event: 'provisioned' }, granted),
     ];
     const dialogs = surfaces
       .flatMap((surface) => elementsOf(surface.blocks))
@@ -200,14 +200,14 @@ describe('messages', () => {
     const failed = { ...base, status: 'failed' as const, decidedBy: 'UBOB' };
     expect(
       threadMessage(
-        'provisioning_failed',
+        { event: 'provisioning_failed' },
         { ...failed, failure: { kind: 'binding_expired', message: 'x' } },
         [],
       ).text,
     ).toContain("The bot's Mimecast API keys have expired: an admin must re-issue them.");
     expect(
       threadMessage(
-        'provisioning_failed',
+        { event: 'provisioning_failed' },
         { ...failed, failure: { kind: 'validation', message: 'Address not found', requestId: 'abc' } },
         [],
       ).text,
@@ -215,13 +215,15 @@ describe('messages', () => {
       ':warning: Mimecast did not grant the access. Mimecast rejected the address: Address not found. Check that both addresses exist in Mimecast, then submit a new request.\nMimecast request id for support: `abc`',
     );
     const unknown = threadMessage(
-      'outcome_unknown',
+      { event: 'outcome_unknown' },
       { ...failed, status: 'outcome_unknown', failure: { kind: 'outcome_unknown', message: 'timeout' } },
       ['SADMINS'],
     ).text;
     expect(unknown).toContain('<!subteam^SADMINS>');
     expect(unknown).toContain('Outcome unknown: the request reached Mimecast but no answer came back');
-    expect(requesterMessage('outcome_unknown', failed).text).toContain('you do not need to submit it again');
+    expect(requesterMessage({ event: 'outcome_unknown' }, failed).text).toContain(
+      'you do not need to submit it again',
+    );
   });
 
   it('keeps the modal within Slack limits and states the grant plainly', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOTICE_RETENTION_DAYS } from '../../src/requests/service.js';
+import { NOTICE_RETENTION_DAYS } from '../../src/requests/sweep.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { FakeMimecast, fixedClock, serviceFixture } from '../support/fakes.js';
 
@@ -230,14 +230,14 @@ describe('time-bound access', () => {
 
     ctx.clock.advance(30 * HOUR);
     expect((await ctx.service.sweep()).removed).toEqual([]);
-    const ended = await ctx.service.endAccess(grant.id, ALICE, 'ended_by_grantee');
+    const ended = await ctx.service.endAccess(grant.id, ALICE);
     expect(ended.ok && ended.request).toMatchObject({
       status: 'removed',
       endedBy: ALICE,
       endReason: 'ended_by_grantee',
     });
     expect(ctx.mimecast.removes).toEqual(['mc-1']);
-    expect(await ctx.service.endAccess(grant.id, ALICE, 'ended_by_grantee')).toMatchObject({
+    expect(await ctx.service.endAccess(grant.id, ALICE)).toMatchObject({
       ok: false,
       reason: 'not_active',
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src/logger.js';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import { NoticeDispatcher } from '../../src/requests/notice-dispatcher.js';
-import type { Notice } from '../../src/store/store.js';
+import type { NewNotice, Notice } from '../../src/requests/notices.js';
 import { serviceFixture } from '../support/fakes.js';
 
 function recordingDispatcher(ctx: ReturnType<typeof serviceFixture>, failFirst = 0) {
@@ -19,6 +19,7 @@ function recordingDispatcher(ctx: ReturnType<typeof serviceFixture>, failFirst =
           throw Object.assign(new Error('ratelimited'), { retryAfterMs: 30_000 });
         }
         delivered.push(`${notice.target}:${notice.event}:${current.status}`);
+        return undefined;
       },
     },
   });
@@ -86,14 +87,120 @@ describe('NoticeDispatcher', () => {
               throw Object.assign(new Error('no'), { permanent: failure === 'permanent' });
             }
             events.push(`delivered ${notice.target}:${notice.event}`);
+            return undefined;
           },
           async gaveUp(notice: Notice, error: unknown) {
             events.push(`gave up ${notice.target}:${notice.event}: ${(error as Error).message}`);
+            return undefined;
           },
         },
       });
       await drain(dispatcher);
       expect(events, failure).toEqual(['gave up card:submitted: no', 'delivered dm:submitted']);
     }
+  });
+});
+
+describe('NoticeDispatcher records what the delivery reports', () => {
+  it('keeps the card the delivery posted, and clears an earlier card problem', async () => {
+    const { ctx, request } = await aliceSubmitted();
+    await ctx.store.patchRequest(request.id, { cardProblem: 'not_in_channel' });
+    const seen: (DelegationRequest['card'] | undefined)[] = [];
+    const dispatcher = new NoticeDispatcher({
+      store: ctx.store,
+      clock: ctx.clock,
+      logger: createMemoryLogger('silent').logger,
+      deliverer: {
+        async deliver(notice: Notice, current: DelegationRequest) {
+          seen.push(current.card);
+          return notice.target === 'card' ? { card: { channel: 'CAPPROVALS', ts: '1.000100' } } : undefined;
+        },
+      },
+    });
+    await drain(dispatcher);
+    // The DM that follows the card already sees it.
+    expect(seen).toEqual([undefined, { channel: 'CAPPROVALS', ts: '1.000100' }]);
+    const stored = await ctx.store.getRequest(request.id);
+    expect(stored?.card).toEqual({ channel: 'CAPPROVALS', ts: '1.000100' });
+    expect(stored?.cardProblem).toBeUndefined();
+  });
+
+  it('keeps the card problem a delivery reports when it gives up, before the next notice goes out', async () => {
+    const { ctx, request } = await aliceSubmitted();
+    const problems: (string | undefined)[] = [];
+    const dispatcher = new NoticeDispatcher({
+      store: ctx.store,
+      clock: ctx.clock,
+      logger: createMemoryLogger('silent').logger,
+      isPermanentFailure: () => true,
+      deliverer: {
+        async deliver(notice: Notice, current: DelegationRequest) {
+          if (notice.target === 'card') throw new Error('not_in_channel');
+          problems.push(current.cardProblem);
+          return undefined;
+        },
+        async gaveUp(_notice: Notice, _error: unknown, current: DelegationRequest | undefined) {
+          return current && !current.card ? { cardProblem: 'not_in_channel' } : undefined;
+        },
+      },
+    });
+    await drain(dispatcher);
+    expect(problems).toEqual(['not_in_channel']);
+    expect((await ctx.store.getRequest(request.id))?.cardProblem).toBe('not_in_channel');
+  });
+
+  it('gives up on a stored notice whose event it does not know, loudly, and goes on with the next', async () => {
+    const ctx = serviceFixture();
+    const { logger, lines } = createMemoryLogger('debug');
+    const at = ctx.clock();
+    const request: DelegationRequest = {
+      id: 'DR-7KQ2M9',
+      status: 'pending',
+      requesterId: 'UALICE',
+      granteeEmail: 'alice@example.com',
+      mailbox: 'sales@example.com',
+      reason: 'cover',
+      durationHours: 24,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    };
+    // As another version of the bot (or a typo) could have written them.
+    const unknown = [
+      { target: 'thread', event: 'aproved' },
+      { target: 'dm', event: 'extended', data: { hours: 24 } },
+      { target: 'card', event: 'submitted' },
+    ] as unknown as NewNotice[];
+    await ctx.store.createRequest(
+      request,
+      { requestId: request.id, actor: 'UALICE', action: 'submitted' },
+      unknown,
+    );
+    const delivered: string[] = [];
+    const dispatcher = new NoticeDispatcher({
+      store: ctx.store,
+      clock: ctx.clock,
+      logger,
+      deliverer: {
+        async deliver(notice: Notice) {
+          delivered.push(`${notice.target}:${notice.event}`);
+          return undefined;
+        },
+      },
+    });
+    await drain(dispatcher);
+    expect(delivered).toEqual(['card:submitted']);
+    const errors = lines.map((line) => JSON.parse(line) as { level: number; msg: string; problem?: string });
+    expect(errors.filter((line) => line.level >= 50)).toEqual([
+      expect.objectContaining({
+        msg: 'notice cannot be read; giving up',
+        problem: 'unknown thread notice event "aproved"',
+      }),
+      expect.objectContaining({
+        msg: 'notice cannot be read; giving up',
+        problem: expect.stringMatching(/^bad data for dm notice event extended: by /),
+      }),
+    ]);
+    expect(await ctx.store.dueNotices(ctx.clock(), 10)).toEqual([]);
   });
 });

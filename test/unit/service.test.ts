@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { SubmitResult } from '../../src/requests/submit.js';
+import { submissionErrorText } from '../../src/slack/copy/requester.js';
 import { serviceFixture } from '../support/fakes.js';
 
 const ALICE = 'UALICE';
@@ -7,6 +9,11 @@ const CAROL = 'UCAROL';
 
 function setup(options: { domains?: string[] } = {}) {
   return serviceFixture(options);
+}
+
+/** What the form shows under each field: the service's problem codes, in the requester's words. */
+function wordsOf(result: SubmitResult) {
+  return result.ok ? undefined : submissionErrorText(result.errors);
 }
 
 describe('RequestService.submit', () => {
@@ -41,13 +48,26 @@ describe('RequestService.submit', () => {
   });
 
   it.each([
-    ['not-an-address', 'mailbox', 'That is not a valid email address. Enter it like sales@example.com.'],
-    ['', 'mailbox', 'Enter the address of the mailbox you need access to.'],
-    ['sales@other.org', 'mailbox', 'Only mailboxes in @example.com can be requested here.'],
-    ['alice@example.com', 'mailbox', 'That is your own mailbox: you already have access to it.'],
-  ])('refuses mailbox %j', async (mailbox, field, message) => {
+    [
+      'not-an-address',
+      { code: 'invalid' },
+      'That is not a valid email address. Enter it like sales@example.com.',
+    ],
+    ['', { code: 'missing' }, 'Enter the address of the mailbox you need access to.'],
+    [
+      'sales@other.org',
+      { code: 'domain_not_allowed', allowedDomains: ['example.com'] },
+      'Only mailboxes in @example.com can be requested here.',
+    ],
+    [
+      'alice@example.com',
+      { code: 'own_mailbox' },
+      'That is your own mailbox: you already have access to it.',
+    ],
+  ])('refuses mailbox %j', async (mailbox, problem, message) => {
     const result = await ctx.service.submit({ requesterId: ALICE, mailbox, reason: 'needed for work' });
-    expect(result).toEqual({ ok: false, errors: { [field]: message } });
+    expect(result).toEqual({ ok: false, errors: { mailbox: problem } });
+    expect(wordsOf(result)).toEqual({ mailbox: message });
     expect(await ctx.store.listRequests({})).toEqual([]);
   });
 
@@ -57,26 +77,23 @@ describe('RequestService.submit', () => {
       mailbox: 'sales@example.com',
       reason: ' \u0000 ',
     });
-    expect(empty).toEqual({
-      ok: false,
-      errors: { reason: 'Say why you need access, so the approver can decide.' },
-    });
+    expect(empty).toEqual({ ok: false, errors: { reason: { code: 'too_short', min: 3 } } });
+    expect(wordsOf(empty)).toEqual({ reason: 'Say why you need access, so the approver can decide.' });
     const long = await ctx.service.submit({
       requesterId: ALICE,
       mailbox: 'sales@example.com',
       reason: 'x'.repeat(1001),
     });
-    expect(long).toEqual({
-      ok: false,
-      errors: { reason: 'Keep the reason under 1000 characters (it has 1001).' },
-    });
+    expect(long).toEqual({ ok: false, errors: { reason: { code: 'too_long', max: 1000, length: 1001 } } });
+    expect(wordsOf(long)).toEqual({ reason: 'Keep the reason under 1000 characters (it has 1001).' });
     const duration = await ctx.service.submit({
       requesterId: ALICE,
       mailbox: 'sales@example.com',
       reason: 'needed',
       durationHours: 5,
     });
-    expect(duration).toEqual({ ok: false, errors: { duration: 'Choose one of the offered durations.' } });
+    expect(duration).toEqual({ ok: false, errors: { duration: { code: 'not_offered' } } });
+    expect(wordsOf(duration)).toEqual({ duration: 'Choose one of the offered durations.' });
     expect(await ctx.store.listRequests({})).toEqual([]);
   });
 
@@ -86,15 +103,16 @@ describe('RequestService.submit', () => {
       mailbox: 'sales@example.com',
       reason: 'needed',
     });
-    expect(outsider.ok).toBe(false);
-    expect(!outsider.ok && outsider.errors.mailbox).toMatch(/not in a group that may request/);
+    expect(outsider).toEqual({ ok: false, errors: { mailbox: { code: 'not_requester' } } });
+    expect(wordsOf(outsider)?.mailbox).toMatch(/not in a group that may request/);
     ctx.directory.member('SREQ', 'UNOEMAIL');
     const noEmail = await ctx.service.submit({
       requesterId: 'UNOEMAIL',
       mailbox: 'sales@example.com',
       reason: 'needed',
     });
-    expect(!noEmail.ok && noEmail.errors.mailbox).toMatch(/Slack profile has no email address/);
+    expect(noEmail).toEqual({ ok: false, errors: { mailbox: { code: 'no_profile_email' } } });
+    expect(wordsOf(noEmail)?.mailbox).toMatch(/Slack profile has no email address/);
     expect(await ctx.store.listRequests({})).toEqual([]);
   });
 
@@ -113,9 +131,10 @@ describe('RequestService.submit', () => {
     const id = first.ok ? first.request.id : '';
     expect(second).toEqual({
       ok: false,
-      errors: {
-        mailbox: `You already have a request for sales@example.com waiting (${id}). Use /delegate status ${id} to follow it.`,
-      },
+      errors: { mailbox: { code: 'duplicate', mailbox: 'sales@example.com', pendingId: id } },
+    });
+    expect(wordsOf(second)).toEqual({
+      mailbox: `You already have a request for sales@example.com waiting (${id}). Use /delegate status ${id} to follow it.`,
     });
     expect(await ctx.store.listRequests({})).toHaveLength(1);
   });
@@ -228,8 +247,18 @@ describe('RequestService decisions and provisioning', () => {
 
   it('after a restart, resumes approved requests, hands interrupted ones to an admin, and resends what was being sent', async () => {
     const ctx = setup();
+    // Approved by a process that stopped before its Mimecast call (an approval queues that call itself).
+    const approvedBy = (id: string, approver: string) =>
+      ctx.store.transition({
+        id,
+        name: 'approve',
+        at: ctx.clock(),
+        patch: { decidedBy: approver, decidedAt: ctx.clock() },
+        audit: { actor: approver, action: 'approved' },
+        notices: [{ target: 'card', event: 'approved' }],
+      });
     const approvedOnly = await pending(ctx);
-    await ctx.service.approve(approvedOnly.id, BOB);
+    await approvedBy(approvedOnly.id, BOB);
     ctx.directory.email(BOB, 'bob@example.com');
     const midCall = await ctx.service.submit({
       requesterId: BOB,
@@ -237,7 +266,7 @@ describe('RequestService decisions and provisioning', () => {
       reason: 'needed',
     });
     if (!midCall.ok) throw new Error('submit failed');
-    await ctx.service.approve(midCall.request.id, CAROL);
+    await approvedBy(midCall.request.id, CAROL);
     await ctx.store.transition({
       id: midCall.request.id,
       name: 'startProvisioning',
@@ -276,5 +305,146 @@ describe('RequestService decisions and provisioning', () => {
     expect((await ctx.service.cancel(request.id, ALICE)).ok).toBe(true);
     expect(await ctx.service.cancel(request.id, ALICE)).toMatchObject({ ok: false, reason: 'not_pending' });
     expect((await ctx.service.approve(request.id, BOB)).ok).toBe(false);
+  });
+});
+
+describe('RequestService: an approval queues the grant itself', () => {
+  async function pending(ctx: ReturnType<typeof setup>) {
+    const result = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'sales@example.com',
+      reason: 'needed',
+    });
+    if (!result.ok) throw new Error('submit failed');
+    return result.request;
+  }
+
+  it('provisions after an approval without being asked, and idle() waits for it', async () => {
+    const ctx = setup();
+    const request = await pending(ctx);
+    let release = () => {};
+    ctx.mimecast.hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    const approved = await ctx.service.approve(request.id, BOB);
+    if (!approved.ok) throw new Error('approval refused');
+    expect(ctx.service.busy).toBe(true);
+    let idle = false;
+    const waiting = ctx.service.idle().then(() => {
+      idle = true;
+    });
+    await ctx.store.getRequest(request.id); // a few turns of the event loop
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ctx.mimecast.adds).toHaveLength(1);
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(ctx.service.busy).toBe(false);
+    expect(await approved.provisioning).toMatchObject({ status: 'completed', mimecastId: 'mc-1' });
+    expect((await ctx.store.getRequest(request.id))?.status).toBe('completed');
+    // Asked again (recovery, a second caller): the request is claimed once, Mimecast called once.
+    await ctx.service.provision(request.id);
+    expect(ctx.mimecast.adds).toHaveLength(1);
+  });
+
+  it('a fault of its own while granting: the approval stands, provisioning rejects, and it is logged once', async () => {
+    const ctx = setup();
+    const request = await pending(ctx);
+    const transition = ctx.store.transition.bind(ctx.store);
+    ctx.store.transition = async (input) => {
+      if (input.name === 'startProvisioning') throw new Error('disk I/O error');
+      return transition(input);
+    };
+    const approved = await ctx.service.approve(request.id, BOB);
+    if (!approved.ok) throw new Error('approval refused');
+    await expect(approved.provisioning).rejects.toThrow('disk I/O error');
+    await ctx.service.idle();
+    expect(await ctx.store.getRequest(request.id)).toMatchObject({ status: 'approved', decidedBy: BOB });
+    expect(ctx.mimecast.adds).toEqual([]);
+    const errors = ctx.logLines().filter((line) => line.level >= 50);
+    expect(errors).toEqual([
+      expect.objectContaining({ msg: 'provisioning failed', requestId: request.id, approver: BOB }),
+    ]);
+  });
+
+  it('answers whether someone may decide, before the deny form opens', async () => {
+    const ctx = setup();
+    const request = await pending(ctx);
+    expect(await ctx.service.mayDecide(request.id, CAROL)).toMatchObject({
+      ok: true,
+      request: { id: request.id },
+    });
+    expect(await ctx.service.mayDecide(request.id, ALICE)).toEqual({ ok: false, reason: 'own_request' });
+    expect(await ctx.service.mayDecide(request.id, 'UNOBODY')).toEqual({ ok: false, reason: 'not_approver' });
+    expect(await ctx.service.mayDecide('DR-AAAAAA', CAROL)).toEqual({ ok: false, reason: 'not_found' });
+  });
+});
+
+describe('RequestService: who may see, end and revoke', () => {
+  async function granted(ctx: ReturnType<typeof setup>) {
+    const result = await ctx.service.submit({
+      requesterId: ALICE,
+      mailbox: 'sales@example.com',
+      reason: 'needed',
+    });
+    if (!result.ok) throw new Error('submit failed');
+    const approved = await ctx.service.approve(result.request.id, BOB);
+    if (!approved.ok) throw new Error('approval refused');
+    const done = await approved.provisioning;
+    if (done?.status !== 'completed') throw new Error(`not completed: ${done?.status}`);
+    return done;
+  }
+
+  it('shows a request to its requester, approvers and admins only', async () => {
+    const ctx = setup();
+    const grant = await granted(ctx);
+    for (const user of [ALICE, BOB, CAROL, 'UADMIN']) {
+      expect(await ctx.service.viewRequest(grant.id, user), user).toMatchObject({
+        ok: true,
+        request: { id: grant.id },
+      });
+    }
+    ctx.directory.email('UDAVE', 'dave@example.com');
+    expect(await ctx.service.viewRequest(grant.id, 'UDAVE')).toEqual({ ok: false, reason: 'not_yours' });
+    expect(await ctx.service.viewRequest('DR-AAAAAA', ALICE)).toEqual({ ok: false, reason: 'not_found' });
+  });
+
+  it('lets only the grantee end access early: not an approver, not an admin', async () => {
+    const ctx = setup();
+    const grant = await granted(ctx);
+    for (const user of [BOB, 'UADMIN', 'UNOBODY']) {
+      expect(await ctx.service.endAccess(grant.id, user), user).toEqual({ ok: false, reason: 'not_grantee' });
+    }
+    expect(await ctx.service.endAccess('DR-AAAAAA', ALICE)).toEqual({ ok: false, reason: 'not_grantee' });
+    expect((await ctx.store.getRequest(grant.id))?.status).toBe('completed');
+    expect(ctx.mimecast.removes).toEqual([]);
+    const ended = await ctx.service.endAccess(grant.id, ALICE);
+    expect(ended).toMatchObject({ ok: true, request: { status: 'removed', endReason: 'ended_by_grantee' } });
+    expect(ctx.mimecast.removes).toEqual(['mc-1']);
+  });
+
+  it('runs admin commands for admins only, recording every attempt, and revokes with the permit', async () => {
+    const ctx = setup();
+    const grant = await granted(ctx);
+    const refused = await ctx.service.authorizeAdmin(BOB, 'revoke', grant.id);
+    expect(refused).toEqual({ ok: false, reason: 'not_admin' });
+    const allowed = await ctx.service.authorizeAdmin('UADMIN', 'revoke', grant.id);
+    if (!allowed.ok) throw new Error('admin refused');
+    expect((await ctx.store.getRequest(grant.id))?.status).toBe('completed');
+    const revoked = await ctx.service.revoke(allowed.permit, grant.id);
+    expect(revoked).toMatchObject({
+      ok: true,
+      request: { status: 'removed', endReason: 'revoked', endedBy: 'UADMIN' },
+    });
+    const unknown = await ctx.service.authorizeAdmin('UADMIN', 'audit', 'someone@example.com');
+    expect(unknown.ok).toBe(true);
+    await ctx.service.authorizeAdmin(ALICE, 'pending');
+    const audit = (await ctx.store.listAudit({})).filter((e) => e.action.startsWith('admin_command'));
+    expect(audit.map((e) => [e.actor, e.action, e.requestId, e.details])).toEqual([
+      [BOB, 'admin_command_refused', grant.id, { command: 'revoke', target: grant.id }],
+      ['UADMIN', 'admin_command', grant.id, { command: 'revoke', target: grant.id }],
+      ['UADMIN', 'admin_command', null, { command: 'audit', target: 'someone@example.com' }],
+      [ALICE, 'admin_command_refused', null, { command: 'pending' }],
+    ]);
   });
 });

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
+import { DuplicateIdError } from '../../src/requests/ports/index.js';
 import { verifyChain } from '../../src/store/audit-chain.js';
 import { WalCheckpointer } from '../../src/store/checkpointer.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { DuplicateIdError } from '../../src/store/store.js';
 
 const AT = new Date('2026-11-28T10:00:00.000Z');
 
@@ -72,6 +72,52 @@ describe('SqliteStore', () => {
       ok: false,
       current: undefined,
     });
+  });
+
+  it('applies a transition with an expected version only at that version: a stale one loses', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.createRequest(request(), submitted('DR-AAAAAA'), []);
+    // Two changes computed from the same read: the request at version 1.
+    const read = await store.getRequest('DR-AAAAAA');
+    expect(read?.version).toBe(1);
+    const first = await store.transition({
+      id: 'DR-AAAAAA',
+      name: 'remind',
+      at: AT,
+      patch: { remindedAt: AT },
+      audit: { actor: 'system', action: 'reminded' },
+      notices: [{ target: 'thread', event: 'reminder' }],
+      expectedVersion: 1,
+    });
+    expect(first.ok && first.request.version).toBe(2);
+    const stale = await store.transition({
+      id: 'DR-AAAAAA',
+      name: 'approve',
+      at: AT,
+      patch: { decidedBy: 'UBOB' },
+      audit: { actor: 'UBOB', action: 'approved' },
+      notices: [{ target: 'card', event: 'approved' }],
+      expectedVersion: 1,
+    });
+    // The status allowed it; the version did not. Nothing of the loser is written.
+    expect(stale).toMatchObject({ ok: false, current: { status: 'pending', version: 2 } });
+    expect((await store.getRequest('DR-AAAAAA'))?.decidedBy).toBeUndefined();
+    expect((await store.listAudit({ requestId: 'DR-AAAAAA' })).map((e) => e.action)).toEqual([
+      'submitted',
+      'reminded',
+    ]);
+    expect((await store.dueNotices(AT, 10)).map((n) => `${n.target}:${n.event}`)).toEqual([
+      'thread:reminder',
+    ]);
+    const fresh = await store.transition({
+      id: 'DR-AAAAAA',
+      name: 'approve',
+      at: AT,
+      patch: { decidedBy: 'UBOB' },
+      audit: { actor: 'UBOB', action: 'approved' },
+      expectedVersion: 2,
+    });
+    expect(fresh.ok && fresh.request).toMatchObject({ status: 'approved', version: 3 });
   });
 
   it('keeps the state across a reopen of the same file', async () => {

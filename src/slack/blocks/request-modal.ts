@@ -1,7 +1,9 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { type DelegationRequest, describeDuration } from '../../requests/model.js';
-import { REASON_MAX_LENGTH } from '../../requests/service.js';
-import { channelLink, escapeMrkdwn } from '../mrkdwn.js';
+import type { DelegationRequest } from '../../requests/model.js';
+import { REASON_MAX_LENGTH, REASON_MIN_LENGTH } from '../../requests/submit.js';
+import * as approver from '../copy/approver.js';
+import { durationChoice } from '../copy/common.js';
+import * as requester from '../copy/requester.js';
 import { IDS } from './ids.js';
 
 export interface RequestModalInput {
@@ -14,59 +16,46 @@ export interface RequestModalInput {
 }
 
 function durationOption(hours: number): PlainTextOption {
-  return {
-    text: { type: 'plain_text', text: hours === 0 ? 'Until revoked' : describeDuration(hours) },
-    value: String(hours),
-  };
+  return { text: { type: 'plain_text', text: durationChoice(hours) }, value: String(hours) };
 }
 
 /** The /delegate modal: which mailbox, why, and for how long, saying plainly who gets access to what. */
 export function requestModal(input: RequestModalInput): ModalView {
-  const who = escapeMrkdwn(input.granteeEmail);
-  const what = input.mailbox ? `*${escapeMrkdwn(input.mailbox)}*` : 'the mailbox you enter below';
+  const words = requester.requestForm;
   const options = input.durationChoicesHours.map(durationOption);
   const initial = options.find((option) => option.value === String(input.defaultDurationHours)) ?? options[0];
 
   const blocks: KnownBlock[] = [
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text:
-          `You (*${who}*) will get delegate access to ${what} in Mimecast's apps ` +
-          '(Personal Portal, Mimecast for Outlook, Mimecast Mobile): its archived mail, held messages and sender lists. ' +
-          'It does not change Outlook or Exchange permissions.',
-      },
-    },
+    { type: 'section', text: { type: 'mrkdwn', text: words.intro(input.granteeEmail, input.mailbox) } },
     {
       type: 'input',
       block_id: IDS.mailboxBlock,
-      label: { type: 'plain_text', text: 'Mailbox you need access to' },
-      hint: { type: 'plain_text', text: 'The email address of the mailbox, like sales@example.com.' },
+      label: { type: 'plain_text', text: words.mailboxLabel },
+      hint: { type: 'plain_text', text: words.mailboxHint },
       element: {
         type: 'email_text_input',
         action_id: IDS.mailboxInput,
         ...(input.mailbox ? { initial_value: input.mailbox } : {}),
-        placeholder: { type: 'plain_text', text: 'sales@example.com' },
+        placeholder: { type: 'plain_text', text: words.mailboxPlaceholder },
       },
     },
     {
       type: 'input',
       block_id: IDS.reasonBlock,
-      label: { type: 'plain_text', text: 'Why do you need access?' },
-      hint: { type: 'plain_text', text: 'The approver sees this. Mention a ticket if there is one.' },
+      label: { type: 'plain_text', text: words.reasonLabel },
+      hint: { type: 'plain_text', text: words.reasonHint },
       element: {
         type: 'plain_text_input',
         action_id: IDS.reasonInput,
         multiline: true,
-        min_length: 3,
+        min_length: REASON_MIN_LENGTH,
         max_length: REASON_MAX_LENGTH,
       },
     },
     {
       type: 'input',
       block_id: IDS.durationBlock,
-      label: { type: 'plain_text', text: 'For how long?' },
+      label: { type: 'plain_text', text: words.durationLabel },
       element: {
         type: 'static_select',
         action_id: IDS.durationInput,
@@ -76,68 +65,48 @@ export function requestModal(input: RequestModalInput): ModalView {
     },
     {
       type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `An approver in ${channelLink(input.approvalChannelId)} decides. You will get a direct message with the outcome.`,
-        },
-      ],
+      elements: [{ type: 'mrkdwn', text: words.whoDecides(input.approvalChannelId) }],
     },
   ];
 
   return {
     type: 'modal',
     callback_id: IDS.requestModal,
-    title: { type: 'plain_text', text: 'Request mailbox access' },
-    submit: { type: 'plain_text', text: 'Submit request' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    title: { type: 'plain_text', text: words.title },
+    submit: { type: 'plain_text', text: words.submit },
+    close: { type: 'plain_text', text: words.close },
     blocks,
   };
 }
 
 /** What the modal turns into once the request is recorded. */
 export function requestSubmittedModal(request: DelegationRequest): ModalView {
+  const words = requester.requestSent;
   return {
     type: 'modal',
-    title: { type: 'plain_text', text: 'Request sent' },
-    close: { type: 'plain_text', text: 'Done' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text:
-            `Your request *${request.id}* is with the approvers: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
-            `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)} if approved.\n` +
-            `You will get a direct message when it is decided. Follow it with \`/delegate status ${request.id}\`.`,
-        },
-      },
-    ],
+    title: { type: 'plain_text', text: words.title },
+    close: { type: 'plain_text', text: words.close },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.text(request) } }],
   };
 }
 
 /** Deny asks for an optional reason, which the requester will see. */
 export function denyModal(request: DelegationRequest, origin: { channel?: string }): ModalView {
+  const words = approver.denyForm;
   return {
     type: 'modal',
     callback_id: IDS.denyModal,
     private_metadata: JSON.stringify({ requestId: request.id, ...origin }),
-    title: { type: 'plain_text', text: `Deny ${request.id}` },
-    submit: { type: 'plain_text', text: 'Deny request' },
-    close: { type: 'plain_text', text: 'Back' },
+    title: { type: 'plain_text', text: words.title(request) },
+    submit: { type: 'plain_text', text: words.submit },
+    close: { type: 'plain_text', text: words.close },
     blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `Deny <@${request.requesterId}>'s request for delegate access to *${escapeMrkdwn(request.mailbox)}*?`,
-        },
-      },
+      { type: 'section', text: { type: 'mrkdwn', text: words.question(request) } },
       {
         type: 'input',
         block_id: IDS.denyReasonBlock,
         optional: true,
-        label: { type: 'plain_text', text: 'Reason (the requester sees it)' },
+        label: { type: 'plain_text', text: words.reasonLabel },
         element: {
           type: 'plain_text_input',
           action_id: IDS.denyReasonInput,

@@ -3,18 +3,21 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../logger.js';
 import { parseRequestId } from '../../requests/ids.js';
 import { IDS } from '../blocks/ids.js';
-import { decisionRefusal, endAccessProblem } from '../blocks/messages.js';
 import { denyModal } from '../blocks/request-modal.js';
+import * as admin from '../copy/admin.js';
+import * as approver from '../copy/approver.js';
+import { BUTTON_WITHOUT_REQUEST, lateTrigger, removalProblem, SOMETHING_WENT_WRONG } from '../copy/common.js';
+import * as requester from '../copy/requester.js';
 import { isLateTrigger } from '../errors.js';
 import { buttonClick } from '../payloads.js';
-import { approvedButBroken, type ListenerContext, lateTrigger, SOMETHING_WENT_WRONG } from './context.js';
+import type { ListenerContext } from './context.js';
 import { publishHome } from './home.js';
 import { tellPrivately } from './reply.js';
 
 interface Click {
   userId: string;
-  /** The request the button names; undefined when its value is not a valid id. */
-  requestId: string | undefined;
+  /** The request the button names (valid by the time a handler sees it). */
+  requestId: string;
   /** The raw value (selects carry `DR-XXXXXX:hours`). */
   value: string;
   triggerId: string | undefined;
@@ -27,7 +30,10 @@ interface Click {
 
 type ClickHandler = (click: Click, client: WebClient) => Promise<void>;
 
-/** Buttons on the approvers' card, in DMs and in the App Home. Every click is acked before any work. */
+/**
+ * Buttons on the approvers' card, in DMs and in the App Home. Every click is acked before any work;
+ * each handler reads the click, calls one verb of the service and words its answer.
+ */
 export function registerActions(app: App, context: ListenerContext): void {
   const { service, logger } = context;
 
@@ -37,12 +43,13 @@ export function registerActions(app: App, context: ListenerContext): void {
       // After the acks of the requests read with this one; clicks keep their order (Deny after Approve
       // is told it was already approved), and the Deny modal opens well within its trigger's 3 s.
       await context.turns.soon();
-      const click = readClick(body, { respond, client, logger });
-      if (!click) return;
-      if (!click.requestId) {
-        await click.tell('That button does not name a valid request. Nothing was changed.');
+      const read = readClick(body, { respond, client, logger });
+      if (!read) return;
+      if (!read.requestId) {
+        await read.tell(BUTTON_WITHOUT_REQUEST);
         return;
       }
+      const click = { ...read, requestId: read.requestId };
       try {
         await handle(click, client);
       } catch (error) {
@@ -58,26 +65,25 @@ export function registerActions(app: App, context: ListenerContext): void {
   }
 
   on(IDS.approveAction, async (click) => {
-    const id = click.requestId ?? '';
-    const result = await service.approve(id, click.userId);
+    const result = await service.approve(click.requestId, click.userId);
     if (!result.ok) {
       click.log.info({ refusal: result.reason }, 'approval refused');
-      await click.tell(decisionRefusal(result.reason, 'request' in result ? result.request : undefined));
+      await click.tell(approver.decisionRefusal(result));
       return;
     }
-    // Slack already has its ack, and the Mimecast call may take seconds: it takes its turn with other
-    // background work, holding none of this click's request while it waits.
-    const { log, tell } = click;
-    void service.provision(id).catch(async (error: unknown) => {
-      log.error({ err: error, action: IDS.approveAction }, 'provisioning failed');
-      await tell(approvedButBroken(id)).catch(() => undefined);
-    });
+    // The approval queued the grant, which runs after this click is answered; should it fail on the
+    // bot's side, the approver hears that their approval stands (the service has logged the fault).
+    context.work.track(
+      result.provisioning.catch(() =>
+        click.tell(approver.approvedButBroken(click.requestId)).catch(() => undefined),
+      ),
+    );
   });
 
   on(IDS.denyAction, async (click, client) => {
-    const checked = await service.checkDecider(click.requestId ?? '', click.userId);
+    const checked = await service.mayDecide(click.requestId, click.userId);
     if (!checked.ok) {
-      await click.tell(decisionRefusal(checked.reason, 'request' in checked ? checked.request : undefined));
+      await click.tell(approver.decisionRefusal(checked));
       return;
     }
     if (!click.triggerId) return;
@@ -94,58 +100,43 @@ export function registerActions(app: App, context: ListenerContext): void {
   });
 
   on(IDS.cancelAction, async (click) => {
-    const result = await service.cancel(click.requestId ?? '', click.userId);
-    if (result.ok) await click.tell(`Cancelled ${result.request.id}. Nothing will be granted.`);
-    else if (result.reason === 'not_yours')
-      await click.tell('Only the person who asked can cancel this request.');
-    else if (result.reason === 'not_pending') {
-      await click.tell(`${result.request.id} can no longer be cancelled: it is already decided.`);
-    } else await click.tell('That request no longer exists.');
+    const result = await service.cancel(click.requestId, click.userId);
+    await click.tell(requester.cancelAnswer(result, click.requestId));
   });
 
   on(IDS.endAccessAction, async (click) => {
-    const id = click.requestId ?? '';
-    const request = await service.getRequest(id);
-    if (!request || request.requesterId !== click.userId) {
-      await click.tell('Only the person who has the access can end it this way. Nothing was changed.');
-      return;
-    }
-    const result = await service.endAccess(id, click.userId, 'ended_by_grantee');
+    const result = await service.endAccess(click.requestId, click.userId);
     // On success the thread and DMs that follow say it.
-    if (!result.ok) await click.tell(endAccessProblem(result, id, 'end'));
+    if (result.ok) return;
+    await click.tell(
+      result.reason === 'not_grantee'
+        ? requester.NOT_THE_GRANTEE
+        : removalProblem(result, click.requestId, 'end'),
+    );
   });
 
   on(IDS.extendAction, async (click) => {
     const hours = Number(click.value.split(':')[1]);
-    const result = await service.extend(click.requestId ?? '', click.userId, hours);
-    if (result.ok) return; // the card, thread and DM say it
-    const refusals = {
-      not_found: 'That request no longer exists.',
-      not_approver: 'Only approvers can extend access. Nothing was changed.',
-      own_request: 'You cannot extend your own access: another approver has to.',
-      bad_duration: 'That is not one of the offered durations. Nothing was changed.',
-      not_extendable: 'Only active, time-bound access can be extended. Nothing was changed.',
-    };
-    await click.tell(refusals[result.reason]);
+    const result = await service.extend(click.requestId, click.userId, hours);
+    // On success the card, thread and DM say it.
+    if (!result.ok) await click.tell(approver.extendRefusal(result.reason));
   });
 
   on(IDS.revokeAction, async (click) => {
-    const id = click.requestId ?? '';
-    if (!(await service.isAdmin(click.userId))) {
-      await service.recordCommand(click.userId, 'revoke', false, id);
-      await click.tell('Only admins can revoke access. Nothing was changed.');
+    const allowed = await service.authorizeAdmin(click.userId, 'revoke', click.requestId);
+    if (!allowed.ok) {
+      await click.tell(admin.REVOKE_ADMINS_ONLY);
       return;
     }
-    await service.recordCommand(click.userId, 'revoke', true, id);
-    const result = await service.endAccess(id, click.userId, 'revoked');
-    if (!result.ok) await click.tell(endAccessProblem(result, id, 'revoke'));
+    const result = await service.revoke(allowed.permit, click.requestId);
+    if (!result.ok) await click.tell(removalProblem(result, click.requestId, 'revoke'));
   });
 }
 
 function readClick(
   body: unknown,
   deps: { respond: RespondFn | undefined; client: WebClient; logger: Logger },
-): Click | undefined {
+): (Omit<Click, 'requestId'> & { requestId: string | undefined }) | undefined {
   const parsed = buttonClick.safeParse(body);
   if (!parsed.success) {
     deps.logger.warn({ issues: parsed.error.issues.length }, 'unreadable block action payload');

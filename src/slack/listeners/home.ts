@@ -2,24 +2,13 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { RequestService } from '../../requests/service.js';
-import { homeView } from '../blocks/reports.js';
+import { homeView } from '../blocks/home.js';
 import type { ListenerContext } from './context.js';
 
 /** Renders and publishes one person's App Home: their requests, and the queue if they approve. */
 export async function publishHome(client: WebClient, service: RequestService, userId: string): Promise<void> {
-  const [mine, approver] = await Promise.all([
-    service.listRequests({ requesterId: userId, limit: 15 }),
-    service.canApprove(userId),
-  ]);
-  const queue = approver
-    ? (await service.listRequests({ statuses: ['pending'], limit: 100 })).filter(
-        (r) => r.requesterId !== userId,
-      )
-    : undefined;
-  await client.views.publish({
-    user_id: userId,
-    view: homeView({ userId, mine, ...(queue ? { queue } : {}) }),
-  });
+  const contents = await service.home(userId);
+  await client.views.publish({ user_id: userId, view: homeView({ userId, ...contents }) });
 }
 
 const homeOpened = z.object({ user: z.string().min(1), tab: z.string().optional() });

@@ -1,6 +1,7 @@
-import type { App } from '@slack/bolt';
+import type { AnyMiddlewareArgs, App, Middleware } from '@slack/bolt';
+import type { InFlight } from '../../requests/in-flight.js';
 import { registerActions } from './actions.js';
-import { registerCommands } from './commands.js';
+import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
 import { registerEvents } from './home.js';
 import { dropHandledRetries } from './retries.js';
@@ -8,9 +9,15 @@ import { registerViews } from './views.js';
 
 /** Every Slack listener, registered from one place: commands, view submissions, button actions, events. */
 export function registerListeners(app: App, context: ListenerContext): void {
+  app.use(tracked(context.work));
   app.use(dropHandledRetries(context.logger));
   registerCommands(app, context);
   registerViews(app, context);
   registerActions(app, context);
   registerEvents(app, context);
+}
+
+/** Keeps each incoming request's handling (which goes on after its ack) until it is done. */
+function tracked(work: InFlight): Middleware<AnyMiddlewareArgs> {
+  return ({ next }) => work.track(next());
 }

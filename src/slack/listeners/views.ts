@@ -1,11 +1,13 @@
 import type { AckFn, App, ViewResponseAction } from '@slack/bolt';
 import { parseRequestId } from '../../requests/ids.js';
-import type { SubmissionField } from '../../requests/service.js';
+import type { SubmissionField } from '../../requests/submit.js';
 import { IDS } from '../blocks/ids.js';
-import { decisionRefusal } from '../blocks/messages.js';
 import { requestSubmittedModal } from '../blocks/request-modal.js';
+import * as approver from '../copy/approver.js';
+import { SOMETHING_WENT_WRONG } from '../copy/common.js';
+import * as requester from '../copy/requester.js';
 import { denyModalMetadata, inputText, selectedValue, viewSubmission } from '../payloads.js';
-import { type ListenerContext, SOMETHING_WENT_WRONG } from './context.js';
+import type { ListenerContext } from './context.js';
 import { rememberingAck } from './retries.js';
 
 const FIELD_BLOCKS: Record<SubmissionField, string> = {
@@ -36,7 +38,7 @@ export function registerViews(app: App, { service, logger }: ListenerContext): v
       });
       if (!result.ok) {
         const errors: Record<string, string> = {};
-        for (const [field, message] of Object.entries(result.errors)) {
+        for (const [field, message] of Object.entries(requester.submissionErrorText(result.errors))) {
           errors[FIELD_BLOCKS[field as SubmissionField]] = message;
         }
         await ack({ response_action: 'errors', errors });
@@ -64,10 +66,9 @@ export function registerViews(app: App, { service, logger }: ListenerContext): v
       const reason = inputText(parsed.data, IDS.denyReasonBlock, IDS.denyReasonInput);
       const result = await service.deny(requestId, userId, reason);
       if (!result.ok) {
-        const request = 'request' in result ? result.request : undefined;
         await ack({
           response_action: 'errors',
-          errors: { [IDS.denyReasonBlock]: decisionRefusal(result.reason, request, 'plain') },
+          errors: { [IDS.denyReasonBlock]: approver.decisionRefusal(result, 'plain') },
         });
         return;
       }

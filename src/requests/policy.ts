@@ -1,16 +1,7 @@
-/** What the request lifecycle needs from the world, as interfaces so tests drive it with fakes. */
-
-/** Who people are: group membership and profile emails (Slack in production). */
-export interface Directory {
-  /** True when the user is in at least one of the groups. */
-  isMemberOfAny(userId: string, groupIds: readonly string[]): Promise<boolean>;
-  /** The email on the user's profile, lower-cased; undefined when there is none. */
-  emailOf(userId: string): Promise<string | undefined>;
-}
-
-export type Clock = () => Date;
-
-/** Who may do what, and what may be asked for. */
+/**
+ * Who may do what, and what may be asked for. Today one policy for every mailbox, built from the
+ * settings; a policy per mailbox (issue 12) resolves to the same shape for the mailbox at hand.
+ */
 export interface AccessPolicy {
   requesterGroupIds: readonly string[];
   approverGroupIds: readonly string[];

@@ -1,9 +1,10 @@
-import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../requests/model.js';
-import type { TransitionName } from '../requests/state-machine.js';
+import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../model.js';
+import type { NewNotice } from '../notices.js';
+import type { TransitionName } from '../state-machine.js';
 
 /**
- * The one storage interface. Asynchronous so that a PostgreSQL store can sit beside SQLite; every
- * status change is a compare-and-set plus its audit event and notices, committed together.
+ * The one storage port. Asynchronous so that a PostgreSQL store can sit beside SQLite; every status
+ * change is a compare-and-set plus its audit event and notices, committed together.
  */
 export interface Store {
   /** Inserts a new request; rejects with DuplicateIdError when the id is taken. */
@@ -16,7 +17,8 @@ export interface Store {
   listRequests(filter: RequestFilter): Promise<DelegationRequest[]>;
   /**
    * Applies a transition if, and only if, the request is still in one of the transition's `from`
-   * states. The loser of a race gets `{ ok: false, current }` and nothing is written.
+   * states (and, when `expectedVersion` is given, still at that version). The loser of a race gets
+   * `{ ok: false, current }` and nothing is written.
    */
   transition(input: TransitionInput): Promise<TransitionResult>;
   /** Fields that do not change the status (card reference, reminder time). */
@@ -25,16 +27,16 @@ export interface Store {
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
 
   /** The oldest undelivered notice of each request that is due, so a request's notices go out in order. */
-  dueNotices(now: Date, limit: number): Promise<Notice[]>;
+  dueNotices(now: Date, limit: number): Promise<StoredNotice[]>;
   /**
    * Takes up to `limit` due notices (as `dueNotices` finds them) for delivery until `leaseUntil`, in one
    * transaction: another worker is handed none of them until the lease runs out.
    */
-  claimDueNotices(now: Date, leaseUntil: Date, limit: number): Promise<Notice[]>;
+  claimDueNotices(now: Date, leaseUntil: Date, limit: number): Promise<StoredNotice[]>;
   /** Resolves once the delivery is committed: until then, a crash means the notice is sent again. */
   markNoticeDelivered(id: number, at: Date): Promise<void>;
   /** Whether a later undelivered notice of the same request has the same target (it supersedes a card update). */
-  hasLaterNotice(notice: Pick<Notice, 'id' | 'requestId' | 'target'>): Promise<boolean>;
+  hasLaterNotice(notice: Pick<StoredNotice, 'id' | 'requestId' | 'target'>): Promise<boolean>;
   /** Schedules another attempt, or with `null` gives up on the notice at `at` (its error stays recorded). */
   markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null, at: Date): Promise<void>;
   /**
@@ -51,26 +53,29 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type RequestPatch = Partial<
-  Pick<
-    DelegationRequest,
-    | 'card'
-    | 'cardProblem'
-    | 'remindedAt'
-    | 'decidedBy'
-    | 'decidedAt'
-    | 'denyReason'
-    | 'mimecastId'
-    | 'grantedAt'
-    | 'expiresAt'
-    | 'failure'
-    | 'endedBy'
-    | 'endedAt'
-    | 'endReason'
-    | 'preexisting'
-    | 'removalAttempts'
-    | 'nextRemovalAt'
-  >
+/** Fields to change; a field given as undefined is cleared (e.g. a card problem once the card is posted). */
+export type RequestPatch = {
+  [K in PatchableField]?: DelegationRequest[K] | undefined;
+};
+
+type PatchableField = keyof Pick<
+  DelegationRequest,
+  | 'card'
+  | 'cardProblem'
+  | 'remindedAt'
+  | 'decidedBy'
+  | 'decidedAt'
+  | 'denyReason'
+  | 'mimecastId'
+  | 'grantedAt'
+  | 'expiresAt'
+  | 'failure'
+  | 'endedBy'
+  | 'endedAt'
+  | 'endReason'
+  | 'preexisting'
+  | 'removalAttempts'
+  | 'nextRemovalAt'
 >;
 
 export interface RequestFilter {
@@ -92,6 +97,12 @@ export interface TransitionInput {
   patch?: RequestPatch;
   audit: { actor: string; action: string; details?: Record<string, unknown> };
   notices?: readonly NewNotice[];
+  /**
+   * Applies only if the request is still at this version: for a change computed from what was read
+   * (an approval counted towards a quorum, an extension from the current expiry), so that a concurrent
+   * change in between makes this one lose instead of being overwritten.
+   */
+  expectedVersion?: number;
 }
 
 export type TransitionResult =
@@ -106,19 +117,16 @@ export interface AuditFilter {
   limit?: number;
 }
 
-/** Where a notice goes: the approval card (posted or updated), its thread, or the requester's DM. */
-export type NoticeTarget = 'card' | 'thread' | 'dm';
-
-export interface NewNotice {
-  target: NoticeTarget;
-  /** What happened, e.g. submitted, denied, provisioned; the notifier picks the words. */
-  event: string;
-  data?: Record<string, unknown>;
-}
-
-export interface Notice extends NewNotice {
+/**
+ * A notice as the store keeps it: its event and data are read back unchecked, and the notice
+ * dispatcher validates them against the events this version knows (see `readNotice`).
+ */
+export interface StoredNotice {
   id: number;
   requestId: string;
+  target: string;
+  event: string;
+  data?: unknown;
   /** The request as it was when the notice was written. */
   snapshot: DelegationRequest;
   attempts: number;

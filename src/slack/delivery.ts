@@ -2,8 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import { ErrorCode } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import type { DelegationRequest } from '../requests/model.js';
-import type { NoticeDeliverer } from '../requests/notice-dispatcher.js';
-import type { Notice, Store } from '../store/store.js';
+import type { Notice } from '../requests/notices.js';
+import type { DeliveryReport, NoticeDelivery } from '../requests/ports/index.js';
 import {
   requestCard,
   requesterMessage,
@@ -43,8 +43,11 @@ function withRetryHint(error: unknown): unknown {
   return error;
 }
 
-/** Delivers queued notices to Slack: the approvers' card, replies in its thread, and DMs. */
-export class SlackNotifier implements NoticeDeliverer {
+/**
+ * Delivers queued notices to Slack: the approvers' card, replies in its thread, and DMs. It never
+ * writes the store: the card it posts, or why it could not, goes back to the dispatcher, which records it.
+ */
+export class SlackDelivery implements NoticeDelivery {
   private readonly dmChannels = new Map<string, string>();
 
   constructor(
@@ -53,66 +56,66 @@ export class SlackNotifier implements NoticeDeliverer {
       approvalChannelId: string;
       adminGroupIds: readonly string[];
       extendChoicesHours: readonly number[];
-      store: Store;
       logger: Logger;
     },
   ) {}
 
-  async deliver(notice: Notice, current: DelegationRequest): Promise<void> {
+  async deliver(notice: Notice, current: DelegationRequest): Promise<DeliveryReport | undefined> {
     try {
       switch (notice.target) {
         case 'card':
           return await this.showCard(current);
         case 'thread':
-          return await this.replyInThread(
+          await this.replyInThread(
             current,
-            threadMessage(notice.event, notice.snapshot, this.options.adminGroupIds, notice.data),
+            threadMessage(notice, notice.snapshot, this.options.adminGroupIds),
           );
+          return undefined;
         case 'dm':
-          return await this.sendDirect(
+          await this.sendDirect(
             current.requesterId,
             // "With the approvers" would not be true when their card could not be posted.
             notice.event === 'submitted' && current.cardProblem
               ? unseenRequestMessage(current, current.cardProblem)
-              : requesterMessage(notice.event, notice.snapshot, notice.data),
+              : requesterMessage(notice, notice.snapshot),
           );
+          return undefined;
       }
     } catch (error) {
       throw withRetryHint(error);
     }
   }
 
-  /** Posts the card the first time, then keeps it showing the request's current state. */
-  private async showCard(request: DelegationRequest): Promise<void> {
+  /** Posts the card the first time (and reports where), then keeps it showing the request's current state. */
+  private async showCard(request: DelegationRequest): Promise<DeliveryReport | undefined> {
     const card = requestCard(request, this.options.extendChoicesHours);
     if (request.card) {
       await this.client.chat.update({ channel: request.card.channel, ts: request.card.ts, ...card });
-      return;
+      return undefined;
     }
     const posted = await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...card });
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage returned no ts');
-    await this.options.store.patchRequest(request.id, {
-      card: { channel: posted.channel, ts: posted.ts },
-      cardProblem: undefined,
-    });
+    return { card: { channel: posted.channel, ts: posted.ts } };
   }
 
   /**
-   * A card never posted leaves a request nobody sees: say what to fix, and mark it so the requester's
-   * confirmation says so instead of "with the approvers" (it is next in line).
+   * A card never posted leaves a request nobody sees: say what to fix, and report why, so the
+   * requester's confirmation says so instead of "with the approvers" (it is next in line).
    */
-  async gaveUp(notice: Notice, error: unknown): Promise<void> {
-    if (notice.target !== 'card') return;
-    const request = await this.options.store.getRequest(notice.requestId);
-    if (!request || request.card) return;
+  async gaveUp(
+    notice: Notice,
+    error: unknown,
+    current: DelegationRequest | undefined,
+  ): Promise<DeliveryReport | undefined> {
+    if (notice.target !== 'card' || !current || current.card) return undefined;
     const code = slackErrorCode(error) ?? NO_ANSWER;
     this.options.logger.error(
-      { requestId: request.id, channel: this.options.approvalChannelId, error: code },
+      { requestId: current.id, channel: this.options.approvalChannelId, error: code },
       isChannelProblem(code)
         ? 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in'
         : 'the approval card could not be posted',
     );
-    await this.options.store.patchRequest(request.id, { cardProblem: code });
+    return { cardProblem: code };
   }
 
   private async replyInThread(request: DelegationRequest, message: SlackMessage): Promise<void> {

@@ -1,0 +1,31 @@
+import type { Core } from './deps.js';
+import type { DelegationRequest } from './model.js';
+import type { Refusal } from './permissions.js';
+
+export type CancelResult =
+  | { ok: true; request: DelegationRequest }
+  | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_yours'> }
+  | { ok: false; reason: 'not_pending'; request: DelegationRequest };
+
+/** The requester withdraws their request while it waits; nobody else may. */
+export async function cancel(core: Core, id: string, userId: string): Promise<CancelResult> {
+  const request = await core.store.getRequest(id);
+  if (!request) return { ok: false, reason: 'not_found' };
+  if (request.requesterId !== userId) return { ok: false, reason: 'not_yours' };
+  const now = core.clock();
+  const result = await core.store.transition({
+    id,
+    name: 'cancel',
+    at: now,
+    patch: { endedBy: userId, endedAt: now },
+    audit: { actor: userId, action: 'cancelled' },
+    notices: [{ target: 'card', event: 'cancelled' }],
+  });
+  if (!result.ok) {
+    return result.current
+      ? { ok: false, reason: 'not_pending', request: result.current }
+      : { ok: false, reason: 'not_found' };
+  }
+  core.notify();
+  return { ok: true, request: result.request };
+}

@@ -1,0 +1,86 @@
+import type { Logger } from '../logger.js';
+import { newRequestId } from './ids.js';
+import { InFlight } from './in-flight.js';
+import type { DelegationRequest, Failure } from './model.js';
+import type { AccessPolicy } from './policy.js';
+import type { Clock, Directory, MimecastApi, MimecastFailure, Store } from './ports/index.js';
+import { NO_WAIT, type TurnTaker } from './turns.js';
+
+/** What the composition root gives the request service. */
+export interface RequestServiceDeps {
+  store: Store;
+  mimecast: MimecastApi;
+  directory: Directory;
+  policy: AccessPolicy;
+  clock: Clock;
+  logger: Logger;
+  /** Called after every write that queued notices, so they go out now rather than at the next sweep. */
+  onNotices?: () => void;
+  /** Steps of provisioning (after the ack) wait for their turn, so Slack's acks come first (see Turns). */
+  turns?: TurnTaker;
+  newId?: () => string;
+}
+
+/** What every verb works with: the deps with their defaults, and the state the service shares. */
+export interface Core {
+  readonly store: Store;
+  readonly mimecast: MimecastApi;
+  readonly directory: Directory;
+  readonly policy: AccessPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Asks for the notices just committed to go out now. */
+  readonly notify: () => void;
+  readonly turns: TurnTaker;
+  readonly newId: () => string;
+  /** Background work the service started (provisioning, removals, sweeps), for drain() and idle(). */
+  readonly work: InFlight;
+  /** Provisioning in flight by request id: another call for the same request joins it. */
+  readonly provisioning: Map<string, Promise<DelegationRequest | undefined>>;
+  /** Set by drain(): no new Mimecast call is started. */
+  stopping: boolean;
+}
+
+export function createCore(deps: RequestServiceDeps): Core {
+  return {
+    store: deps.store,
+    mimecast: deps.mimecast,
+    directory: deps.directory,
+    policy: deps.policy,
+    clock: deps.clock,
+    logger: deps.logger,
+    notify: deps.onNotices ?? (() => undefined),
+    turns: deps.turns ?? NO_WAIT,
+    newId: deps.newId ?? newRequestId,
+    work: new InFlight(),
+    provisioning: new Map(),
+    stopping: false,
+  };
+}
+
+export const HOUR_MS = 3_600_000;
+
+/** When access granted at `from` for `hours` ends; undefined for access until revoked (0 hours). */
+export function expiryFrom(from: Date, hours: number): Date | undefined {
+  return hours > 0 ? new Date(from.getTime() + hours * HOUR_MS) : undefined;
+}
+
+/** What the request records of a failed Mimecast call. */
+export function toFailure(failure: MimecastFailure): Failure {
+  return {
+    kind: failure.kind,
+    message: failure.message,
+    ...(failure.code ? { code: failure.code } : {}),
+    ...(failure.requestId ? { requestId: failure.requestId } : {}),
+  };
+}
+
+/** Other grants of the bot that currently give this grantee this mailbox. */
+export async function otherGrants(core: Core, request: DelegationRequest): Promise<DelegationRequest[]> {
+  const grants = await core.store.listRequests({
+    granteeEmail: request.granteeEmail,
+    mailbox: request.mailbox,
+    statuses: ['completed'],
+  });
+  return grants.filter((grant) => grant.id !== request.id);
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { type DelegationRequest, END_REASONS } from './model.js';
+
+/**
+ * What people are told, as data: each status change queues its notices in the same transaction (the
+ * outbox), and the Slack side words them. An event's data is typed here, once; the renderers are
+ * checked against these lists by the compiler, and a stored notice is checked against them on the way
+ * out, so a misspelt or unknown event fails loudly instead of reaching someone as generic text.
+ */
+
+/** The data each event carries to the thread and the DM (the card shows the request as it is now). */
+const EVENT_DATA = {
+  submitted: z.undefined(),
+  approved: z.undefined(),
+  denied: z.undefined(),
+  cancelled: z.undefined(),
+  expired: z.undefined(),
+  reminder: z.undefined(),
+  already_had_access: z.undefined(),
+  provisioned: z.undefined(),
+  provisioning_failed: z.undefined(),
+  outcome_unknown: z.undefined(),
+  extended: z.object({ by: z.string(), hours: z.number() }),
+  removed: z.object({ why: z.enum(END_REASONS), coveredBy: z.string().optional() }),
+  removal_failing: z.object({ attempts: z.number().int() }),
+} satisfies Record<string, z.ZodType>;
+
+export type NoticeEventName = keyof typeof EVENT_DATA;
+export type NoticeData<E extends NoticeEventName> = z.infer<(typeof EVENT_DATA)[E]>;
+
+/** Which events each target shows. */
+export const NOTICE_EVENTS = {
+  card: [
+    'submitted',
+    'approved',
+    'denied',
+    'cancelled',
+    'expired',
+    'already_had_access',
+    'provisioned',
+    'provisioning_failed',
+    'outcome_unknown',
+    'extended',
+    'removed',
+  ],
+  thread: [
+    'reminder',
+    'already_had_access',
+    'provisioned',
+    'provisioning_failed',
+    'outcome_unknown',
+    'extended',
+    'removed',
+    'removal_failing',
+  ],
+  dm: [
+    'submitted',
+    'denied',
+    'expired',
+    'already_had_access',
+    'provisioned',
+    'provisioning_failed',
+    'outcome_unknown',
+    'extended',
+    'removed',
+  ],
+} as const satisfies Record<string, readonly NoticeEventName[]>;
+
+/** Where a notice goes: the approval card (posted or updated), its thread, or the requester's DM. */
+export type NoticeTarget = keyof typeof NOTICE_EVENTS;
+export type CardEventName = (typeof NOTICE_EVENTS.card)[number];
+export type ThreadEventName = (typeof NOTICE_EVENTS.thread)[number];
+export type DmEventName = (typeof NOTICE_EVENTS.dm)[number];
+
+/** One event with its data; an event without data carries none. */
+export type NoticeEvent<E extends NoticeEventName = NoticeEventName> = {
+  [K in E]: NoticeData<K> extends undefined
+    ? { event: K; data?: undefined }
+    : { event: K; data: NoticeData<K> };
+}[E];
+
+/** A card notice only says what happened: the card is redrawn from the request as it is now. */
+export interface CardNotice {
+  target: 'card';
+  event: CardEventName;
+  data?: undefined;
+}
+export type ThreadNotice = { target: 'thread' } & NoticeEvent<ThreadEventName>;
+export type DmNotice = { target: 'dm' } & NoticeEvent<DmEventName>;
+
+/** A notice as the core queues it. */
+export type NewNotice = CardNotice | ThreadNotice | DmNotice;
+
+/** A queued notice, read back for delivery. */
+export type Notice = NewNotice & {
+  id: number;
+  requestId: string;
+  /** The request as it was when the notice was written. */
+  snapshot: DelegationRequest;
+  attempts: number;
+  createdAt: Date;
+};
+
+/** The outcomes of provisioning: everyone hears them, on the card, in its thread and by DM. */
+export type OutcomeEventName =
+  | 'already_had_access'
+  | 'provisioned'
+  | 'provisioning_failed'
+  | 'outcome_unknown';
+
+/** The same outcome on the card, in its thread and in the requester's DM. */
+export function everywhere(event: OutcomeEventName): NewNotice[] {
+  return [
+    { target: 'card', event },
+    { target: 'thread', event },
+    { target: 'dm', event },
+  ];
+}
+
+export type NoticeReading = { ok: true; notice: Notice } | { ok: false; problem: string };
+
+/**
+ * Checks a stored notice against the events this version knows: an event written by another version
+ * (or by hand) that it cannot word is refused with the reason, never guessed at.
+ */
+export function readNotice(stored: {
+  id: number;
+  requestId: string;
+  target: string;
+  event: string;
+  data?: unknown;
+  snapshot: DelegationRequest;
+  attempts: number;
+  createdAt: Date;
+}): NoticeReading {
+  const { data: raw, target, event, ...rest } = stored;
+  if (!isTarget(target)) return { ok: false, problem: `unknown notice target ${JSON.stringify(target)}` };
+  const known: readonly string[] = NOTICE_EVENTS[target];
+  if (!known.includes(event)) {
+    return { ok: false, problem: `unknown ${target} notice event ${JSON.stringify(event)}` };
+  }
+  const schema = target === 'card' ? z.undefined() : EVENT_DATA[event as NoticeEventName];
+  const data = schema.safeParse(raw ?? undefined);
+  if (!data.success) {
+    return {
+      ok: false,
+      problem: `bad data for ${target} notice event ${event}: ${data.error.issues.map((i) => `${i.path.join('.') || '(data)'} ${i.message}`).join('; ')}`,
+    };
+  }
+  // Checked above against NOTICE_EVENTS and EVENT_DATA: this is the one place a stored notice becomes typed.
+  return {
+    ok: true,
+    notice: {
+      ...rest,
+      target,
+      event,
+      ...(data.data === undefined ? {} : { data: data.data }),
+    } as Notice,
+  };
+}
+
+function isTarget(target: string): target is NoticeTarget {
+  return Object.hasOwn(NOTICE_EVENTS, target);
+}

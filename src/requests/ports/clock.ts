@@ -1,0 +1,2 @@
+/** The time now; tests pass one that moves only when told. */
+export type Clock = () => Date;

@@ -1,0 +1,152 @@
+import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
+import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
+import { everywhere } from './notices.js';
+import type { MimecastApi, TransitionInput } from './ports/index.js';
+
+/**
+ * Grants approved access in Mimecast. Claims the request first (approved → provisioning), so however
+ * often this is called for one request, Mimecast is called at most once; a call while one runs for
+ * the same request joins it. Approvals and start-up recovery both come through here.
+ */
+export function provision(core: Core, id: string): Promise<DelegationRequest | undefined> {
+  const running = core.provisioning.get(id);
+  if (running) return running;
+  const run = core.work.track(provisionNow(core, id));
+  core.provisioning.set(id, run);
+  const forget = () => {
+    if (core.provisioning.get(id) === run) core.provisioning.delete(id);
+  };
+  run.then(forget, forget);
+  return run;
+}
+
+async function provisionNow(core: Core, id: string): Promise<DelegationRequest | undefined> {
+  const { store, mimecast, logger } = core;
+  // One turn, before the claim: from then on nothing waits between the Mimecast calls and recording
+  // their outcome, so a crash leaves as few requests as possible in an unknown state.
+  await core.turns.next();
+  // An orderly stop under way: the request stays approved, and the next start provisions it.
+  if (core.stopping) return store.getRequest(id);
+  const claimed = await store.transition({
+    id,
+    name: 'startProvisioning',
+    at: core.clock(),
+    audit: { actor: SYSTEM_ACTOR, action: 'provisioning_started' },
+  });
+  if (!claimed.ok) return claimed.current;
+  const request = claimed.request;
+
+  const existing = await existingRight(core, request);
+  if (existing) {
+    const now = core.clock();
+    const expiresAt = expiryFrom(now, request.durationHours);
+    return finish(core, {
+      id,
+      name: 'provisioned',
+      at: now,
+      patch: {
+        mimecastId: existing.id,
+        grantedAt: now,
+        ...(expiresAt ? { expiresAt } : {}),
+        ...(existing.byBot ? {} : { preexisting: true }),
+      },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: 'already_had_access',
+        details: { mimecastId: existing.id, grantedByBot: existing.byBot },
+      },
+      notices: everywhere('already_had_access'),
+    });
+  }
+
+  let outcome: Awaited<ReturnType<MimecastApi['addDelegate']>>;
+  try {
+    outcome = await mimecast.addDelegate({
+      primaryAddress: request.granteeEmail,
+      delegateAddress: request.mailbox,
+    });
+  } catch (error) {
+    // The client classifies failures itself; anything thrown is a bug, and the call may have gone out.
+    logger.error({ requestId: id, err: error }, 'Mimecast client threw');
+    outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
+  }
+
+  const now = core.clock();
+  if (outcome.ok) {
+    const expiresAt = expiryFrom(now, request.durationHours);
+    return finish(core, {
+      id,
+      name: 'provisioned',
+      at: now,
+      patch: { mimecastId: outcome.id, grantedAt: now, ...(expiresAt ? { expiresAt } : {}) },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: 'provisioned',
+        details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
+      },
+      notices: everywhere('provisioned'),
+    });
+  }
+
+  const failure = toFailure(outcome);
+  // An answer we cannot read may still mean the right was created: treated like a lost connection.
+  const unknown = outcome.kind === 'outcome_unknown' || outcome.kind === 'unexpected_response';
+  return finish(core, {
+    id,
+    name: unknown ? 'provisioningUnknown' : 'provisioningFailed',
+    at: now,
+    patch: { failure },
+    audit: {
+      actor: SYSTEM_ACTOR,
+      action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed',
+      details: { ...failure },
+    },
+    notices: everywhere(unknown ? 'outcome_unknown' : 'provisioning_failed'),
+  });
+}
+
+async function finish(core: Core, input: TransitionInput): Promise<DelegationRequest | undefined> {
+  const result = await core.store.transition(input);
+  if (!result.ok) {
+    // Only recovery moves a provisioning request elsewhere; the record it made stands.
+    core.logger.error(
+      { requestId: input.id, status: result.current?.status },
+      'provisioning result arrived late',
+    );
+    return result.current;
+  }
+  core.logger.info({ requestId: input.id, status: result.request.status }, 'provisioning finished');
+  core.notify();
+  return result.request;
+}
+
+/**
+ * Whether the grantee can already reach the mailbox, and whether a grant of ours explains it. A
+ * failed lookup (e.g. no find endpoint on this tenant) is not an answer: we go on and add.
+ */
+async function existingRight(
+  core: Core,
+  request: DelegationRequest,
+): Promise<{ id: string; byBot: boolean } | undefined> {
+  let found: Awaited<ReturnType<MimecastApi['findDelegates']>>;
+  try {
+    found = await core.mimecast.findDelegates(request.granteeEmail);
+  } catch {
+    return undefined;
+  }
+  if (!found.ok) {
+    core.logger.info(
+      { requestId: request.id, kind: found.kind },
+      'could not check for existing access; adding',
+    );
+    return undefined;
+  }
+  const right = found.delegates.find(
+    (d) =>
+      normalizeEmail(d.delegateAddress) === request.mailbox &&
+      normalizeEmail(d.primaryAddress) === request.granteeEmail,
+  );
+  if (!right) return undefined;
+  const ours = await otherGrants(core, request);
+  return { id: right.id, byBot: ours.some((grant) => grant.mimecastId === right.id && !grant.preexisting) };
+}

@@ -1,0 +1,144 @@
+import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
+import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
+import type { AdminPermit, Refusal } from './permissions.js';
+import type { MimecastApi, MimecastFailure } from './ports/index.js';
+
+/** Waits between failed removal attempts; the last repeats. */
+const REMOVAL_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000, HOUR_MS];
+/** Admins are told after this many failed removal attempts. */
+export const REMOVAL_ALERT_AFTER = 3;
+
+export type EndResult =
+  | { ok: true; request: DelegationRequest; coveredBy?: string }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_active'; request: DelegationRequest }
+  | { ok: false; reason: 'removal_failed'; failure: Failure; request: DelegationRequest };
+
+/** The grantee's "I'm done": also refused to anyone but the grantee (a missing request has none). */
+export type EndAccessResult = EndResult | { ok: false; reason: Extract<Refusal, 'not_grantee'> };
+
+/** The grantee ends their own access early. Nobody else may, this way. */
+export async function endAccess(core: Core, id: string, userId: string): Promise<EndAccessResult> {
+  const request = await core.store.getRequest(id);
+  if (!request || request.requesterId !== userId) return { ok: false, reason: 'not_grantee' };
+  return removeAccess(core, id, userId, 'ended_by_grantee');
+}
+
+/** An admin removes access now; the permit shows the command was checked and audited. */
+export function revoke(core: Core, permit: AdminPermit, id: string): Promise<EndResult> {
+  return removeAccess(core, id, permit.actor, 'revoked');
+}
+
+/** The bot removes access whose time is up (the sweep), and retries removals that failed. */
+export function removeExpired(core: Core, id: string): Promise<EndResult> {
+  return removeAccess(core, id, SYSTEM_ACTOR, 'expired');
+}
+
+/**
+ * Ends a grant. Access that another, still-valid grant also gives is left in place in Mimecast, as is
+ * access that existed before the request.
+ */
+function removeAccess(core: Core, id: string, actor: Actor, why: EndReason): Promise<EndResult> {
+  return core.work.track(removeNow(core, id, actor, why));
+}
+
+async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): Promise<EndResult> {
+  const { store, mimecast, logger } = core;
+  const now = core.clock();
+  const claimed = await store.transition({
+    id,
+    name: 'startRemoval',
+    at: now,
+    patch: { endedBy: actor, endReason: why },
+    audit: { actor, action: `removal_started`, details: { why } },
+  });
+  if (!claimed.ok) {
+    return claimed.current
+      ? { ok: false, reason: 'not_active', request: claimed.current }
+      : { ok: false, reason: 'not_found' };
+  }
+  const request = claimed.request;
+  const coveredBy = (await otherGrants(core, request)).find(
+    (grant) => !grant.expiresAt || grant.expiresAt > now,
+  );
+
+  let leaveInMimecast: string | undefined;
+  if (coveredBy) leaveInMimecast = `still covered by ${coveredBy.id}`;
+  else if (request.preexisting) leaveInMimecast = 'the access existed before this request';
+  else if (!request.mimecastId) leaveInMimecast = 'no Mimecast id was recorded';
+
+  if (!leaveInMimecast && request.mimecastId) {
+    let outcome: Awaited<ReturnType<MimecastApi['removeDelegate']>>;
+    try {
+      outcome = await mimecast.removeDelegate(request.mimecastId);
+    } catch (error) {
+      logger.error({ requestId: id, err: error }, 'Mimecast client threw');
+      outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
+    }
+    // A right Mimecast no longer knows is access that is already gone.
+    const alreadyGone = !outcome.ok && outcome.code === 'err_delegate_not_found';
+    if (!outcome.ok && !alreadyGone) return removalFailed(core, request, actor, outcome);
+  }
+
+  const ended = core.clock();
+  const data = { why, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) };
+  const result = await store.transition({
+    id,
+    name: 'removed',
+    at: ended,
+    patch: { endedAt: ended },
+    audit: {
+      actor,
+      action: 'removed',
+      details: {
+        why,
+        ...(leaveInMimecast ? { leftInMimecast: leaveInMimecast } : { mimecastId: request.mimecastId }),
+      },
+    },
+    notices: [
+      { target: 'card', event: 'removed' },
+      { target: 'thread', event: 'removed', data },
+      { target: 'dm', event: 'removed', data },
+    ],
+  });
+  core.notify();
+  if (!result.ok) return { ok: false, reason: 'not_found' };
+  logger.info({ requestId: id, why }, 'access ended');
+  return { ok: true, request: result.request, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) };
+}
+
+/** Back to active, with the next attempt scheduled; admins hear of it once it has failed a few times. */
+async function removalFailed(
+  core: Core,
+  request: DelegationRequest,
+  actor: Actor,
+  failure: MimecastFailure,
+): Promise<EndResult> {
+  const attempts = (request.removalAttempts ?? 0) + 1;
+  const now = core.clock();
+  const delay = REMOVAL_BACKOFF_MS[Math.min(attempts - 1, REMOVAL_BACKOFF_MS.length - 1)] ?? HOUR_MS;
+  const alert = attempts === REMOVAL_ALERT_AFTER;
+  const result = await core.store.transition({
+    id: request.id,
+    name: 'removalFailed',
+    at: now,
+    patch: {
+      removalAttempts: attempts,
+      nextRemovalAt: new Date(now.getTime() + delay),
+      failure: toFailure(failure),
+      endedBy: undefined,
+      endReason: undefined,
+    },
+    audit: { actor, action: 'removal_failed', details: { attempts, ...toFailure(failure) } },
+    // Every attempt is in the audit log.
+    notices: alert ? [{ target: 'thread', event: 'removal_failing', data: { attempts } }] : [],
+  });
+  if (alert) core.notify();
+  core.logger.warn({ requestId: request.id, attempts, kind: failure.kind }, 'removal failed; will retry');
+  return {
+    ok: false,
+    reason: 'removal_failed',
+    failure: toFailure(failure),
+    request: result.ok ? result.request : request,
+  };
+}

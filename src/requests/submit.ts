@@ -1,0 +1,183 @@
+import type { Core } from './deps.js';
+import { type DelegationRequest, domainOf, isEmailAddress, normalizeEmail, OPEN_STATUSES } from './model.js';
+import { hasRole } from './permissions.js';
+import { DuplicateIdError } from './ports/index.js';
+
+export const REASON_MAX_LENGTH = 1000;
+export const REASON_MIN_LENGTH = 3;
+const MAILBOX_MAX_LENGTH = 254;
+
+export interface SubmissionInput {
+  requesterId: string;
+  mailbox: string;
+  reason: string;
+  durationHours?: number;
+}
+
+/** What is wrong with the mailbox field, and what the words need to say so. */
+export type MailboxProblem =
+  | { code: 'missing' }
+  | { code: 'invalid' }
+  | { code: 'domain_not_allowed'; allowedDomains: readonly string[] }
+  | { code: 'not_requester' }
+  | { code: 'no_profile_email' }
+  | { code: 'own_mailbox' }
+  | { code: 'duplicate'; mailbox: string; pendingId: string };
+export type ReasonProblem =
+  | { code: 'too_short'; min: number }
+  | { code: 'too_long'; max: number; length: number };
+export type DurationProblem = { code: 'not_offered' };
+
+/** Everything the requester can fix, by field of the form. */
+export interface SubmissionErrors {
+  mailbox?: MailboxProblem;
+  reason?: ReasonProblem;
+  duration?: DurationProblem;
+}
+export type SubmissionField = keyof SubmissionErrors;
+
+export type SubmitResult = { ok: true; request: DelegationRequest } | { ok: false; errors: SubmissionErrors };
+
+/** What the request form needs to open for this person, or why it does not open. */
+export type RequestFormResult =
+  | {
+      ok: true;
+      /** Who would get access: the person's own profile email. */
+      granteeEmail: string;
+      durationChoicesHours: readonly number[];
+      defaultDurationHours: number;
+    }
+  | { ok: false; reason: 'not_requester' | 'no_profile_email' };
+
+/** Whether this person may open the request form, and with what in it. */
+export async function requestForm(core: Core, userId: string): Promise<RequestFormResult> {
+  const [eligible, granteeEmail] = await Promise.all([
+    hasRole(core, userId, 'requester'),
+    core.directory.emailOf(userId),
+  ]);
+  if (!eligible) {
+    core.logger.info({ user: userId }, 'ineligible requester');
+    return { ok: false, reason: 'not_requester' };
+  }
+  if (!granteeEmail) return { ok: false, reason: 'no_profile_email' };
+  return {
+    ok: true,
+    granteeEmail,
+    durationChoicesHours: core.policy.durationChoicesHours,
+    defaultDurationHours: core.policy.defaultDurationHours,
+  };
+}
+
+/**
+ * Validates and records a new request. Everything the requester can fix comes back as a problem per
+ * field of the form, with what its words need.
+ */
+export async function submit(core: Core, input: SubmissionInput): Promise<SubmitResult> {
+  const { policy, directory, store } = core;
+  const errors: SubmissionErrors = {};
+
+  const mailbox = normalizeEmail(input.mailbox);
+  const reason = cleanText(input.reason);
+  const durationHours = input.durationHours ?? policy.defaultDurationHours;
+
+  if (!mailbox) errors.mailbox = { code: 'missing' };
+  else if (mailbox.length > MAILBOX_MAX_LENGTH || !isEmailAddress(mailbox)) {
+    errors.mailbox = { code: 'invalid' };
+  } else if (
+    policy.allowedEmailDomains.length > 0 &&
+    !policy.allowedEmailDomains.includes(domainOf(mailbox))
+  ) {
+    errors.mailbox = { code: 'domain_not_allowed', allowedDomains: policy.allowedEmailDomains };
+  }
+
+  if (reason.length < REASON_MIN_LENGTH) {
+    errors.reason = { code: 'too_short', min: REASON_MIN_LENGTH };
+  } else if (reason.length > REASON_MAX_LENGTH) {
+    errors.reason = { code: 'too_long', max: REASON_MAX_LENGTH, length: reason.length };
+  }
+
+  if (!policy.durationChoicesHours.includes(durationHours)) {
+    errors.duration = { code: 'not_offered' };
+  }
+
+  if (!(await hasRole(core, input.requesterId, 'requester'))) {
+    errors.mailbox = { code: 'not_requester' };
+    return { ok: false, errors };
+  }
+
+  const granteeEmail = await directory.emailOf(input.requesterId);
+  if (!granteeEmail) {
+    errors.mailbox = { code: 'no_profile_email' };
+  } else if (!errors.mailbox && granteeEmail === mailbox) {
+    errors.mailbox = { code: 'own_mailbox' };
+  }
+
+  if (!errors.mailbox) {
+    const [pending] = await store.listRequests({
+      requesterId: input.requesterId,
+      mailbox,
+      statuses: OPEN_STATUSES,
+      limit: 1,
+    });
+    if (pending) errors.mailbox = { code: 'duplicate', mailbox, pendingId: pending.id };
+  }
+
+  if (Object.keys(errors).length > 0 || !granteeEmail) return { ok: false, errors };
+
+  const now = core.clock();
+  for (let attempt = 0; ; attempt += 1) {
+    const request: DelegationRequest = {
+      id: core.newId(),
+      status: 'pending',
+      requesterId: input.requesterId,
+      granteeEmail,
+      mailbox,
+      reason,
+      durationHours,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    try {
+      await store.createRequest(
+        request,
+        {
+          requestId: request.id,
+          actor: input.requesterId,
+          action: 'submitted',
+          toStatus: 'pending',
+          details: { granteeEmail, mailbox, durationHours },
+        },
+        [
+          { target: 'card', event: 'submitted' },
+          { target: 'dm', event: 'submitted' },
+        ],
+      );
+      core.logger.info({ requestId: request.id, requester: request.requesterId }, 'request submitted');
+      core.notify();
+      return { ok: true, request };
+    } catch (error) {
+      if (error instanceof DuplicateIdError && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+/** Trims, and drops control and bidirectional-override characters other than line breaks and tabs. */
+export function cleanText(text: string): string {
+  return Array.from(text)
+    .filter((char) => !isInvisibleControl(char.codePointAt(0) ?? 0))
+    .join('')
+    .trim();
+}
+
+function isInvisibleControl(code: number): boolean {
+  if (code === 0x09 || code === 0x0a || code === 0x0d) return false;
+  return (
+    code < 0x20 ||
+    code === 0x7f ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}

@@ -1,0 +1,84 @@
+import { type Core, HOUR_MS } from './deps.js';
+import { SYSTEM_ACTOR } from './model.js';
+import { removeExpired } from './remove.js';
+
+export interface SweepReport {
+  expired: string[];
+  reminded: string[];
+  removed: string[];
+  removalFailed: string[];
+  /** Finished notices deleted after NOTICE_RETENTION_DAYS. */
+  noticesPruned: number;
+}
+
+/** Finished notices are kept this long for troubleshooting, then deleted; the audit log keeps the history. */
+export const NOTICE_RETENTION_DAYS = 7;
+/** Deleted per statement, so that one sweep never holds the write lock for long. */
+const PRUNE_BATCH = 500;
+const PRUNE_BATCHES_PER_SWEEP = 20;
+
+/**
+ * One pass over everything that is due: pending requests to remind or expire, grants to remove,
+ * removals to retry. Each step is a compare-and-set, so a pass after a restart, or two replicas
+ * sweeping at once, act once.
+ */
+export async function sweep(core: Core): Promise<SweepReport> {
+  const { store, policy } = core;
+  const now = core.clock();
+  const report: SweepReport = {
+    expired: [],
+    reminded: [],
+    removed: [],
+    removalFailed: [],
+    noticesPruned: 0,
+  };
+
+  const ttlCutoff = new Date(now.getTime() - policy.requestTtlHours * HOUR_MS);
+  for (const request of await store.listRequests({ statuses: ['pending'], createdBefore: ttlCutoff })) {
+    const result = await store.transition({
+      id: request.id,
+      name: 'expire',
+      at: now,
+      patch: { endedAt: now },
+      audit: { actor: SYSTEM_ACTOR, action: 'expired', details: { afterHours: policy.requestTtlHours } },
+      notices: [
+        { target: 'card', event: 'expired' },
+        { target: 'dm', event: 'expired' },
+      ],
+    });
+    if (result.ok) report.expired.push(request.id);
+  }
+
+  const reminderMs = policy.reminderAfterHours * HOUR_MS;
+  const remindCutoff = new Date(now.getTime() - reminderMs);
+  for (const request of await store.listRequests({ statuses: ['pending'], createdBefore: remindCutoff })) {
+    if (request.remindedAt && request.remindedAt.getTime() > remindCutoff.getTime()) continue;
+    const result = await store.transition({
+      id: request.id,
+      name: 'remind',
+      at: now,
+      patch: { remindedAt: now },
+      audit: { actor: SYSTEM_ACTOR, action: 'reminded' },
+      notices: [{ target: 'thread', event: 'reminder' }],
+    });
+    if (result.ok) report.reminded.push(request.id);
+  }
+
+  const due = await store.listRequests({ statuses: ['completed'], expiresBefore: now });
+  for (const grant of due) {
+    if (grant.nextRemovalAt && grant.nextRemovalAt > now) continue;
+    const result = await removeExpired(core, grant.id);
+    if (result.ok) report.removed.push(grant.id);
+    else if (result.reason === 'removal_failed') report.removalFailed.push(grant.id);
+  }
+
+  if (report.expired.length || report.reminded.length) core.notify();
+
+  const retainedSince = new Date(now.getTime() - NOTICE_RETENTION_DAYS * 24 * HOUR_MS);
+  for (let batch = 0; batch < PRUNE_BATCHES_PER_SWEEP; batch++) {
+    const pruned = await store.pruneNotices(retainedSince, PRUNE_BATCH);
+    report.noticesPruned += pruned;
+    if (pruned < PRUNE_BATCH) break;
+  }
+  return report;
+}

@@ -1,0 +1,103 @@
+import type { Core } from './deps.js';
+import { type AuditEvent, type DelegationRequest, OPEN_STATUSES } from './model.js';
+import { type AdminPermit, hasRole, maySee, type Refusal } from './permissions.js';
+
+export type ViewResult =
+  | { ok: true; request: DelegationRequest }
+  | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_yours'> };
+
+/** One request, for its requester, approvers and admins. */
+export async function viewRequest(core: Core, id: string, userId: string): Promise<ViewResult> {
+  const request = await core.store.getRequest(id);
+  if (!request) return { ok: false, reason: 'not_found' };
+  if (!(await maySee(core, request, userId))) return { ok: false, reason: 'not_yours' };
+  return { ok: true, request };
+}
+
+export interface MyRequests {
+  /** Access granted and not yet removed. */
+  access: DelegationRequest[];
+  /** Requests still asking something of people or of the bot. */
+  waiting: DelegationRequest[];
+  /** Everything else: decided, cancelled, expired, ended. */
+  earlier: DelegationRequest[];
+}
+
+/** A person's own requests and access (the most recent 50). */
+export async function myRequests(core: Core, userId: string): Promise<MyRequests> {
+  const mine = await core.store.listRequests({ requesterId: userId, limit: 50 });
+  const access = mine.filter((r) => r.status === 'completed' || r.status === 'removing');
+  const waiting = mine.filter((r) => OPEN_STATUSES.includes(r.status));
+  const earlier = mine.filter((r) => !access.includes(r) && !waiting.includes(r));
+  return { access, waiting, earlier };
+}
+
+export interface HomeContents {
+  /** The person's own requests, most recent first. */
+  mine: DelegationRequest[];
+  /** For an approver: the requests waiting that they may decide (never their own). */
+  queue?: DelegationRequest[];
+}
+
+/** What a person's App Home shows. */
+export async function home(core: Core, userId: string): Promise<HomeContents> {
+  const [mine, approver] = await Promise.all([
+    core.store.listRequests({ requesterId: userId, limit: 15 }),
+    hasRole(core, userId, 'approver'),
+  ]);
+  if (!approver) return { mine };
+  const pending = await core.store.listRequests({ statuses: ['pending'], limit: 100 });
+  return { mine, queue: pending.filter((r) => r.requesterId !== userId) };
+}
+
+/** `/delegate pending`: requests waiting for a decision. */
+export function pendingRequests(core: Core, _permit: AdminPermit): Promise<DelegationRequest[]> {
+  return core.store.listRequests({ statuses: ['pending'] });
+}
+
+/** `/delegate active`: access granted through the bot, including access being removed. */
+export function currentAccess(core: Core, _permit: AdminPermit): Promise<DelegationRequest[]> {
+  return core.store.listRequests({ statuses: ['completed', 'removing'] });
+}
+
+/** `/delegate audit`: the trail of one request, or of every request naming an address. */
+export function auditTrail(
+  core: Core,
+  _permit: AdminPermit,
+  about: { requestId: string } | { email: string },
+): Promise<AuditEvent[]> {
+  return core.store.listAudit(about);
+}
+
+/** Whether Mimecast accepts our credentials: a refusal of the lookup itself still proves they work. */
+export type MimecastCheck = { ok: true; answered?: string } | { ok: false; kind: string; message: string };
+
+export interface HealthReport {
+  mimecast: MimecastCheck;
+  /** Slack's error for each waiting request whose card could not be posted. */
+  cardProblems: string[];
+}
+
+/** `/delegate health`: the bot's side of it (Mimecast, and waiting requests nobody can see). */
+export async function health(core: Core, permit: AdminPermit): Promise<HealthReport> {
+  const probe = (await core.directory.emailOf(permit.actor)) ?? 'health-check@example.com';
+  const mimecast = await checkMimecast(core, probe);
+  const waiting = await core.store.listRequests({ statuses: ['pending'] });
+  const cardProblems = waiting.flatMap((request) =>
+    request.cardProblem && !request.card ? [request.cardProblem] : [],
+  );
+  return { mimecast, cardProblems };
+}
+
+/**
+ * A harmless lookup. A validation error still proves the credentials work; authentication,
+ * permission and expired keys do not.
+ */
+async function checkMimecast(core: Core, probeAddress: string): Promise<MimecastCheck> {
+  const result = await core.mimecast.findDelegates(probeAddress);
+  if (result.ok) return { ok: true };
+  if (result.kind === 'validation' || result.kind === 'not_found') {
+    return { ok: true, answered: result.message };
+  }
+  return { ok: false, kind: result.kind, message: result.message };
+}

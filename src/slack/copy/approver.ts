@@ -1,0 +1,195 @@
+/** Words for approvers: the card and its thread, the decision buttons and forms, and their refusals. */
+import type { DecisionCheck } from '../../requests/decide.js';
+import type { ExtendResult } from '../../requests/extend.js';
+import type { DelegationRequest } from '../../requests/model.js';
+import type { NoticeEvent, ThreadEventName } from '../../requests/notices.js';
+import { escapeMrkdwn, escapeWithin, mentionUser, quote, slackDate } from '../mrkdwn.js';
+import {
+  describeDuration,
+  endSentence,
+  failureExplanation,
+  grantSentence,
+  requestLine,
+  statusWords,
+  supportLine,
+} from './common.js';
+
+// The card
+
+export const card = {
+  title: (request: DelegationRequest) => `Mailbox access request ${request.id}`,
+  /** The notification text, and what screen readers and old clients show. */
+  summary: (request: DelegationRequest) =>
+    `Mailbox access request ${request.id}: ${statusWords(request.status)}`,
+  requestedBy: (request: DelegationRequest) => `*Requested by*\n${mentionUser(request.requesterId)}`,
+  duration: (request: DelegationRequest) => `*Duration*\n${describeDuration(request.durationHours)}`,
+  grantee: (request: DelegationRequest) => `*Gets access*\n${escapeMrkdwn(request.granteeEmail)}`,
+  mailbox: (request: DelegationRequest) => `*Mailbox*\n${escapeMrkdwn(request.mailbox)}`,
+  ifApproved: (request: DelegationRequest) =>
+    `If approved, ${grantSentence(request)} in Mimecast's apps (archive, held messages, sender lists) for ${describeDuration(request.durationHours)}.`,
+  reason: (request: DelegationRequest) => `*Reason*\n${quote(request.reason)}`,
+  extendPlaceholder: 'Extend by…',
+};
+
+/** The line under the card that says where the request stands. */
+export function cardStatusLine(request: DelegationRequest): string {
+  const decided = request.decidedBy && request.decidedAt;
+  const by = decided
+    ? `${mentionUser(request.decidedBy ?? '')} on ${slackDate(request.decidedAt ?? new Date(0))}`
+    : '';
+  switch (request.status) {
+    case 'pending':
+      return `:hourglass_flowing_sand: Waiting for an approver · requested ${slackDate(request.createdAt)}`;
+    case 'approved':
+    case 'provisioning':
+      return `:white_check_mark: Approved by ${by} · granting access in Mimecast…`;
+    case 'completed':
+      return `:white_check_mark: Approved by ${by} · access granted${request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ''}`;
+    case 'failed':
+      return `:warning: Approved by ${by} · Mimecast refused it (see thread)`;
+    case 'outcome_unknown':
+      return `:warning: Approved by ${by} · outcome unknown, an admin must check Mimecast (see thread)`;
+    case 'denied':
+      return `:no_entry: Denied by ${by}${request.denyReason ? `: ${escapeWithin(request.denyReason, 2000)}` : ''}`;
+    case 'cancelled':
+      return ':heavy_multiplication_x: Cancelled by the requester';
+    case 'expired':
+      return ':hourglass: Expired without a decision';
+    case 'removing':
+      return ':lock: Removing access in Mimecast…';
+    case 'removed':
+      return `:lock: Access ended${request.endedAt ? ` ${slackDate(request.endedAt)}` : ''}`;
+  }
+}
+
+// Buttons, and what they ask first
+
+export const approveButton = {
+  label: 'Approve',
+  title: 'Approve this request?',
+  text: (request: DelegationRequest) =>
+    `${grantSentence(request)} for ${describeDuration(request.durationHours)}.`,
+  short: (request: DelegationRequest) =>
+    `The person shown above gets delegate access to the mailbox shown above for ${describeDuration(request.durationHours)}.`,
+  confirm: 'Approve',
+};
+
+export const denyButton = { label: 'Deny' };
+
+export const revokeButton = {
+  label: 'Revoke now',
+  title: 'Revoke this access?',
+  text: (request: DelegationRequest) => `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
+  short: 'The delegate access shown above ends once Mimecast confirms.',
+  confirm: 'Revoke',
+};
+
+/** Deny asks for an optional reason, which the requester will see. */
+export const denyForm = {
+  title: (request: DelegationRequest) => `Deny ${request.id}`,
+  submit: 'Deny request',
+  close: 'Back',
+  question: (request: DelegationRequest) =>
+    `Deny <@${request.requesterId}>'s request for delegate access to *${escapeMrkdwn(request.mailbox)}*?`,
+  reasonLabel: 'Reason (the requester sees it)',
+};
+
+// The thread
+
+/** A reply in the card's thread for each event the thread shows: a missing or misspelt event does not compile. */
+export function threadText(
+  notice: NoticeEvent<ThreadEventName>,
+  request: DelegationRequest,
+  /** The admin groups, as mentions. */
+  admins: string,
+): string {
+  switch (notice.event) {
+    case 'already_had_access':
+      return `:information_source: ${escapeMrkdwn(request.granteeEmail)} already had delegate access to ${escapeMrkdwn(request.mailbox)} in Mimecast, so nothing was added.${request.preexisting ? ' That access was not granted by this bot, so it will not be removed when this request ends.' : ''}`;
+    case 'reminder':
+      return `:bell: This request has been waiting since ${slackDate(request.createdAt)}. Approvers, please approve or deny it.`;
+    case 'extended':
+      return `:hourglass_flowing_sand: ${mentionUser(notice.data.by)} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
+    case 'removed':
+      return `:lock: ${endSentence(request, notice.data)}`;
+    case 'removal_failing':
+      return `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${failureExplanation(request.failure)} The bot keeps retrying; remove it by hand in Mimecast if this persists.`;
+    case 'provisioned': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
+      return `:white_check_mark: Done: ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\``;
+    }
+    case 'provisioning_failed':
+      return `:warning: Mimecast did not grant the access. ${failureExplanation(request.failure)}${supportLine(request.failure)}`;
+    case 'outcome_unknown':
+      return `:rotating_light: ${admins} ${failureExplanation(request.failure)}${supportLine(request.failure)}\nCheck whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)} in the Mimecast Administration Console.`;
+    default:
+      return unworded(notice);
+  }
+}
+
+function unworded(notice: never): never {
+  throw new Error(`no words for notice ${JSON.stringify(notice)}`);
+}
+
+// Answers
+
+/** A private answer after an approve or deny could not be acted on. */
+export function decisionRefusal(
+  refusal: Extract<DecisionCheck, { ok: false }>,
+  format: 'mrkdwn' | 'plain' = 'mrkdwn',
+): string {
+  const plain = format === 'plain';
+  switch (refusal.reason) {
+    case 'not_found':
+      return 'That request no longer exists. Nothing was changed.';
+    case 'not_approver':
+      return 'Only members of the approver groups can approve or deny delegate access requests. Nothing was changed.';
+    case 'own_request':
+      return 'You cannot decide your own request: another approver has to. Nothing was changed.';
+    case 'already_decided': {
+      const { request } = refusal;
+      // Modal errors are plain text, where mentions and dates would show as raw markup.
+      const by = request.decidedBy
+        ? ` by ${plain ? 'another approver' : mentionUser(request.decidedBy)}`
+        : '';
+      const when = request.decidedAt && !plain ? ` on ${slackDate(request.decidedAt)}` : '';
+      if (request.status === 'denied')
+        return `${request.id} was already denied${by}${when}. Nothing was changed.`;
+      if (request.status === 'cancelled')
+        return `${request.id} was cancelled by the requester. Nothing was changed.`;
+      if (request.status === 'expired')
+        return `${request.id} expired without a decision. Nothing was changed.`;
+      return `${request.id} was already approved${by}${when}. Nothing was changed.`;
+    }
+  }
+}
+
+/** After a fault of the bot's own while it granted access an approver had approved: the approval stands. */
+export const approvedButBroken = (id: string) =>
+  `Your approval of *${id}* is recorded, but the bot hit an error of its own while granting the access. ` +
+  `Do not approve it again. Check \`/delegate status ${id}\` in a few minutes; if it is not granted by then, tell your IT team.`;
+
+export function extendRefusal(reason: Extract<ExtendResult, { ok: false }>['reason']): string {
+  switch (reason) {
+    case 'not_found':
+      return 'That request no longer exists.';
+    case 'not_approver':
+      return 'Only approvers can extend access. Nothing was changed.';
+    case 'own_request':
+      return 'You cannot extend your own access: another approver has to.';
+    case 'bad_duration':
+      return 'That is not one of the offered durations. Nothing was changed.';
+    case 'not_extendable':
+      return 'Only active, time-bound access can be extended. Nothing was changed.';
+  }
+}
+
+// App Home
+
+export const queue = {
+  title: 'Waiting for your decision',
+  empty: 'Nothing is waiting. :tada:',
+  line: (request: DelegationRequest) =>
+    `${requestLine(request)}\nRequested by ${mentionUser(request.requesterId)} for ${describeDuration(request.durationHours)}: _${escapeWithin(request.reason, 300)}_`,
+  more: (count: number) => `…and ${count} more: see \`/delegate pending\`.`,
+};

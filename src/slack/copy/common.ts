@@ -1,0 +1,195 @@
+/**
+ * Words everyone may read: statuses, durations, the grant sentence, failures explained, and the
+ * answers every surface shares. All user-facing text of the bot lives in this folder, by audience
+ * (requester.ts, approver.ts, admin.ts); the block builders and listeners take their words from here.
+ */
+import type { DelegationRequest, Failure, RequestStatus } from '../../requests/model.js';
+import type { NoticeData } from '../../requests/notices.js';
+import type { EndResult } from '../../requests/remove.js';
+import { escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
+
+export const SOMETHING_WENT_WRONG =
+  'Something went wrong on our side and nothing was changed. Please try again in a minute; if it keeps happening, tell your IT team.';
+
+/** When a modal could not open because its trigger ran out (see isLateTrigger). */
+export const lateTrigger = (again: string) =>
+  `Slack gives an app 3 seconds to open a form, and the bot was slower than that this time, so nothing opened and nothing was changed. Please ${again} again.`;
+
+/** A button whose value is not a request id (forged, or from a version of the bot that is gone). */
+export const BUTTON_WITHOUT_REQUEST = 'That button does not name a valid request. Nothing was changed.';
+
+/** A request id typed in a command that names no request. */
+export const noSuchRequest = (id: string) =>
+  `There is no request ${id}. Check the id in your confirmation message.`;
+
+/** A command that needs a request id and got none that reads as one. */
+export const giveRequestId = (usage: string) => `Give a request id, like \`/delegate ${usage} DR-7KQ2M9\`.`;
+
+/** The "Back" of every confirmation dialog. */
+export const BACK = 'Back';
+
+export function describeDuration(hours: number): string {
+  if (hours === 0) return 'until revoked';
+  if (hours % 24 === 0) {
+    const days = hours / 24;
+    return days === 1 ? '1 day' : `${days} days`;
+  }
+  return hours === 1 ? '1 hour' : `${hours} hours`;
+}
+
+/** A duration as a choice in a menu. */
+export function durationChoice(hours: number): string {
+  return hours === 0 ? 'Until revoked' : describeDuration(hours);
+}
+
+/** "alice@example.com will get delegate access to sales@example.com", the sentence people must not misread. */
+export function grantSentence(
+  request: DelegationRequest,
+  tense: 'will' | 'has' | 'no longer' = 'will',
+): string {
+  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
+  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
+  if (tense === 'has') return `${grantee} now has delegate access to ${mailbox}`;
+  if (tense === 'no longer') return `${grantee} no longer has delegate access to ${mailbox}`;
+  return `${grantee} will get delegate access to ${mailbox}`;
+}
+
+const STATUS_WORDS: Record<RequestStatus, string> = {
+  pending: 'Waiting for an approver',
+  approved: 'Approved: granting access in Mimecast…',
+  provisioning: 'Approved: granting access in Mimecast…',
+  completed: 'Access granted',
+  removing: 'Removing access…',
+  failed: 'Approved, but Mimecast refused it',
+  outcome_unknown: 'Approved, outcome unknown: an admin must check Mimecast',
+  denied: 'Denied',
+  cancelled: 'Cancelled by the requester',
+  expired: 'Expired without a decision',
+  removed: 'Access ended',
+};
+
+export function statusWords(status: RequestStatus): string {
+  return STATUS_WORDS[status];
+}
+
+/** One line per request, for lists: id, who gets what, and where it stands. */
+export function requestLine(request: DelegationRequest): string {
+  const what = `${escapeMrkdwn(request.granteeEmail)} → ${escapeMrkdwn(request.mailbox)}`;
+  let state = statusWords(request.status);
+  if (request.status === 'completed') {
+    state = request.expiresAt
+      ? `Access granted until ${slackDate(request.expiresAt)}`
+      : 'Access granted until revoked';
+  }
+  return `\`${request.id}\` ${what} · ${state}`;
+}
+
+/** A titled list of requests, at most `max` of them. */
+export function requestList(
+  title: string,
+  requests: readonly DelegationRequest[],
+  empty: string,
+  max = 30,
+): string {
+  if (requests.length === 0) return `*${title}*\n${empty}`;
+  const lines = requests.slice(0, max).map(requestLine);
+  const more = requests.length > max ? `\n…and ${requests.length - max} more.` : '';
+  return `*${title}* (${requests.length})\n${lines.join('\n')}${more}`;
+}
+
+/** What a person can do about a failed Mimecast call, in plain words. */
+export function failureExplanation(failure: Failure | undefined): string {
+  const said = failure?.message ? escapeMrkdwn(failure.message) : '';
+  switch (failure?.kind) {
+    case 'validation':
+      return `Mimecast rejected the address: ${said}. Check that both addresses exist in Mimecast, then submit a new request.`;
+    case 'authentication':
+      return "Mimecast refused the bot's API credentials. An admin must check the bot's Mimecast keys.";
+    case 'permission':
+      return "The bot's Mimecast account is not allowed to add delegates. An admin must give it the Directories | Internal | Create Alternate Address permission.";
+    case 'binding_expired':
+      return "The bot's Mimecast API keys have expired: an admin must re-issue them. Nothing was changed in Mimecast.";
+    case 'rate_limited':
+      return 'Mimecast is limiting how fast the bot may call it. Nothing was changed; submit the request again in a few minutes.';
+    case 'not_found':
+      return 'Mimecast does not offer delegate management for this account through this API. An admin should check the Mimecast API version and region.';
+    case 'server_error':
+      return 'Mimecast had a problem of its own and nothing was changed. Submit the request again later.';
+    case 'interrupted':
+      return 'Outcome unknown: the bot stopped while calling Mimecast, so the access may or may not exist. An admin must check in Mimecast before anyone retries.';
+    case 'unexpected_response':
+      return 'Outcome unknown: Mimecast answered in a way the bot could not read. An admin must check in Mimecast before anyone retries.';
+    default:
+      return 'Outcome unknown: the request reached Mimecast but no answer came back (timeout or lost connection), so the access may or may not exist. An admin must check in Mimecast before anyone retries.';
+  }
+}
+
+/** Mimecast's own request id, for a support case. */
+export function supportLine(failure: Failure | undefined): string {
+  return failure?.requestId
+    ? `\nMimecast request id for support: \`${escapeMrkdwn(failure.requestId)}\``
+    : '';
+}
+
+/** How a grant ended, for the thread and the grantee's DM. */
+export function endSentence(request: DelegationRequest, data: NoticeData<'removed'>): string {
+  const why =
+    data.why === 'expired'
+      ? 'it expired'
+      : data.why === 'revoked'
+        ? `${mentionUser(request.endedBy ?? '')} revoked it`
+        : 'the grantee ended it';
+  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
+  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
+  if (typeof data.coveredBy === 'string') {
+    return `This grant ended (${why}), but ${grantee} keeps delegate access to ${mailbox} under ${data.coveredBy}.`;
+  }
+  if (request.preexisting) {
+    return `This grant ended (${why}). ${grantee} had delegate access to ${mailbox} before this request, so it was left in place in Mimecast.`;
+  }
+  return `${grantSentence(request, 'no longer')}: ${why}.`;
+}
+
+/** What the person who ended or revoked access is told when it did not happen. */
+export function removalProblem(
+  result: Extract<EndResult, { ok: false }>,
+  id: string,
+  verb: 'end' | 'revoke',
+): string {
+  switch (result.reason) {
+    case 'removal_failed':
+      return `Mimecast did not remove the access for ${id} yet: ${failureExplanation(result.failure)} The bot will keep retrying.`;
+    case 'not_active':
+      return `${id} has no active access to ${verb} (it is ${result.request.status}). Nothing was changed.`;
+    case 'not_found':
+      return `There is no request ${id}.`;
+  }
+}
+
+/** "a, b or c". */
+export function listWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/** Everything about one request, for `/delegate status` (its requester, approvers and admins). */
+export function requestDetails(request: DelegationRequest): string {
+  const lines = [
+    `*${request.id}*: ${statusWords(request.status)}`,
+    `• ${escapeMrkdwn(request.granteeEmail)} → delegate access to ${escapeMrkdwn(request.mailbox)}, ${describeDuration(request.durationHours)}`,
+    `• Requested by ${mentionUser(request.requesterId)} on ${slackDate(request.createdAt)}`,
+  ];
+  if (request.decidedBy && request.decidedAt) {
+    const verb = request.status === 'denied' ? 'Denied' : 'Approved';
+    lines.push(`• ${verb} by ${mentionUser(request.decidedBy)} on ${slackDate(request.decidedAt)}`);
+  }
+  if (request.grantedAt) lines.push(`• Granted on ${slackDate(request.grantedAt)}`);
+  if (request.expiresAt && (request.status === 'completed' || request.status === 'removing')) {
+    lines.push(`• Ends on ${slackDate(request.expiresAt)}`);
+  }
+  if (request.endedAt && request.status === 'removed') lines.push(`• Ended on ${slackDate(request.endedAt)}`);
+  if (request.failure && ['failed', 'outcome_unknown'].includes(request.status)) {
+    lines.push(`• ${failureExplanation(request.failure)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,216 @@
+/** Words for the person asking: the form, its errors, their DMs, and answers to their own commands. */
+import type { CancelResult } from '../../requests/cancel.js';
+import type { DelegationRequest } from '../../requests/model.js';
+import type { DmEventName, NoticeEvent } from '../../requests/notices.js';
+import type { RequestFormResult, SubmissionErrors, SubmissionField } from '../../requests/submit.js';
+import { isChannelProblem, NO_ANSWER } from '../errors.js';
+import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
+import {
+  describeDuration,
+  endSentence,
+  failureExplanation,
+  grantSentence,
+  listWords,
+  requestList,
+} from './common.js';
+
+// The request form
+
+export const requestForm = {
+  title: 'Request mailbox access',
+  submit: 'Submit request',
+  close: 'Cancel',
+  /** Says plainly who gets access to what, and what it does and does not change. */
+  intro: (granteeEmail: string, mailbox: string | undefined) =>
+    `You (*${escapeMrkdwn(granteeEmail)}*) will get delegate access to ${mailbox ? `*${escapeMrkdwn(mailbox)}*` : 'the mailbox you enter below'} in Mimecast's apps ` +
+    '(Personal Portal, Mimecast for Outlook, Mimecast Mobile): its archived mail, held messages and sender lists. ' +
+    'It does not change Outlook or Exchange permissions.',
+  mailboxLabel: 'Mailbox you need access to',
+  mailboxHint: 'The email address of the mailbox, like sales@example.com.',
+  mailboxPlaceholder: 'sales@example.com',
+  reasonLabel: 'Why do you need access?',
+  reasonHint: 'The approver sees this. Mention a ticket if there is one.',
+  durationLabel: 'For how long?',
+  whoDecides: (approvalChannelId: string) =>
+    `An approver in ${channelLink(approvalChannelId)} decides. You will get a direct message with the outcome.`,
+};
+
+/** Why `/delegate` did not open the form. */
+export function requestFormRefusal(reason: Extract<RequestFormResult, { ok: false }>['reason']): string {
+  switch (reason) {
+    case 'not_requester':
+      return (
+        'You are not in a group that may request mailbox delegate access, so no request was started. ' +
+        'If you need access, ask your IT team to add you to the requesters group.'
+      );
+    case 'no_profile_email':
+      return (
+        'Your Slack profile has no email address, so Mimecast cannot know who you are. ' +
+        'Ask your Slack admin to add your email to your profile, then try again.'
+      );
+  }
+}
+
+/** What the form shows under each field the requester has to fix. */
+export function submissionErrorText(errors: SubmissionErrors): Partial<Record<SubmissionField, string>> {
+  const text: Partial<Record<SubmissionField, string>> = {};
+  if (errors.mailbox) {
+    const problem = errors.mailbox;
+    switch (problem.code) {
+      case 'missing':
+        text.mailbox = 'Enter the address of the mailbox you need access to.';
+        break;
+      case 'invalid':
+        text.mailbox = 'That is not a valid email address. Enter it like sales@example.com.';
+        break;
+      case 'domain_not_allowed':
+        text.mailbox = `Only mailboxes in ${listWords(problem.allowedDomains.map((d) => `@${d}`))} can be requested here.`;
+        break;
+      case 'not_requester':
+        text.mailbox =
+          'You are not in a group that may request delegate access. Ask your IT team to add you if you need it.';
+        break;
+      case 'no_profile_email':
+        text.mailbox =
+          'Your Slack profile has no email address, so we cannot tell Mimecast who you are. Ask your Slack admin to add it.';
+        break;
+      case 'own_mailbox':
+        text.mailbox = 'That is your own mailbox: you already have access to it.';
+        break;
+      case 'duplicate':
+        text.mailbox = `You already have a request for ${problem.mailbox} waiting (${problem.pendingId}). Use /delegate status ${problem.pendingId} to follow it.`;
+        break;
+    }
+  }
+  if (errors.reason) {
+    const problem = errors.reason;
+    text.reason =
+      problem.code === 'too_short'
+        ? 'Say why you need access, so the approver can decide.'
+        : `Keep the reason under ${problem.max} characters (it has ${problem.length}).`;
+  }
+  if (errors.duration) text.duration = 'Choose one of the offered durations.';
+  return text;
+}
+
+/** What the form turns into once the request is recorded. */
+export const requestSent = {
+  title: 'Request sent',
+  close: 'Done',
+  text: (request: DelegationRequest) =>
+    `Your request *${request.id}* is with the approvers: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
+    `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)} if approved.\n` +
+    `You will get a direct message when it is decided. Follow it with \`/delegate status ${request.id}\`.`,
+};
+
+// Direct messages
+
+/** The requester's DM for each event the DM shows: a missing or misspelt event does not compile. */
+export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequest): string {
+  const id = `*${request.id}*`;
+  switch (notice.event) {
+    case 'already_had_access':
+      return `Your request ${id} was approved. You already had delegate access to *${escapeMrkdwn(request.mailbox)}* in Mimecast, so nothing needed to change.`;
+    case 'expired':
+      return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* expired after nobody decided it. Submit a new one with /delegate if you still need access.`;
+    case 'extended':
+      return `Your delegate access to *${escapeMrkdwn(request.mailbox)}* (${id}) was extended by ${mentionUser(notice.data.by)} until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
+    case 'removed':
+      return `${endSentence(request, notice.data)} (${id})`;
+    case 'submitted':
+      return `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
+    case 'denied':
+      return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${request.denyReason ? `\nReason: ${escapeMrkdwn(request.denyReason)}` : ''}`;
+    case 'provisioned': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
+      return `:white_check_mark: Your request ${id} was approved: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;
+    }
+    case 'provisioning_failed':
+      return `Your request ${id} was approved, but Mimecast did not grant the access. ${failureExplanation(request.failure)}`;
+    case 'outcome_unknown':
+      return `Your request ${id} was approved, but we could not confirm it in Mimecast. An admin has been asked to check; you do not need to submit it again.`;
+    default:
+      return unworded(notice);
+  }
+}
+
+function unworded(notice: never): never {
+  throw new Error(`no words for notice ${JSON.stringify(notice)}`);
+}
+
+/**
+ * Instead of "with the approvers" when their card could not be posted (`problem` is Slack's error):
+ * the request waits all the same, and approvers can still find it.
+ */
+export function unseenRequestText(request: DelegationRequest, problem: string): string {
+  const why = isChannelProblem(problem)
+    ? `the bot cannot post in the approvers' channel (Slack said \`${problem}\`)`
+    : problem === NO_ANSWER
+      ? 'Slack did not answer, however often the bot tried'
+      : `Slack refused it (\`${escapeMrkdwn(problem)}\`)`;
+  return (
+    `Your request *${request.id}* is saved and waiting, but I could not show it to the approvers: ${why}. ` +
+    'Please tell your Slack admin or IT team. ' +
+    "Until it is fixed, approvers can still decide it from this app's Home tab. I will tell you here when it is decided."
+  );
+}
+
+// Buttons
+
+export const cancelButton = { label: 'Cancel request' };
+
+export const endAccessButton = {
+  label: "I'm done",
+  title: 'End your access?',
+  text: (request: DelegationRequest) => `${grantSentence(request, 'no longer')} once Mimecast confirms.`,
+  short: 'Your delegate access to the mailbox shown above ends once Mimecast confirms.',
+  confirm: 'End access',
+};
+
+// Answers
+
+/**
+ * What cancelling said, from the button and from `/delegate cancel` alike (`id` is the request the
+ * button or the command named). A typed id that names no request is answered before this (noSuchRequest).
+ */
+export function cancelAnswer(result: CancelResult, id: string): string {
+  if (result.ok) return `Cancelled ${id}. The approvers' card shows it as cancelled.`;
+  switch (result.reason) {
+    case 'not_yours':
+      return `Only the person who asked can cancel ${id}.`;
+    case 'not_pending':
+      return result.request.status === 'cancelled'
+        ? `${id} is already cancelled.`
+        : `${id} can no longer be cancelled: it is already decided. Nothing was changed.`;
+    case 'not_found':
+      return 'That request no longer exists. Nothing was changed.';
+  }
+}
+
+/** "I'm done" from someone who is not the grantee. */
+export const NOT_THE_GRANTEE = 'Only the person who has the access can end it this way. Nothing was changed.';
+
+/** `/delegate status` on someone else's request. */
+export const notYours = (id: string) => `You can see only your own requests, and ${id} is not yours.`;
+
+/** `/delegate list`. */
+export function myRequestsText(lists: {
+  access: readonly DelegationRequest[];
+  waiting: readonly DelegationRequest[];
+  earlier: readonly DelegationRequest[];
+}): string {
+  return [
+    requestList('Your access', lists.access, 'You have no delegate access through this bot.'),
+    requestList('Waiting', lists.waiting, 'No requests waiting.'),
+    requestList('Earlier requests', lists.earlier, 'None.', 10),
+  ].join('\n\n');
+}
+
+// App Home
+
+export const home = {
+  title: 'Mailbox delegate access',
+  intro: 'Use `/delegate` to ask for access to a mailbox in Mimecast. `/delegate help` lists every command.',
+  mineTitle: 'Your requests and access',
+  mineEmpty: 'You have no requests yet.',
+};
