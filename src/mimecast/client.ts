@@ -18,7 +18,6 @@ import { headerValue, Transport, transportFailure } from './transport.js';
 import type {
   AddDelegateInput,
   DelegateRight,
-  MimecastApi,
   MimecastAuth,
   MimecastConfig,
   MimecastResult,
@@ -69,7 +68,8 @@ type AuthHeaders =
  * The Mimecast API as the bot uses it: one method per function, each a POST retried only when Mimecast
  * says it did nothing (see #attempt), and logged as one line per call.
  */
-export class MimecastClient implements MimecastApi {
+/** Implements the core's Mimecast port (src/requests/ports/mimecast.ts), checked where the bot is wired. */
+export class MimecastClient {
   readonly #auth: Authenticator;
   readonly #basePath: string;
   readonly #timeoutMs: number;

@@ -80,11 +80,3 @@ export interface AddDelegateInput {
   /** The mailbox that becomes accessible to them. */
   delegateAddress: string;
 }
-
-/** What the bot needs from Mimecast. Implemented by MimecastClient; tests may fake it. */
-export interface MimecastApi {
-  addDelegate(input: AddDelegateInput): Promise<MimecastResult<{ id: string }>>;
-  removeDelegate(id: string): Promise<MimecastResult<object>>;
-  findDelegates(primaryAddress: string): Promise<MimecastResult<{ delegates: DelegateRight[] }>>;
-  close(): Promise<void>;
-}
