@@ -16,7 +16,7 @@ import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackTransport } from './slack/http.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { SqliteStore } from './store/sqlite/store.js';
 
 export interface BotOptions {
   logger: Logger;

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { config as loadDotenv } from 'dotenv';
 import { verifyChain } from '../store/audit-chain.js';
 import { type ExportFormat, formatAudit } from '../store/audit-export.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { SqliteStore } from '../store/sqlite/store.js';
 
 export async function runAuditCli(
   argv: string[],

@@ -7,7 +7,7 @@ import type {
   MimecastResult,
 } from '../../src/requests/ports/index.js';
 import { RequestService } from '../../src/requests/service.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 
 /** Group membership and emails held in memory. */
 export class FakeDirectory implements Directory {

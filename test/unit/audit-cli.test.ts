@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runAuditCli } from '../../src/cli/audit.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 
 async function seeded() {
   const path = join(mkdtempSync(join(tmpdir(), 'audit-')), 'bot.sqlite');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOTICE_RETENTION_DAYS } from '../../src/requests/sweep.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { FakeMimecast, fixedClock, serviceFixture } from '../support/fakes.js';
 
 const HOUR = 3_600_000;

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import { DuplicateIdError } from '../../src/requests/ports/index.js';
 import { verifyChain } from '../../src/store/audit-chain.js';
-import { WalCheckpointer } from '../../src/store/checkpointer.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { WalCheckpointer } from '../../src/store/sqlite/checkpointer.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 
 const AT = new Date('2026-11-28T10:00:00.000Z');
 

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '../logger.js';
-import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../requests/model.js';
-import type { NewNotice } from '../requests/notices.js';
+import type { Logger } from '../../logger.js';
+import type { AuditEvent, AuditEventInput, DelegationRequest } from '../../requests/model.js';
+import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
   DuplicateIdError,
@@ -13,40 +13,13 @@ import {
   type StoredNotice,
   type TransitionInput,
   type TransitionResult,
-} from '../requests/ports/index.js';
-import { canTransition, TRANSITIONS } from '../requests/state-machine.js';
-import { chainHash, GENESIS_HASH } from './audit-chain.js';
+} from '../../requests/ports/index.js';
+import { canTransition, TRANSITIONS } from '../../requests/state-machine.js';
+import { chainHash, GENESIS_HASH } from '../audit-chain.js';
+import { applyPatch, parseRequestDoc, serializeRequest } from '../serialize.js';
 import { WalCheckpointer } from './checkpointer.js';
-import { MIGRATIONS } from './migrations.js';
-import { applyPatch, parseRequestDoc, serializeRequest } from './serialize.js';
-
-interface RequestRow {
-  doc: string;
-}
-
-interface AuditRow {
-  seq: number;
-  at: string;
-  request_id: string | null;
-  actor: string;
-  action: string;
-  from_status: string | null;
-  to_status: string | null;
-  details: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-interface NoticeRow {
-  id: number;
-  request_id: string;
-  target: string;
-  event: string;
-  data: string | null;
-  snapshot: string;
-  attempts: number;
-  created_at: string;
-}
+import { migrate } from './migrations.js';
+import { type AuditRow, type NoticeRow, type RequestRow, rowParams, toAuditEvent, toNotice } from './rows.js';
 
 export interface SqliteStoreOptions {
   /** Told when checkpointing falls back to the event loop (the checkpoint thread failed). */
@@ -58,8 +31,8 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous; the async methods keep
- * callers honest for the PostgreSQL store to come. Every multi-statement write is one transaction,
+ * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous; the methods are async
+ * because the PostgreSQL store implements the same port. Every multi-statement write is one transaction,
  * begun IMMEDIATE: with several processes on one file, a deferred transaction that reads and then
  * writes can fail with SQLITE_BUSY instead of waiting its turn.
  */
@@ -78,7 +51,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    migrate(this.db);
     if (!inMemory && (options.backgroundCheckpoints ?? true)) {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new WalCheckpointer(path, {
@@ -99,28 +72,6 @@ export class SqliteStore implements Store {
       this.statements.set(text, statement);
     }
     return statement as unknown as Database.Statement<P, R>;
-  }
-
-  private migrate(): void {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-    );
-    const isApplied = this.db.prepare<[number], { version: number }>(
-      'SELECT version FROM schema_migrations WHERE version = ?',
-    );
-    for (const [index, sql] of MIGRATIONS.entries()) {
-      const version = index + 1;
-      // Checked inside the write lock, so two replicas starting together apply each migration once.
-      this.db
-        .transaction(() => {
-          if (isApplied.get(version)) return;
-          this.db.exec(sql);
-          this.db
-            .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
-            .run(version, new Date().toISOString());
-        })
-        .immediate();
-    }
   }
 
   async createRequest(
@@ -351,16 +302,7 @@ export class SqliteStore implements Store {
            AND (n.lease_until IS NULL OR n.lease_until <= @now)
          ORDER BY n.id LIMIT @limit`,
     ).all({ now: now.toISOString(), limit });
-    return rows.map((row) => ({
-      id: row.id,
-      requestId: row.request_id,
-      target: row.target,
-      event: row.event,
-      ...(row.data ? { data: JSON.parse(row.data) as unknown } : {}),
-      snapshot: parseRequestDoc(row.snapshot),
-      attempts: row.attempts,
-      createdAt: new Date(row.created_at),
-    }));
+    return rows.map(toNotice);
   }
 
   /**
@@ -443,33 +385,4 @@ export class SqliteStore implements Store {
     await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
-}
-
-function rowParams(request: DelegationRequest) {
-  return {
-    id: request.id,
-    status: request.status,
-    requesterId: request.requesterId,
-    granteeEmail: request.granteeEmail,
-    mailbox: request.mailbox,
-    expiresAt: request.expiresAt ? request.expiresAt.toISOString() : null,
-    createdAt: request.createdAt.toISOString(),
-    updatedAt: request.updatedAt.toISOString(),
-    doc: serializeRequest(request),
-  };
-}
-
-function toAuditEvent(row: AuditRow): AuditEvent {
-  return {
-    seq: row.seq,
-    at: new Date(row.at),
-    requestId: row.request_id,
-    actor: row.actor,
-    action: row.action,
-    fromStatus: row.from_status as RequestStatus | null,
-    toStatus: row.to_status as RequestStatus | null,
-    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {},
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
 }

@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /** Schema migrations, applied in order once each; never edit a released one, add the next. */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -66,3 +68,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX requests_by_requester_mailbox ON requests (requester_id, mailbox, created_at);
   `,
 ];
+
+/** Applies the migrations this file does not have yet, each in its own write transaction. */
+export function migrate(db: Database.Database): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+  );
+  const isApplied = db.prepare<[number], { version: number }>(
+    'SELECT version FROM schema_migrations WHERE version = ?',
+  );
+  for (const [index, sql] of MIGRATIONS.entries()) {
+    const version = index + 1;
+    // Checked inside the write lock, so two replicas starting together apply each migration once.
+    db.transaction(() => {
+      if (isApplied.get(version)) return;
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        version,
+        new Date().toISOString(),
+      );
+    }).immediate();
+  }
+}
