@@ -16,7 +16,7 @@ import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackTransport } from './slack/http.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { SqliteStore } from './store/sqlite/store.js';
+import { createStore } from './store/open.js';
 
 export interface BotOptions {
   logger: Logger;
@@ -54,7 +54,11 @@ export interface Bot {
 export function createBot(config: AppConfig, options: BotOptions): Bot {
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
-  const store = options.store ?? new SqliteStore(config.databasePath, { logger });
+  // SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL (connected and migrated by the time start() goes on).
+  const opened = options.store
+    ? { store: options.store, ready: Promise.resolve() }
+    : createStore(config.database, { logger });
+  const { store } = opened;
   const mimecast: MimecastApi =
     options.mimecast ??
     new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
@@ -179,6 +183,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     dispatcher,
     scheduler,
     async start() {
+      await opened.ready;
       await initSlack(app, logger);
       const started = (await app.start(config.slack.port)) as unknown;
       dispatcher.start();

@@ -36,9 +36,20 @@ export interface AppConfig {
     readonly reminderAfterHours: number;
     readonly schedulerIntervalMs: number;
   };
-  readonly databasePath: string;
+  readonly database: DatabaseConfig;
   readonly mimecast: MimecastConfig;
 }
+
+/** SQLite at a file (one process), or PostgreSQL at a URL (one or several replicas). */
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | {
+      readonly kind: 'postgres';
+      /** Holds the password: never log it; `redactDatabaseUrl` gives a version safe to show. */
+      readonly url: string;
+      /** Connections in this process's pool. */
+      readonly poolSize: number;
+    };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -68,6 +79,20 @@ const base64 = z
   .string()
   .refine((value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0, 'not valid base64');
 
+type Problem = (name: string, text: string) => void;
+type IntegerReader = (name: string, fallback: number, min: number, max: number) => number;
+
+function readInteger(env: Env, problem: Problem, name: string, fallback: number, min: number, max: number) {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problem(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
 /** Parses "1d", "7d", "12h", "permanent" into hours (0 = permanent). */
 export function parseDuration(text: string): number | undefined {
   const value = text.trim().toLowerCase();
@@ -83,16 +108,8 @@ export function loadConfig(env: Env): ConfigResult {
   const problems: string[] = [];
   const problem = (name: string, text: string) => problems.push(`${name}: ${text}`);
 
-  function integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = read(env, name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problem(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  }
+  const integer = (name: string, fallback: number, min: number, max: number): number =>
+    readInteger(env, problem, name, fallback, min, max);
 
   function required(name: string, hint: string, secret = false): string {
     const value = read(env, name);
@@ -191,7 +208,8 @@ export function loadConfig(env: Env): ConfigResult {
   const reminderAfterHours = integer('REMINDER_AFTER_HOURS', 4, 1, 24 * 30);
   const schedulerIntervalMs = integer('SCHEDULER_INTERVAL_SECONDS', 60, 1, 3600) * 1000;
 
-  const databasePath = read(env, 'DATABASE_PATH') ?? './data/delegate-bot.sqlite';
+  // --- database
+  const database = readDatabase(env, problem, integer);
 
   // --- Mimecast
   const mimecast = readMimecast(env, problem, integer);
@@ -217,10 +235,70 @@ export function loadConfig(env: Env): ConfigResult {
       reminderAfterHours,
       schedulerIntervalMs,
     },
-    databasePath,
+    database,
     mimecast,
   };
   return { ok: true, config: deepFreeze(config) };
+}
+
+export const DEFAULT_DATABASE_PATH = './data/delegate-bot.sqlite';
+
+/** The database settings alone, for tools that need nothing else (the audit CLI). */
+export function loadDatabaseConfig(
+  env: Env,
+): { ok: true; database: DatabaseConfig } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const problem: Problem = (name, text) => problems.push(`${name}: ${text}`);
+  const database = readDatabase(env, problem, (name, fallback, min, max) =>
+    readInteger(env, problem, name, fallback, min, max),
+  );
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, database };
+}
+
+function readDatabase(env: Env, problem: Problem, integer: IntegerReader): DatabaseConfig {
+  const url = read(env, 'DATABASE_URL');
+  const path = read(env, 'DATABASE_PATH');
+  const poolSize = integer('DATABASE_POOL_SIZE', 10, 1, 100);
+  if (url === undefined) return { kind: 'sqlite', path: path ?? DEFAULT_DATABASE_PATH };
+  // The value itself is never echoed: it may hold a password.
+  if (!isPostgresUrl(url)) {
+    problem(
+      'DATABASE_URL',
+      'must be a PostgreSQL URL like postgres://user:password@host:5432/dbname (leave it unset for SQLite at DATABASE_PATH)',
+    );
+  }
+  if (path !== undefined) {
+    problem(
+      'DATABASE_URL, DATABASE_PATH',
+      'set one, not both: DATABASE_URL for PostgreSQL, or DATABASE_PATH for a SQLite file',
+    );
+  }
+  return { kind: 'postgres', url, poolSize };
+}
+
+function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The URL with its password (and any password in its query) replaced by ***, for logs and /delegate health. */
+export function redactDatabaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return '(not shown: not a valid URL)';
+  }
+  if (url.password) url.password = '***';
+  for (const key of [...url.searchParams.keys()]) {
+    if (/pass/i.test(key)) url.searchParams.set(key, '***');
+  }
+  return url.toString();
 }
 
 const HMAC_VARS = [
@@ -231,11 +309,7 @@ const HMAC_VARS = [
 ] as const;
 const OAUTH_VARS = ['MIMECAST_CLIENT_ID', 'MIMECAST_CLIENT_SECRET'] as const;
 
-function readMimecast(
-  env: Env,
-  problem: (name: string, text: string) => void,
-  integer: (name: string, fallback: number, min: number, max: number) => number,
-): MimecastConfig | undefined {
+function readMimecast(env: Env, problem: Problem, integer: IntegerReader): MimecastConfig | undefined {
   const hmacSet = HMAC_VARS.filter((name) => read(env, name) !== undefined);
   const oauthSet = OAUTH_VARS.filter((name) => read(env, name) !== undefined);
   const timeoutMs = integer('MIMECAST_TIMEOUT_MS', 10_000, 100, 120_000);
@@ -314,7 +388,9 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     allowedEmailDomains: config.access.allowedEmailDomains.length ? config.access.allowedEmailDomains : 'any',
     mimecastBaseUrl: config.mimecast.baseUrl,
     mimecastApi: config.mimecast.auth.kind === 'hmac' ? '1.0 (HMAC keys)' : '2.0 (OAuth client credentials)',
-    databasePath: config.databasePath,
+    ...(config.database.kind === 'sqlite'
+      ? { databasePath: config.database.path }
+      : { databaseUrl: redactDatabaseUrl(config.database.url), databasePoolSize: config.database.poolSize }),
   };
 }
 

@@ -46,7 +46,12 @@ export function serializeRequest(request: DelegationRequest): string {
 }
 
 export function parseRequestDoc(text: string): DelegationRequest {
-  return requestDoc.parse(JSON.parse(text)) as DelegationRequest;
+  return parseRequestValue(JSON.parse(text));
+}
+
+/** The same check for a document already parsed (PostgreSQL's driver hands jsonb over parsed). */
+export function parseRequestValue(value: unknown): DelegationRequest {
+  return requestDoc.parse(value) as DelegationRequest;
 }
 
 /** The request with a patch applied; a field the patch gives as undefined is removed. */

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatConfigProblems, loadConfig, parseDuration } from '../../src/config.js';
+import {
+  describeConfig,
+  formatConfigProblems,
+  loadConfig,
+  loadDatabaseConfig,
+  parseDuration,
+} from '../../src/config.js';
 import { validEnv } from '../support/env.js';
 
 describe('loadConfig', () => {
@@ -131,5 +137,88 @@ describe('loadConfig', () => {
     expect(parseDuration('permanent')).toBe(0);
     expect(parseDuration('0d')).toBeUndefined();
     expect(parseDuration('week')).toBeUndefined();
+  });
+
+  it('selects SQLite at DATABASE_PATH, or its default when nothing is set', () => {
+    const path = loadConfig(validEnv({ DATABASE_PATH: '/var/lib/bot/bot.sqlite' }));
+    expect(path.ok && path.config.database).toEqual({ kind: 'sqlite', path: '/var/lib/bot/bot.sqlite' });
+    const none = loadConfig(validEnv({ DATABASE_PATH: undefined }));
+    expect(none.ok && none.config.database).toEqual({ kind: 'sqlite', path: './data/delegate-bot.sqlite' });
+    expect(none.ok && describeConfig(none.config)).toMatchObject({
+      databasePath: './data/delegate-bot.sqlite',
+    });
+  });
+
+  it('selects PostgreSQL with DATABASE_URL, with a pool of DATABASE_POOL_SIZE (10 by default)', () => {
+    const url = 'postgres://bot:pa55word@db.example.com:5432/delegate?sslmode=require';
+    const result = loadConfig(validEnv({ DATABASE_PATH: undefined, DATABASE_URL: url }));
+    expect(result.ok && result.config.database).toEqual({ kind: 'postgres', url, poolSize: 10 });
+    const sized = loadConfig(
+      validEnv({ DATABASE_PATH: '', DATABASE_URL: 'postgresql://bot@db/delegate', DATABASE_POOL_SIZE: '25' }),
+    );
+    expect(sized.ok && sized.config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://bot@db/delegate',
+      poolSize: 25,
+    });
+  });
+
+  it('never shows the database password: /delegate health and the start-up log see it masked', () => {
+    const result = loadConfig(
+      validEnv({
+        DATABASE_PATH: undefined,
+        DATABASE_URL: 'postgres://bot:pa55word@db.example.com:5432/delegate?sslpassword=k3y&sslmode=require',
+      }),
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const described = describeConfig(result.config);
+    expect(described).toMatchObject({
+      databaseUrl: 'postgres://bot:***@db.example.com:5432/delegate?sslpassword=***&sslmode=require',
+      databasePoolSize: 10,
+    });
+    expect(described).not.toHaveProperty('databasePath');
+    expect(JSON.stringify(described)).not.toMatch(/pa55word|k3y/);
+  });
+
+  it('refuses DATABASE_URL and DATABASE_PATH together, a URL that is not PostgreSQL, and a bad pool size', () => {
+    const both = loadConfig(validEnv({ DATABASE_URL: 'postgres://bot:pa55word@db/delegate' }));
+    expect(!both.ok && both.problems).toEqual([
+      'DATABASE_URL, DATABASE_PATH: set one, not both: DATABASE_URL for PostgreSQL, or DATABASE_PATH for a SQLite file',
+    ]);
+    const mysql = loadConfig(
+      validEnv({
+        DATABASE_PATH: undefined,
+        DATABASE_URL: 'mysql://bot:pa55word@db/delegate',
+        DATABASE_POOL_SIZE: '0',
+      }),
+    );
+    expect(!mysql.ok && mysql.problems).toEqual([
+      'DATABASE_POOL_SIZE: must be a whole number from 1 to 100 (got "0")',
+      'DATABASE_URL: must be a PostgreSQL URL like postgres://user:password@host:5432/dbname (leave it unset for SQLite at DATABASE_PATH)',
+    ]);
+    const broken = loadConfig(
+      validEnv({ DATABASE_PATH: undefined, DATABASE_URL: 'postgres://bot:pa55word@db:port/x' }),
+    );
+    expect(!broken.ok && broken.problems).toEqual([
+      'DATABASE_URL: must be a PostgreSQL URL like postgres://user:password@host:5432/dbname (leave it unset for SQLite at DATABASE_PATH)',
+    ]);
+    for (const result of [both, mysql, broken]) {
+      expect(!result.ok && formatConfigProblems(result.problems)).not.toContain('pa55word');
+    }
+  });
+
+  it('reads the database settings alone for the audit tools', () => {
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://bot@db/delegate' })).toEqual({
+      ok: true,
+      database: { kind: 'postgres', url: 'postgres://bot@db/delegate', poolSize: 10 },
+    });
+    expect(loadDatabaseConfig({})).toEqual({
+      ok: true,
+      database: { kind: 'sqlite', path: './data/delegate-bot.sqlite' },
+    });
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://db/x', DATABASE_PATH: 'bot.sqlite' }).ok).toBe(
+      false,
+    );
   });
 });

@@ -3,8 +3,9 @@ import type { NewNotice } from '../notices.js';
 import type { TransitionName } from '../state-machine.js';
 
 /**
- * The one storage port. Asynchronous so that a PostgreSQL store can sit beside SQLite; every status
- * change is a compare-and-set plus its audit event and notices, committed together.
+ * The one storage port, implemented by SQLite (src/store/sqlite/) and PostgreSQL (src/store/postgres/)
+ * alike and checked by one contract suite (test/store/contract.ts): every status change is a
+ * compare-and-set plus its audit event and notices, committed together.
  */
 export interface Store {
   /** Inserts a new request; rejects with DuplicateIdError when the id is taken. */
@@ -40,9 +41,11 @@ export interface Store {
   /** Schedules another attempt, or with `null` gives up on the notice at `at` (its error stays recorded). */
   markNoticeFailed(id: number, error: string, nextAttemptAt: Date | null, at: Date): Promise<void>;
   /**
-   * Hands back every notice still claimed: at start-up, those were being delivered by this bot's
-   * previous process when it stopped. Only for a store that one process uses at a time, as SQLite's is
-   * (start-up recovery already assumes so); with replicas, leases must run out instead.
+   * At start-up, hands back the notices this bot's previous process was delivering when it stopped,
+   * and returns how many. It must never take a notice that a live process holds:
+   * - SQLite: one process uses the file at a time, so every claimed notice is released;
+   * - PostgreSQL: replicas share the database and a live claim cannot be told from a dead one, so
+   *   it releases none and returns 0; a dead process's notices are due again once their lease runs out.
    */
   releaseNoticeLeases(): Promise<number>;
   /** Deletes up to `limit` notices finished (delivered or given up) before `doneBefore`; returns how many. */
