@@ -50,6 +50,8 @@ export function openError(url: string, error: unknown): Error {
 /**
  * Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if
  * it throws. A connection whose rollback failed is dropped rather than handed to the next caller.
+ * READ COMMITTED whatever the server's default: each statement must see what was committed before
+ * it began (the audit chain reads its last event only once it holds the lock).
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
@@ -58,7 +60,7 @@ export async function inTransaction<T>(
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
