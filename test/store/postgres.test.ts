@@ -12,10 +12,11 @@ import { AT, request, storeContract, submitted, type TestDb } from './contract.j
 let database: Promise<TestDatabase> | undefined;
 afterAll(async () => (await database?.catch(() => undefined))?.drop());
 
-/** An empty schema of this file's database, and stores on it. */
-async function postgresDatabase(): Promise<TestDb & { url: string }> {
+/** An empty schema of this file's database (or, with `own`, a database of its own), and stores on it. */
+async function postgresDatabase(own = false): Promise<TestDb & { url: string }> {
+  const mine = own ? await freshDatabase() : undefined;
   database ??= freshDatabase();
-  const url = await (await database).schema();
+  const url = mine ? mine.url : await (await database).schema();
   const stores: Store[] = [];
   const onConnection = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: url });
@@ -41,13 +42,14 @@ async function postgresDatabase(): Promise<TestDb & { url: string }> {
     },
     async close() {
       await Promise.all(stores.map((store) => store.close()));
+      await mine?.drop();
     },
   };
 }
 
 storeContract({
   name: 'PostgreSQL',
-  database: postgresDatabase,
+  database: () => postgresDatabase(),
   bypassAppendOnly: 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update',
   refuseNoticeUpdates: (message) => ({
     install: `CREATE FUNCTION notices_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -59,7 +61,7 @@ storeContract({
 
 describe.concurrent('PostgresStore alone', () => {
   it('migrates once when two processes start on a fresh database at the same moment', async ({ expect }) => {
-    const db = await postgresDatabase();
+    const db = await postgresDatabase(true);
     try {
       const [a, b] = await Promise.all([db.open(), db.open()]);
       expect(await db.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
