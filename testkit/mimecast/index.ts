@@ -16,7 +16,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DelegateRight } from '../mimecast/types.js';
+import type { DelegateRight } from '../../src/mimecast/types.js';
 
 export interface SimulatorHmacCredentials {
   appId: string;

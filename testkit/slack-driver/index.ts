@@ -16,7 +16,7 @@ import {
   type SimMessage,
   type SimView,
   type SlackSimulator,
-} from './slack.js';
+} from '../slack/index.js';
 
 export interface SlackDriverOptions {
   /** The app's request URL, e.g. http://127.0.0.1:PORT/slack/events (HTTP mode). */

@@ -21,8 +21,8 @@ import {
   startSlackSimulator,
   validateBlocks,
   validateView,
-} from '../../src/simulators/slack.js';
-import { SlackDriver } from '../../src/simulators/slack-driver.js';
+} from '../../testkit/slack/index.js';
+import { SlackDriver } from '../../testkit/slack-driver/index.js';
 
 const BOT_TOKEN = 'xoxb-simulated-bot-token';
 
