@@ -12,7 +12,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SlackSimulator, startSlackSimulator } from '../../testkit/slack/index.js';
 import { SlackDriver } from '../../testkit/slack-driver/index.js';
-import { BOT_TOKEN, button, SIGNING_SECRET, section } from './slack/support.js';
+import { button, section } from './slack/blocks.js';
+import { BOT_TOKEN, SIGNING_SECRET } from './slack/support.js';
 
 describe('SlackDriver, against a real Bolt app', () => {
   let sim: SlackSimulator;

@@ -10,7 +10,7 @@ import {
 import { homeView } from '../../src/slack/blocks/reports.js';
 import { requestModal } from '../../src/slack/blocks/request-modal.js';
 import { escapeMrkdwn, quote } from '../../src/slack/mrkdwn.js';
-import { validateBlocks, validateView } from '../../testkit/slack/index.js';
+import { validateBlocks, validateView } from '../../testkit/slack/block-kit/surfaces.js';
 
 const AT = new Date('2026-11-28T10:00:00.000Z');
 const base: DelegationRequest = {

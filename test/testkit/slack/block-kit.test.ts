@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type BlockSurface, validateBlocks, validateView } from '../../../testkit/slack/index.js';
-import { button, modal, section } from './support.js';
+import { validateBlocks, validateView } from '../../../testkit/slack/block-kit/surfaces.js';
+import type { BlockSurface } from '../../../testkit/slack/block-kit/validation.js';
+import { button, modal, section } from './blocks.js';
 
 describe('validateBlocks', () => {
   const longText = (length: number) => 'x'.repeat(length);

@@ -1,15 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSimulator } from '../../../testkit/slack/index.js';
-import {
-  button,
-  collectFirstText,
-  metadataMessages,
-  section,
-  slackError,
-  startSeededSimulator,
-  webClient,
-} from './support.js';
+import { button, collectFirstText, section } from './blocks.js';
+import { metadataMessages, slackError, startSeededSimulator, webClient } from './support.js';
 
 describe('Slack simulator, chat and directory methods, through a real WebClient', () => {
   let sim: SlackSimulator;

@@ -1,7 +1,8 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSimulator } from '../../../testkit/slack/index.js';
-import { BOT_TOKEN, section, slackError, startSeededSimulator, webClient } from './support.js';
+import { section } from './blocks.js';
+import { BOT_TOKEN, slackError, startSeededSimulator, webClient } from './support.js';
 
 describe('Slack simulator, HTTP server and recordings, through a real WebClient', () => {
   let sim: SlackSimulator;

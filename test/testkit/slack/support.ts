@@ -1,7 +1,8 @@
-/** What the Slack simulator's tests share: a quiet WebClient on the simulator, a seeded workspace, builders. */
-import { type Logger, LogLevel } from '@slack/bolt';
-import type { Button, SectionBlock } from '@slack/types';
-import { ErrorCode, WebClient } from '@slack/web-api';
+/**
+ * What the Slack simulator's Web API tests share: a quiet WebClient on the simulator, its errors, and a
+ * seeded workspace. Only @slack/web-api is loaded: each test file pays for what it imports.
+ */
+import { ErrorCode, type Logger, LogLevel, WebClient } from '@slack/web-api';
 import {
   isJsonObject,
   type JsonObject,
@@ -51,42 +52,6 @@ export async function slackError(call: Promise<unknown>): Promise<JsonObject> {
 
 export function metadataMessages(data: JsonObject): unknown {
   return isJsonObject(data.response_metadata) ? data.response_metadata.messages : undefined;
-}
-
-export function section(text: string, blockId?: string): SectionBlock {
-  return { type: 'section', ...(blockId ? { block_id: blockId } : {}), text: { type: 'mrkdwn', text } };
-}
-
-export function button(actionId: string, text: string, value?: string): Button {
-  return {
-    type: 'button',
-    action_id: actionId,
-    text: { type: 'plain_text', text },
-    ...(value ? { value } : {}),
-  };
-}
-
-export function modal(overrides: JsonObject = {}): JsonObject {
-  return {
-    type: 'modal',
-    callback_id: 'request_modal',
-    title: { type: 'plain_text', text: 'Request access' },
-    submit: { type: 'plain_text', text: 'Submit' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'reason',
-        label: { type: 'plain_text', text: 'Why?' },
-        element: { type: 'plain_text_input', action_id: 'reason_input', multiline: true },
-      },
-    ],
-    ...overrides,
-  };
-}
-
-export function collectFirstText(blocks: JsonObject[] | undefined): unknown {
-  const first = blocks?.[0];
-  return isJsonObject(first) && isJsonObject(first.text) ? first.text.text : undefined;
 }
 
 /** The workspace the Web API tests share: bot UBOT in team T1, users U1 to U4 (U3 deactivated), C1, S1. */

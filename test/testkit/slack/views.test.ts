@@ -1,15 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type JsonObject, type SlackSimulator, startSlackSimulator } from '../../../testkit/slack/index.js';
-import {
-  BOT_TOKEN,
-  metadataMessages,
-  modal,
-  section,
-  slackError,
-  startSeededSimulator,
-  webClient,
-} from './support.js';
+import { modal, section } from './blocks.js';
+import { BOT_TOKEN, metadataMessages, slackError, startSeededSimulator, webClient } from './support.js';
 
 describe('Slack simulator, views methods, through a real WebClient', () => {
   let sim: SlackSimulator;
