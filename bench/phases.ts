@@ -7,8 +7,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ADD_DELEGATE_PATH } from '../src/mimecast/client.js';
-import { SIGNING_SECRET } from '../src/simulators/local-stack.js';
-import type { SimMessage } from '../src/simulators/slack.js';
+import { SIGNING_SECRET } from '../testkit/local-stack.js';
+import type { SimMessage } from '../testkit/slack/index.js';
 import type { ChildStats } from './bot-process.js';
 import type { BenchChild } from './children.js';
 import { TimedDriver } from './sim-tools.js';

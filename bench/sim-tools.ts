@@ -1,12 +1,12 @@
 /** Helpers around the Slack simulator for load: precise ack timing, and cheap waiting on what the app did. */
 import { Pool, request } from 'undici';
-import type { SimMessage, SimView, SlackSimulator } from '../src/simulators/slack.js';
+import type { SimMessage, SimView, SlackSimulator } from '../testkit/slack/index.js';
 import {
   type DriverResponse,
   type SendOptions,
   SlackDriver,
   type SlackDriverOptions,
-} from '../src/simulators/slack-driver.js';
+} from '../testkit/slack-driver/index.js';
 
 /**
  * The SlackDriver (payloads built from the simulator's records, signed as Slack signs them), sending over

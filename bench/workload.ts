@@ -4,11 +4,11 @@
  * as a failure instead of passing for a fast ack.
  */
 import type { DelegationRequest } from '../src/requests/model.js';
-import { APPROVAL_CHANNEL, BOT_TOKEN, USERS } from '../src/simulators/local-stack.js';
-import type { SimMessage, SimView } from '../src/simulators/slack.js';
 import { IDS } from '../src/slack/blocks/ids.js';
 import { requestCard } from '../src/slack/blocks/messages.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
+import { APPROVAL_CHANNEL, BOT_TOKEN, USERS } from '../testkit/local-stack.js';
+import type { SimMessage, SimView } from '../testkit/slack/index.js';
 import { callSim, requestIdIn, type TimedDriver } from './sim-tools.js';
 import { type LatencySummary, type RunResult, runConcurrent, summarize } from './stats.js';
 import type { Pair, Workspace } from './workspace.js';

@@ -9,15 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AppConfig, loadConfig } from '../src/config.js';
 import { ADD_DELEGATE_PATH } from '../src/mimecast/client.js';
-import {
-  APPROVAL_CHANNEL,
-  BOT_TOKEN,
-  MAILBOXES,
-  simulatorSettings,
-  USERS,
-} from '../src/simulators/local-stack.js';
-import { type MimecastSimulator, startMimecastSimulator } from '../src/simulators/mimecast.js';
-import { type DirectoryUser, type SlackSimulator, startSlackSimulator } from '../src/simulators/slack.js';
+import { APPROVAL_CHANNEL, BOT_TOKEN, MAILBOXES, simulatorSettings, USERS } from '../testkit/local-stack.js';
+import { type MimecastSimulator, startMimecastSimulator } from '../testkit/mimecast/index.js';
+import { type DirectoryUser, type SlackSimulator, startSlackSimulator } from '../testkit/slack/index.js';
 import { buildBotProcess } from './build.js';
 import { SimWatcher } from './sim-tools.js';
 

@@ -4,8 +4,8 @@
  * credentials, no network beyond 127.0.0.1.
  */
 import { createLogger } from '../src/logger.js';
-import { APPROVAL_CHANNEL, startLocalStack, USERS } from '../src/simulators/local-stack.js';
-import type { SimMessage } from '../src/simulators/slack.js';
+import { APPROVAL_CHANNEL, startLocalStack, USERS } from '../testkit/local-stack.js';
+import type { SimMessage } from '../testkit/slack/index.js';
 
 const names = new Map<string, string>(Object.values(USERS).map((user) => [user.id, user.realName]));
 

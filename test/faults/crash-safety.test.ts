@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/requests/model.js';
-import { SlackDriver } from '../../src/simulators/slack-driver.js';
+import { SlackDriver } from '../../testkit/slack-driver/index.js';
 import { auditActions, describeErrors, logEntries } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,

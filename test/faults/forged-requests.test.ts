@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SlackDriver } from '../../src/simulators/slack-driver.js';
+import { SlackDriver } from '../../testkit/slack-driver/index.js';
 import { payloadBody, storeSnapshot } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,

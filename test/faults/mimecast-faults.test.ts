@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SimulatorFault } from '../../src/simulators/mimecast.js';
+import type { SimulatorFault } from '../../testkit/mimecast/index.js';
 import { auditActions, describeErrors, logEntries } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SIMULATOR_DEFAULT_CREDENTIALS } from '../../src/simulators/mimecast.js';
+import { SIMULATOR_DEFAULT_CREDENTIALS } from '../../testkit/mimecast/index.js';
 import { answerText, logEntries } from '../support/fault-tools.js';
 import {
   addCalls,

@@ -9,7 +9,7 @@ import {
   REMOVE_DELEGATE_PATH,
 } from '../../src/mimecast/client.js';
 import type { MimecastConfig } from '../../src/mimecast/types.js';
-import { type MimecastSimulator, startMimecastSimulator } from '../../src/simulators/mimecast.js';
+import { type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
 import { FakeClock, fakeSleep, hmacConfig, MAILBOXES, UUID } from './support.js';
 
 const aliceToSales = { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' };

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src/logger.js';
 import { ADD_DELEGATE_PATH, MimecastClient, OAUTH_TOKEN_PATH } from '../../src/mimecast/client.js';
 import type { MimecastConfig } from '../../src/mimecast/types.js';
-import { type MimecastSimulator, startMimecastSimulator } from '../../src/simulators/mimecast.js';
+import { type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
 import { FakeClock, fakeSleep, MAILBOXES, oauthConfig, UUID } from './support.js';
 
 const aliceToSales = { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' };

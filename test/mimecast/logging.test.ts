@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src/logger.js';
 import { ADD_DELEGATE_PATH, FIND_DELEGATES_PATH, MimecastClient } from '../../src/mimecast/client.js';
-import { type MimecastSimulator, startMimecastSimulator } from '../../src/simulators/mimecast.js';
+import { type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
 import { FakeClock, fakeSleep, hmacConfig, MAILBOXES, oauthConfig } from './support.js';
 
 const aliceToSales = { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' };

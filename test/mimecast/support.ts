@@ -1,5 +1,5 @@
 import type { MimecastConfig } from '../../src/mimecast/types.js';
-import type { MimecastSimulator } from '../../src/simulators/mimecast.js';
+import type { MimecastSimulator } from '../../testkit/mimecast/index.js';
 
 export const MAILBOXES = ['alice@example.com', 'bob@example.com', 'sales@example.com', 'ceo@example.com'];
 

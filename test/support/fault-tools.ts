@@ -2,7 +2,7 @@
  * Helpers for the fault tests (test/faults): raw signed Slack payloads the driver would refuse to build,
  * and readers for what the bot logged and recorded.
  */
-import type { DriverResponse, SendOptions } from '../../src/simulators/slack-driver.js';
+import type { DriverResponse, SendOptions } from '../../testkit/slack-driver/index.js';
 import { type Harness, USERS } from './harness.js';
 
 export interface LogLine {

@@ -1,9 +1,9 @@
 import { createMemoryLogger } from '../../src/logger.js';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import type { Clock } from '../../src/requests/ports/index.js';
-import { APPROVAL_CHANNEL, type LocalStack, startLocalStack } from '../../src/simulators/local-stack.js';
-import type { MimecastSimulator, MimecastSimulatorOptions } from '../../src/simulators/mimecast.js';
-import { collectText, type SimMessage, type SlackSimulator } from '../../src/simulators/slack.js';
+import { APPROVAL_CHANNEL, type LocalStack, startLocalStack } from '../../testkit/local-stack.js';
+import type { MimecastSimulator, MimecastSimulatorOptions } from '../../testkit/mimecast/index.js';
+import { collectText, type SimMessage, type SlackSimulator } from '../../testkit/slack/index.js';
 
 export {
   APPROVAL_CHANNEL,
@@ -11,7 +11,7 @@ export {
   MAILBOXES,
   SIGNING_SECRET,
   USERS,
-} from '../../src/simulators/local-stack.js';
+} from '../../testkit/local-stack.js';
 
 export interface HarnessOptions {
   env?: Record<string, string | undefined>;

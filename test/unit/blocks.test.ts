@@ -1,7 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { DelegationRequest } from '../../src/requests/model.js';
-import { validateBlocks, validateView } from '../../src/simulators/slack.js';
 import { homeView } from '../../src/slack/blocks/home.js';
 import {
   requestCard,
@@ -11,6 +10,7 @@ import {
 } from '../../src/slack/blocks/messages.js';
 import { requestModal } from '../../src/slack/blocks/request-modal.js';
 import { escapeMrkdwn, quote } from '../../src/slack/mrkdwn.js';
+import { validateBlocks, validateView } from '../../testkit/slack/block-kit/surfaces.js';
 
 const AT = new Date('2026-11-28T10:00:00.000Z');
 const base: DelegationRequest = {

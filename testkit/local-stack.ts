@@ -1,13 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bot, createBot } from '../app.js';
-import { type AppConfig, loadConfig } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { Clock } from '../requests/ports/index.js';
-import { type MimecastSimulator, type MimecastSimulatorOptions, startMimecastSimulator } from './mimecast.js';
-import { type SlackSimulator, startSlackSimulator } from './slack.js';
-import { SlackDriver } from './slack-driver.js';
+import { type Bot, type BotOptions, createBot } from '../src/app.js';
+import { type AppConfig, loadConfig } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import {
+  type MimecastSimulator,
+  type MimecastSimulatorOptions,
+  startMimecastSimulator,
+} from './mimecast/index.js';
+import { type SlackSimulator, startSlackSimulator } from './slack/index.js';
+import { SlackDriver } from './slack-driver/index.js';
 
 /** The people of the local workspace; the demo, the benchmark and the tests all use them. */
 export const USERS = {
@@ -37,7 +40,7 @@ export interface LocalStackOptions {
   /** Settings on top of the local defaults, e.g. ALLOWED_EMAIL_DOMAINS. */
   env?: Record<string, string | undefined>;
   mimecast?: MimecastSimulatorOptions;
-  clock?: Clock;
+  clock?: BotOptions['clock'];
   /** Slack Web API retries (0 in tests, so a failing call fails fast). */
   slackRetries?: number;
   noticePollIntervalMs?: number;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatMimecastDate, signRequest } from '../../src/mimecast/signing.js';
-import { type MimecastSimulator, startMimecastSimulator } from '../../src/simulators/mimecast.js';
-import { FakeClock, MAILBOXES } from './support.js';
+import { type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
+import { FakeClock, MAILBOXES } from '../mimecast/support.js';
 
 const ADD = '/api/user/add-delegate-user';
 const body = JSON.stringify({

@@ -1,9 +1,10 @@
 /**
- * Runs the Mimecast simulator for local development: `npx tsx src/mimecast/simulator-cli.ts`.
+ * Runs the Mimecast simulator for local development: `npm run sim:mimecast`
+ * (`tsx testkit/mimecast/cli.ts`).
  * PORT picks the port (default 4010); HOST the interface (default 127.0.0.1).
  * It prints the settings to point the bot at it, then one line per request it receives.
  */
-import { startMimecastSimulator } from '../simulators/mimecast.js';
+import { startMimecastSimulator } from './index.js';
 
 const EXAMPLE_MAILBOXES = [
   'alice@example.com',

@@ -6,17 +6,24 @@
  *
  * Mistakes in a test (a block_id that is not in the view, a button that is not in the message, a required
  * input left empty) throw instead of producing a payload Slack could never send.
+ *
+ * Beside it: buttons.ts (what a click finds and sends), view-state.ts (a submission's state values) and
+ * socket.ts (the same interactions as Socket Mode envelopes).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import {
-  inputBlocksOf,
   isJsonObject,
   type JsonObject,
   type SimEphemeral,
   type SimMessage,
   type SimView,
   type SlackSimulator,
-} from './slack.js';
+} from '../slack/index.js';
+import { buttonAction, findButton } from './buttons.js';
+import { sendOverSocket } from './socket.js';
+import { buildStateValues, describeView, type ViewValues } from './view-state.js';
+
+export type { ViewValues } from './view-state.js';
 
 export interface SlackDriverOptions {
   /** The app's request URL, e.g. http://127.0.0.1:PORT/slack/events (HTTP mode). */
@@ -59,11 +66,6 @@ export interface InteractionOptions {
   retryReason?: string;
 }
 
-/** Values a user types or picks, by block_id then action_id. `null` clears an input's initial value. */
-export type ViewValues = Record<string, Record<string, string | string[] | null>>;
-
-type InputValue = string | string[] | null;
-
 export class SlackDriver {
   private readonly sim: SlackSimulator;
   private readonly teamId: string;
@@ -86,7 +88,7 @@ export class SlackDriver {
   }
 
   async send(body: string, options: SendOptions = {}): Promise<DriverResponse> {
-    if (this.options.transport === 'socket') return this.sendOverSocket(body, options.contentType);
+    if (this.options.transport === 'socket') return sendOverSocket(this.sim, body, options.contentType);
     const timestamp = options.timestamp ?? Math.floor(this.now() / 1000);
     const headers: Record<string, string> = {
       'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
@@ -315,30 +317,6 @@ export class SlackDriver {
 
   // ----- helpers --------------------------------------------------------------------------------------
 
-  /** The same interaction as an envelope: a command's form fields, an interaction's or event's JSON. */
-  private async sendOverSocket(body: string, contentType: string | undefined): Promise<DriverResponse> {
-    let type: 'slash_commands' | 'interactive' | 'events_api';
-    let payload: JsonObject;
-    if (contentType?.startsWith('application/json')) {
-      type = 'events_api';
-      payload = JSON.parse(body) as JsonObject;
-    } else {
-      const form = new URLSearchParams(body);
-      const interaction = form.get('payload');
-      type = interaction === null ? 'slash_commands' : 'interactive';
-      payload = interaction === null ? Object.fromEntries(form) : (JSON.parse(interaction) as JsonObject);
-    }
-    const ack = await this.sim.sendEnvelope(type, payload);
-    // An empty ack payload is what an HTTP ack with an empty body is.
-    const empty = Object.keys(ack.payload).length === 0;
-    return {
-      status: 200,
-      text: empty ? '' : JSON.stringify(ack.payload),
-      elapsedMs: ack.elapsedMs,
-      ...(empty ? {} : { json: ack.payload }),
-    };
-  }
-
   private sendPayload(payload: JsonObject, options: InteractionOptions = {}): Promise<DriverResponse> {
     return this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), options);
   }
@@ -391,302 +369,6 @@ export class SlackDriver {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Buttons
-// ---------------------------------------------------------------------------------------------------------
-
-function interactiveElementsOf(block: JsonObject): JsonObject[] {
-  if (block.type === 'actions' && Array.isArray(block.elements)) return block.elements.filter(isJsonObject);
-  if (block.type === 'section' && isJsonObject(block.accessory)) return [block.accessory];
-  return [];
-}
-
-function findButton(
-  blocks: JsonObject[] | undefined,
-  actionId: string,
-  selector: { value?: string; blockId?: string },
-  where: string,
-): { button: JsonObject; blockId: string } {
-  const found: Array<{ button: JsonObject; blockId: string }> = [];
-  const seenActionIds: string[] = [];
-  for (const block of blocks ?? []) {
-    for (const element of interactiveElementsOf(block)) {
-      seenActionIds.push(String(element.action_id));
-      if (element.action_id !== actionId) continue;
-      if (element.type === 'static_select') {
-        // Choosing an option of a select menu: `value` names the option, as the user picks it.
-        const options = Array.isArray(element.options) ? element.options.filter(isJsonObject) : [];
-        const option = options.find((candidate) => candidate.value === selector.value);
-        if (selector.value === undefined || option === undefined) {
-          throw new Error(
-            `${actionId} in ${where} is a select menu: pass { value } naming one of its options`,
-          );
-        }
-        if (selector.blockId !== undefined && block.block_id !== selector.blockId) continue;
-        found.push({ button: { ...element, selected_option: option }, blockId: String(block.block_id) });
-        continue;
-      }
-      if (element.type !== 'button')
-        throw new Error(`${actionId} in ${where} is a ${String(element.type)}, not a button`);
-      if (selector.value !== undefined && element.value !== selector.value) continue;
-      if (selector.blockId !== undefined && block.block_id !== selector.blockId) continue;
-      found.push({ button: element, blockId: String(block.block_id) });
-    }
-  }
-  const [only, ...others] = found;
-  if (only === undefined) {
-    throw new Error(
-      `no button '${actionId}' matching ${JSON.stringify(selector)} in ${where}; has: ${seenActionIds.join(', ')}`,
-    );
-  }
-  if (others.length > 0) {
-    throw new Error(
-      `${found.length} buttons '${actionId}' in ${where}: pass { value } or { blockId } to pick one`,
-    );
-  }
-  return only;
-}
-
-function buttonAction(button: JsonObject, blockId: string): JsonObject {
-  if (button.type === 'static_select') {
-    return {
-      action_id: button.action_id,
-      block_id: blockId,
-      type: 'static_select',
-      selected_option: button.selected_option,
-      ...(button.placeholder === undefined ? {} : { placeholder: button.placeholder }),
-      action_ts: (Date.now() / 1000).toFixed(6),
-    };
-  }
-  return {
-    action_id: button.action_id,
-    block_id: blockId,
-    text: button.text,
-    ...(button.value === undefined ? {} : { value: button.value }),
-    ...(button.style === undefined ? {} : { style: button.style }),
-    type: 'button',
-    action_ts: (Date.now() / 1000).toFixed(6),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// View state
-// ---------------------------------------------------------------------------------------------------------
-
-/** Builds `view.state.values` exactly as Slack sends it for each input element type. */
-function buildStateValues(view: JsonObject, values: ViewValues, sim: SlackSimulator): JsonObject {
-  const inputs = inputBlocksOf(view);
-  const where = `view ${String(view.callback_id) || String(view.id)}`;
-  for (const [blockId, actions] of Object.entries(values)) {
-    const block = inputs.find((input) => input.block_id === blockId);
-    if (block === undefined) {
-      throw new Error(
-        `${where} has no input block '${blockId}'; its input blocks: ${inputs.map((i) => i.block_id).join(', ')}`,
-      );
-    }
-    for (const actionId of Object.keys(actions)) {
-      if (actionId !== block.element.action_id) {
-        throw new Error(
-          `input block '${blockId}' has no element '${actionId}' (its element is '${String(block.element.action_id)}')`,
-        );
-      }
-    }
-  }
-  const state: JsonObject = {};
-  for (const block of inputs) {
-    const actionId = String(block.element.action_id);
-    const typed = values[block.block_id]?.[actionId];
-    const value = typed === undefined ? initialValueOf(block.element) : typed;
-    const isEmpty = value === null || value === '' || (Array.isArray(value) && value.length === 0);
-    if (isEmpty && block.optional !== true) {
-      throw new Error(`Slack would not submit ${where}: required input '${block.block_id}' is empty`);
-    }
-    const label = `input '${block.block_id}'`;
-    state[block.block_id] = { [actionId]: elementState(block.element, isEmpty ? null : value, label, sim) };
-  }
-  return state;
-}
-
-function initialValueOf(element: JsonObject): InputValue {
-  const optionValue = (option: unknown) => (isJsonObject(option) ? String(option.value) : null);
-  switch (element.type) {
-    case 'static_select':
-    case 'radio_buttons':
-    case 'external_select':
-      return optionValue(element.initial_option);
-    case 'multi_static_select':
-    case 'checkboxes':
-    case 'multi_external_select':
-      return Array.isArray(element.initial_options)
-        ? element.initial_options.map(optionValue).filter(isString)
-        : [];
-    default: {
-      const field = INITIAL_FIELD[String(element.type)];
-      const initial = field === undefined ? undefined : element[field];
-      if (typeof initial === 'string') return initial;
-      if (Array.isArray(initial)) return initial.filter(isString);
-      return null;
-    }
-  }
-}
-
-const INITIAL_FIELD: Record<string, string> = {
-  plain_text_input: 'initial_value',
-  email_text_input: 'initial_value',
-  url_text_input: 'initial_value',
-  number_input: 'initial_value',
-  users_select: 'initial_user',
-  multi_users_select: 'initial_users',
-  conversations_select: 'initial_conversation',
-  multi_conversations_select: 'initial_conversations',
-  channels_select: 'initial_channel',
-  multi_channels_select: 'initial_channels',
-  datepicker: 'initial_date',
-  timepicker: 'initial_time',
-};
-
-// The state field Slack uses for the single-id pickers and their multi variants.
-const SELECTED_ID_FIELD: Record<string, string> = {
-  users_select: 'selected_user',
-  conversations_select: 'selected_conversation',
-  channels_select: 'selected_channel',
-  multi_users_select: 'selected_users',
-  multi_conversations_select: 'selected_conversations',
-  multi_channels_select: 'selected_channels',
-};
-
-function elementState(
-  element: JsonObject,
-  value: InputValue,
-  label: string,
-  sim: SlackSimulator,
-): JsonObject {
-  const type = String(element.type);
-  const single = (): string | null => {
-    if (Array.isArray(value)) throw new Error(`${label} (${type}) takes one value, not a list`);
-    return value;
-  };
-  const many = (): string[] => {
-    if (value === null) return [];
-    if (!Array.isArray(value)) throw new Error(`${label} (${type}) takes a list of values`);
-    return value;
-  };
-  switch (type) {
-    case 'plain_text_input':
-    case 'email_text_input':
-    case 'url_text_input':
-    case 'number_input': {
-      const text = single();
-      if (text !== null) checkTypedText(element, text, label);
-      return { type, value: text };
-    }
-    case 'static_select':
-    case 'radio_buttons':
-    case 'external_select': {
-      const chosen = single();
-      return { type, selected_option: chosen === null ? null : pickOption(element, chosen, label) };
-    }
-    case 'multi_static_select':
-    case 'checkboxes':
-    case 'multi_external_select':
-      return { type, selected_options: many().map((chosen) => pickOption(element, chosen, label)) };
-    case 'users_select':
-    case 'conversations_select':
-    case 'channels_select': {
-      const id = single();
-      if (type === 'users_select' && id !== null) checkPickableUser(sim, id, label);
-      return { type, [SELECTED_ID_FIELD[type] ?? 'selected']: id };
-    }
-    case 'multi_users_select':
-    case 'multi_conversations_select':
-    case 'multi_channels_select': {
-      const ids = many();
-      if (type === 'multi_users_select') for (const id of ids) checkPickableUser(sim, id, label);
-      return { type, [SELECTED_ID_FIELD[type] ?? 'selected']: ids };
-    }
-    case 'datepicker': {
-      const date = single();
-      if (date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(date))
-        throw new Error(`${label}: '${date}' is not YYYY-MM-DD`);
-      return { type, selected_date: date };
-    }
-    case 'timepicker': {
-      const time = single();
-      if (time !== null && !/^\d{2}:\d{2}$/.test(time)) throw new Error(`${label}: '${time}' is not HH:mm`);
-      return { type, selected_time: time };
-    }
-    default:
-      throw new Error(`${label}: the driver cannot fill a ${type} element`);
-  }
-}
-
-/** The checks Slack's client makes before it lets the user submit typed text. */
-function checkTypedText(element: JsonObject, text: string, label: string): void {
-  const length = Array.from(text).length;
-  if (typeof element.min_length === 'number' && length < element.min_length) {
-    throw new Error(`Slack would not submit: ${label} needs at least ${element.min_length} characters`);
-  }
-  if (typeof element.max_length === 'number' && length > element.max_length) {
-    throw new Error(`Slack would not submit: ${label} allows at most ${element.max_length} characters`);
-  }
-  if (element.type === 'email_text_input' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text)) {
-    throw new Error(`Slack would not submit: ${label} needs an email address, got '${text}'`);
-  }
-  if (element.type === 'url_text_input' && !/^https?:\/\/\S+$/.test(text)) {
-    throw new Error(`Slack would not submit: ${label} needs a URL, got '${text}'`);
-  }
-  if (element.type === 'number_input') {
-    const number = Number(text);
-    const isDecimal = !Number.isInteger(number);
-    if (
-      text.trim() === '' ||
-      !Number.isFinite(number) ||
-      (isDecimal && element.is_decimal_allowed !== true)
-    ) {
-      throw new Error(
-        `Slack would not submit: ${label} needs ${element.is_decimal_allowed ? 'a number' : 'a whole number'}`,
-      );
-    }
-  }
-}
-
-function checkPickableUser(sim: SlackSimulator, userId: string, label: string): void {
-  const user = sim.users.get(userId);
-  if (user === undefined || user.deleted) {
-    throw new Error(`${label}: Slack's user picker does not offer ${userId} (unknown or deactivated)`);
-  }
-}
-
-function optionsOf(element: JsonObject): JsonObject[] {
-  const direct = Array.isArray(element.options) ? element.options.filter(isJsonObject) : [];
-  const grouped = Array.isArray(element.option_groups)
-    ? element.option_groups
-        .filter(isJsonObject)
-        .flatMap((group) => (Array.isArray(group.options) ? group.options : []))
-    : [];
-  return [...direct, ...grouped.filter(isJsonObject)];
-}
-
-function pickOption(element: JsonObject, value: string, label: string): JsonObject {
-  if (String(element.type).includes('external_select')) {
-    // Options of external selects come from the app at typing time; the value stands in for the option.
-    return { text: { type: 'plain_text', text: value }, value };
-  }
-  const options = optionsOf(element);
-  const option = options.find((candidate) => candidate.value === value);
-  if (option === undefined) {
-    throw new Error(
-      `${label} has no option '${value}'; options: ${options.map((o) => String(o.value)).join(', ')}`,
-    );
-  }
-  return option;
-}
-
-function describeView(record: SimView): string {
-  const callbackId = record.view.callback_id;
-  return typeof callbackId === 'string' && callbackId !== '' ? `${record.id} (${callbackId})` : record.id;
-}
-
 function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
@@ -694,8 +376,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === 'string';
 }
