@@ -45,9 +45,9 @@ export interface MimecastClientDeps {
 interface CallOutcome<T> {
   result: Interpretation<T>;
   attempts: number;
-  mcReqId?: string;
-  httpStatus?: number;
-  responseRequestId?: string;
+  mcReqId?: string | undefined;
+  httpStatus?: number | undefined;
+  responseRequestId?: string | undefined;
 }
 
 /** How calls are authenticated: API 1.0 keys sign each request, API 2.0 sends a bearer token. */

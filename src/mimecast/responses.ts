@@ -72,8 +72,8 @@ const delegateRightSchema = z.looseObject({
 });
 
 interface ErrorDetail {
-  code?: string;
-  message?: string;
+  code?: string | undefined;
+  message?: string | undefined;
   codes: string[];
 }
 

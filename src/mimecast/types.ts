@@ -54,16 +54,16 @@ export interface MimecastFailure {
   kind: MimecastFailureKind;
   /** Mimecast's own message where it gave one, else a plain description of what happened. */
   message: string;
-  httpStatus?: number;
+  httpStatus?: number | undefined;
   /** Mimecast's error code, e.g. err_validation_invalid_email_address. */
-  code?: string;
+  code?: string | undefined;
   /** For rate_limited: how long Mimecast asked us to wait. */
   retryAfterMs?: number;
   /** x-mc-req-id of the last attempt, for support cases. */
-  requestId?: string;
+  requestId?: string | undefined;
 }
 
-export type MimecastResult<T> = ({ ok: true; requestId?: string } & T) | MimecastFailure;
+export type MimecastResult<T> = ({ ok: true; requestId?: string | undefined } & T) | MimecastFailure;
 
 export interface DelegateRight {
   /** Mimecast secure id of the delegate right. */
