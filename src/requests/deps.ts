@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { newRequestId } from './ids.js';
 import { InFlight } from './in-flight.js';
@@ -19,6 +20,17 @@ export interface RequestServiceDeps {
   /** Steps of provisioning (after the ack) wait for their turn, so Slack's acks come first (see Turns). */
   turns?: TurnTaker;
   newId?: () => string;
+  /**
+   * Names this process in the claims it takes on Mimecast work (see DelegationRequest.claim); unique
+   * among the replicas sharing a store. Defaults to a random one.
+   */
+  processId?: string;
+  /**
+   * How long a claim on Mimecast work holds without being renewed; it is renewed every third of that
+   * while the call runs. Also how long an approval may wait to be claimed before any replica takes it
+   * up. 30 s by default.
+   */
+  claimLeaseMs?: number;
 }
 
 /** What every verb works with: the deps with their defaults, and the state the service shares. */
@@ -37,9 +49,16 @@ export interface Core {
   readonly work: InFlight;
   /** Provisioning in flight by request id: another call for the same request joins it. */
   readonly provisioning: Map<string, Promise<DelegationRequest | undefined>>;
+  /** This process, as named in its claims. */
+  readonly processId: string;
+  readonly claimLeaseMs: number;
+  /** Requests whose Mimecast work this process has claimed and is doing now; each stops its renewals. */
+  readonly held: Map<string, () => void>;
   /** Set by drain(): no new Mimecast call is started. */
   stopping: boolean;
 }
+
+export const DEFAULT_CLAIM_LEASE_MS = 30_000;
 
 export function createCore(deps: RequestServiceDeps): Core {
   return {
@@ -54,6 +73,9 @@ export function createCore(deps: RequestServiceDeps): Core {
     newId: deps.newId ?? newRequestId,
     work: new InFlight(),
     provisioning: new Map(),
+    processId: deps.processId ?? `process-${randomBytes(6).toString('hex')}`,
+    claimLeaseMs: deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS,
+    held: new Map(),
     stopping: false,
   };
 }

@@ -68,8 +68,23 @@ export interface DelegationRequest {
   /** Failed removal attempts so far, and when the next one is due. */
   removalAttempts?: number;
   nextRemovalAt?: Date;
+  /**
+   * Which process is making the Mimecast call of a request being provisioned or removed, and until
+   * when that holds: renewed while the call runs, cleared when its outcome is recorded. Another
+   * process treats the call as interrupted only once `until` has passed.
+   */
+  claim?: WorkClaim;
   /** Optimistic-concurrency counter, bumped by every write. */
   version: number;
+}
+
+/** The statuses in which a request carries a claim on its Mimecast work (see DelegationRequest.claim). */
+export const CLAIMED_STATUSES: readonly RequestStatus[] = ['provisioning', 'removing'];
+
+export interface WorkClaim {
+  /** The process holding it (see RequestServiceDeps.processId): host, pid and a random part, no person. */
+  owner: string;
+  until: Date;
 }
 
 /** Why a grant ended: it ran out, an admin revoked it, or the grantee said they were done. */

@@ -1,3 +1,4 @@
+import { newClaim, whileClaimed } from './claims.js';
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
@@ -5,8 +6,9 @@ import type { MimecastApi, TransitionInput } from './ports/index.js';
 
 /**
  * Grants approved access in Mimecast. Claims the request first (approved → provisioning), so however
- * often this is called for one request, Mimecast is called at most once; a call while one runs for
- * the same request joins it. Approvals and start-up recovery both come through here.
+ * often this is called for one request, and by however many replicas, Mimecast is called at most
+ * once; a call while one runs for the same request in this process joins it. Approvals, start-up
+ * recovery and the sweep's pick-up of approvals nobody claimed all come through here.
  */
 export function provision(core: Core, id: string): Promise<DelegationRequest | undefined> {
   const running = core.provisioning.get(id);
@@ -21,21 +23,28 @@ export function provision(core: Core, id: string): Promise<DelegationRequest | u
 }
 
 async function provisionNow(core: Core, id: string): Promise<DelegationRequest | undefined> {
-  const { store, mimecast, logger } = core;
+  const { store } = core;
   // One turn, before the claim: from then on nothing waits between the Mimecast calls and recording
   // their outcome, so a crash leaves as few requests as possible in an unknown state.
   await core.turns.next();
-  // An orderly stop under way: the request stays approved, and the next start provisions it.
+  // An orderly stop under way: the request stays approved, for another replica's sweep or the next start.
   if (core.stopping) return store.getRequest(id);
+  // The claim says which process makes the call, until when; it is renewed while the call runs.
   const claimed = await store.transition({
     id,
     name: 'startProvisioning',
     at: core.clock(),
+    patch: { claim: newClaim(core) },
     audit: { actor: SYSTEM_ACTOR, action: 'provisioning_started' },
   });
   if (!claimed.ok) return claimed.current;
-  const request = claimed.request;
+  return whileClaimed(core, id, () => grant(core, claimed.request));
+}
 
+/** The Mimecast calls of a claimed request, and the record of their outcome. */
+async function grant(core: Core, request: DelegationRequest): Promise<DelegationRequest | undefined> {
+  const { mimecast, logger } = core;
+  const { id } = request;
   const existing = await existingRight(core, request);
   if (existing) {
     const now = core.clock();
@@ -105,10 +114,11 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
   });
 }
 
+/** Records the outcome, and with it the end of the claim. */
 async function finish(core: Core, input: TransitionInput): Promise<DelegationRequest | undefined> {
-  const result = await core.store.transition(input);
+  const result = await core.store.transition({ ...input, patch: { ...input.patch, claim: undefined } });
   if (!result.ok) {
-    // Only recovery moves a provisioning request elsewhere; the record it made stands.
+    // Only a takeover of a claim that ran out moves a provisioning request elsewhere; its record stands.
     core.logger.error(
       { requestId: input.id, status: result.current?.status },
       'provisioning result arrived late',

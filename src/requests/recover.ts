@@ -1,5 +1,6 @@
+import { claimRanOut } from './claims.js';
 import type { Core } from './deps.js';
-import { type Failure, SYSTEM_ACTOR } from './model.js';
+import { type DelegationRequest, type Failure, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
 import { provision } from './provision.js';
 
@@ -12,18 +13,56 @@ export interface RecoveryReport {
   noticesReleased: number;
 }
 
+export interface TakeoverReport {
+  /** Approved requests nobody claimed: provisioned now. */
+  resumed: string[];
+  /** Provisioning whose claim ran out: handed to an admin. */
+  interrupted: string[];
+  /** Removals whose claim ran out: due again. */
+  removalsInterrupted: string[];
+}
+
 /**
- * After a restart: approved requests never reached Mimecast, so they are provisioned now, the way an
- * approval provisions; requests caught mid-call may or may not have been granted, so they go to an
- * admin instead of being repeated. Assumes the store's only user is this process (SQLite's case).
+ * At start-up. On a store one process uses at a time (SQLite), everything claimed in it, and every
+ * approval not yet claimed, was left by this bot's previous process, so it is all taken up now; the
+ * notices it was sending go out now too. On a store replicas share (PostgreSQL), a live replica may
+ * hold any of it: only claims whose lease has run out are taken over, and approvals waiting longer
+ * than a lease; the sweep does the same on every replica from then on (see `takeOverAbandoned`).
  */
 export async function recoverInterrupted(core: Core): Promise<RecoveryReport> {
   const { store } = core;
-  // Messages the previous process was sending when it stopped go out now rather than when their
-  // lease runs out a minute later: nobody else is sending them. Slack may show one of them twice.
+  // SQLite: messages the previous process was sending when it stopped go out now rather than when
+  // their lease runs out a minute later (Slack may show one of them twice). PostgreSQL: none.
   const noticesReleased = await store.releaseNoticeLeases();
-  const interrupted: string[] = [];
+  const taken = await takeOverAbandoned(core, { everything: store.singleProcess });
+  if (noticesReleased) core.notify();
+  return { resumed: taken.resumed, interrupted: taken.interrupted, noticesReleased };
+}
+
+/**
+ * Mimecast work left by a process that stopped, on any replica, every sweep:
+ * - a request being provisioned whose claim ran out may or may not have been granted, so it goes to
+ *   an admin instead of being repeated;
+ * - a removal whose claim ran out is due again (removing a right that is already gone changes nothing);
+ * - an approval nobody claimed for longer than a lease (the approving process stopped before its
+ *   Mimecast call) is provisioned, through the same claim, so only one replica makes the call.
+ * Each step is a compare-and-set on the version read, so a renewal in between (the holder is alive)
+ * or another replica taking it over first makes this one step aside. `everything` treats every claim
+ * and every approval as left (a single-process store at start-up).
+ */
+export async function takeOverAbandoned(
+  core: Core,
+  options: { everything: boolean },
+): Promise<TakeoverReport> {
+  const report: TakeoverReport = { resumed: [], interrupted: [], removalsInterrupted: [] };
+  if (core.stopping) return report;
+  const { store } = core;
+  const now = core.clock();
+  const left = (request: DelegationRequest) =>
+    !core.held.has(request.id) && (options.everything || claimRanOut(core, request, now));
+
   for (const request of await store.listRequests({ statuses: ['provisioning'] })) {
+    if (!left(request)) continue;
     const failure: Failure = {
       kind: 'interrupted',
       message:
@@ -32,28 +71,43 @@ export async function recoverInterrupted(core: Core): Promise<RecoveryReport> {
     const result = await store.transition({
       id: request.id,
       name: 'provisioningUnknown',
-      at: core.clock(),
-      patch: { failure },
-      audit: { actor: SYSTEM_ACTOR, action: 'provisioning_interrupted', details: { ...failure } },
+      at: now,
+      patch: { failure, claim: undefined },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: 'provisioning_interrupted',
+        details: { ...failure, ...(request.claim ? { claimedBy: request.claim.owner } : {}) },
+      },
       notices: everywhere('outcome_unknown'),
+      expectedVersion: request.version,
     });
-    if (result.ok) interrupted.push(request.id);
+    if (result.ok) report.interrupted.push(request.id);
   }
-  // A removal caught mid-call is safe to repeat: removing a right that is already gone changes nothing.
+
   for (const request of await store.listRequests({ statuses: ['removing'] })) {
-    await store.transition({
+    if (!left(request)) continue;
+    const result = await store.transition({
       id: request.id,
       name: 'removalFailed',
-      at: core.clock(),
-      patch: { nextRemovalAt: core.clock() },
-      audit: { actor: SYSTEM_ACTOR, action: 'removal_interrupted' },
+      at: now,
+      patch: { nextRemovalAt: now, claim: undefined },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: 'removal_interrupted',
+        ...(request.claim ? { details: { claimedBy: request.claim.owner } } : {}),
+      },
+      expectedVersion: request.version,
     });
+    if (result.ok) report.removalsInterrupted.push(request.id);
   }
-  const resumed: string[] = [];
+
+  const unclaimedSince = now.getTime() - core.claimLeaseMs;
   for (const request of await store.listRequests({ statuses: ['approved'] })) {
-    resumed.push(request.id);
+    if (core.provisioning.has(request.id)) continue;
+    if (options.everything || request.updatedAt.getTime() <= unclaimedSince) report.resumed.push(request.id);
   }
-  if (interrupted.length || noticesReleased) core.notify();
-  await Promise.all(resumed.map((id) => provision(core, id)));
-  return { resumed, interrupted, noticesReleased };
+
+  if (report.interrupted.length) core.notify();
+  await Promise.all(report.resumed.map((id) => provision(core, id)));
+  return report;
 }

@@ -1,3 +1,4 @@
+import { newClaim, whileClaimed } from './claims.js';
 import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
 import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
 import type { AdminPermit, Refusal } from './permissions.js';
@@ -43,13 +44,14 @@ function removeAccess(core: Core, id: string, actor: Actor, why: EndReason): Pro
 }
 
 async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): Promise<EndResult> {
-  const { store, mimecast, logger } = core;
+  const { store } = core;
   const now = core.clock();
   const claimed = await store.transition({
     id,
     name: 'startRemoval',
     at: now,
-    patch: { endedBy: actor, endReason: why },
+    // The claim says which process makes the call, until when; it is renewed while the call runs.
+    patch: { endedBy: actor, endReason: why, claim: newClaim(core) },
     audit: { actor, action: `removal_started`, details: { why } },
   });
   if (!claimed.ok) {
@@ -57,7 +59,19 @@ async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): 
       ? { ok: false, reason: 'not_active', request: claimed.current }
       : { ok: false, reason: 'not_found' };
   }
-  const request = claimed.request;
+  return whileClaimed(core, id, () => removeClaimed(core, claimed.request, actor, why, now));
+}
+
+/** The Mimecast call of a claimed removal, and the record of its outcome (which ends the claim). */
+async function removeClaimed(
+  core: Core,
+  request: DelegationRequest,
+  actor: Actor,
+  why: EndReason,
+  now: Date,
+): Promise<EndResult> {
+  const { store, mimecast, logger } = core;
+  const { id } = request;
   const coveredBy = (await otherGrants(core, request)).find(
     (grant) => !grant.expiresAt || grant.expiresAt > now,
   );
@@ -86,7 +100,7 @@ async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): 
     id,
     name: 'removed',
     at: ended,
-    patch: { endedAt: ended },
+    patch: { endedAt: ended, claim: undefined },
     audit: {
       actor,
       action: 'removed',
@@ -128,6 +142,7 @@ async function removalFailed(
       failure: toFailure(failure),
       endedBy: undefined,
       endReason: undefined,
+      claim: undefined,
     },
     audit: { actor, action: 'removal_failed', details: { attempts, ...toFailure(failure) } },
     // Every attempt is in the audit log.

@@ -2,9 +2,10 @@ import type { Logger } from '../logger.js';
 import type { RequestService } from './service.js';
 
 /**
- * Runs the lifecycle sweep on a timer: reminders, pending expiry, grant expiry and removal retries.
- * What is due lives in the store, so nothing is lost when the process stops; the first sweep after a
- * start catches up on everything missed, once.
+ * Runs the lifecycle sweep on a timer: Mimecast work other processes left, reminders, pending expiry,
+ * grant expiry and removal retries. What is due lives in the store, so nothing is lost when the
+ * process stops; the first sweep after a start catches up on everything missed, once. Every replica
+ * runs one: each step of a sweep is a claim or a compare-and-set.
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -34,9 +35,15 @@ export class Scheduler {
       .then((report) => {
         const acted =
           report.noticesPruned > 0 ||
-          [report.expired, report.reminded, report.removed, report.removalFailed].some(
-            (ids) => ids.length > 0,
-          );
+          [
+            report.expired,
+            report.reminded,
+            report.removed,
+            report.removalFailed,
+            report.resumed,
+            report.interrupted,
+            report.removalsInterrupted,
+          ].some((ids) => ids.length > 0);
         if (acted) this.options.logger.info(report, 'lifecycle sweep');
       })
       .catch((error: unknown) => this.options.logger.error({ err: error }, 'lifecycle sweep failed'))

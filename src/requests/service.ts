@@ -1,4 +1,5 @@
 import { type CancelResult, cancel } from './cancel.js';
+import { releaseClaims } from './claims.js';
 import {
   type ApproveResult,
   approve,
@@ -160,13 +161,34 @@ export class RequestService {
   }
 
   /**
-   * For an orderly stop (a deploy): Mimecast calls already claimed finish and record their outcome,
-   * instead of being reported as unknown after the restart; approvals not started yet stay approved
-   * and are provisioned by the next start.
+   * For an orderly stop (a deploy): no new Mimecast call starts (approvals not started yet stay
+   * approved, for another replica's sweep or the next start); calls already claimed finish and record
+   * their outcome, instead of being reported as unknown later. After `timeoutMs` the stop goes on
+   * without them: their claims are given up, so another replica takes them over at once rather than
+   * when their lease runs out. Resolves with whether everything finished, and what was given up.
    */
-  async drain(): Promise<void> {
+  async drain(timeoutMs = Number.POSITIVE_INFINITY): Promise<{ finished: boolean; released: string[] }> {
     this.core.stopping = true;
-    await this.core.work.idle();
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.core.work.idle().then(() => true),
+      new Promise<boolean>((resolve) => {
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (finished) return { finished, released: [] };
+    const released = await releaseClaims(this.core);
+    this.core.logger.warn(
+      { released, waitedMs: timeoutMs },
+      'stopping with Mimecast calls still under way: their claims are given up for another process to take over',
+    );
+    return { finished, released };
+  }
+
+  /** The name this process signs its claims with. */
+  get processId(): string {
+    return this.core.processId;
   }
 
   /** Resolves once no work the service started in the background (provisioning, removals, sweeps) runs. */

@@ -1,8 +1,9 @@
 import { type Core, HOUR_MS } from './deps.js';
 import { SYSTEM_ACTOR } from './model.js';
+import { type TakeoverReport, takeOverAbandoned } from './recover.js';
 import { removeExpired } from './remove.js';
 
-export interface SweepReport {
+export interface SweepReport extends TakeoverReport {
   expired: string[];
   reminded: string[];
   removed: string[];
@@ -18,14 +19,17 @@ const PRUNE_BATCH = 500;
 const PRUNE_BATCHES_PER_SWEEP = 20;
 
 /**
- * One pass over everything that is due: pending requests to remind or expire, grants to remove,
- * removals to retry. Each step is a compare-and-set, so a pass after a restart, or two replicas
- * sweeping at once, act once.
+ * One pass over everything that is due: Mimecast work another process left (see
+ * `takeOverAbandoned`), pending requests to remind or expire, grants to remove, removals to retry.
+ * Every replica sweeps; each step is a claim or a compare-and-set, so a pass after a restart, or
+ * several replicas sweeping at once, act once.
  */
 export async function sweep(core: Core): Promise<SweepReport> {
   const { store, policy } = core;
+  const taken = await takeOverAbandoned(core, { everything: false });
   const now = core.clock();
   const report: SweepReport = {
+    ...taken,
     expired: [],
     reminded: [],
     removed: [],
@@ -60,12 +64,16 @@ export async function sweep(core: Core): Promise<SweepReport> {
       patch: { remindedAt: now },
       audit: { actor: SYSTEM_ACTOR, action: 'reminded' },
       notices: [{ target: 'thread', event: 'reminder' }],
+      // pending → pending: the status alone would let two replicas both remind.
+      expectedVersion: request.version,
     });
     if (result.ok) report.reminded.push(request.id);
   }
 
   const due = await store.listRequests({ statuses: ['completed'], expiresBefore: now });
   for (const grant of due) {
+    // An orderly stop starts no new Mimecast call; another replica, or the next start, removes it.
+    if (core.stopping) break;
     if (grant.nextRemovalAt && grant.nextRemovalAt > now) continue;
     const result = await removeExpired(core, grant.id);
     if (result.ok) report.removed.push(grant.id);

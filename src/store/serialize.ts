@@ -38,6 +38,7 @@ const requestDoc = z.object({
   preexisting: z.boolean().optional(),
   removalAttempts: z.number().int().optional(),
   nextRemovalAt: date.optional(),
+  claim: z.object({ owner: z.string(), until: date }).optional(),
   version: z.number().int(),
 });
 

@@ -1,11 +1,12 @@
 /**
  * The Store port's contract, run against every adapter (sqlite.test.ts, postgres.test.ts): the same
  * calls, the same answers, the same guarantees under concurrency. The tests themselves are in
- * contract/: requests and transitions, notices, the audit chain.
+ * contract/: requests and transitions, notices, the audit chain, claims on Mimecast work.
  */
 import { type TestContext, it as test } from 'vitest';
 import type { Store } from '../../src/requests/ports/index.js';
 import { auditContract } from './contract/audit.js';
+import { claimsContract } from './contract/claims.js';
 import { noticesContract } from './contract/notices.js';
 import { requestsContract } from './contract/requests.js';
 
@@ -58,4 +59,5 @@ export function storeContract(target: ContractTarget): void {
   requestsContract(kit);
   noticesContract(kit);
   auditContract(kit);
+  claimsContract(kit);
 }

@@ -132,6 +132,7 @@ describe.concurrent('PostgresStore alone', () => {
       const claimed = await store.claimDueNotices(AT, new Date(AT.getTime() + 60_000), 10);
       expect(claimed).toHaveLength(2);
       const restarted = await db.open();
+      expect(restarted.singleProcess).toBe(false);
       expect(await restarted.releaseNoticeLeases()).toBe(0);
       expect(await restarted.dueNotices(AT, 10)).toEqual([]);
       expect(await restarted.dueNotices(new Date(AT.getTime() + 60_000), 10)).toHaveLength(2);

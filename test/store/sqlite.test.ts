@@ -95,6 +95,7 @@ describe('SqliteStore alone', () => {
 
   it('hands back every claimed notice at start-up: one process uses the file at a time', async () => {
     const store = new SqliteStore(':memory:');
+    expect(store.singleProcess).toBe(true);
     for (const id of ['DR-AAAAAA', 'DR-BBBBBB'])
       await store.createRequest(request(id), submitted(id), [{ target: 'card', event: 'submitted' }]);
     const claimed = await store.claimDueNotices(AT, new Date(AT.getTime() + 60_000), 10);

@@ -90,6 +90,9 @@ export interface ServiceFixtureOptions {
   clock?: ReturnType<typeof fixedClock>;
   mimecast?: FakeMimecast;
   domains?: string[];
+  /** Names this service's process in its claims (another service on the same store is another replica). */
+  processId?: string;
+  claimLeaseMs?: number;
 }
 
 /**
@@ -127,6 +130,8 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
     onNotices: () => {
       kicks += 1;
     },
+    ...(options.processId ? { processId: options.processId } : {}),
+    ...(options.claimLeaseMs ? { claimLeaseMs: options.claimLeaseMs } : {}),
   });
   /** What the service logged at warn and above, parsed. */
   const logLines = () =>

@@ -17,6 +17,7 @@ export {
   type RequestPatch,
   type Store,
   type StoredNotice,
+  type StoreOverview,
   type TransitionInput,
   type TransitionResult,
 } from './store.js';

@@ -24,6 +24,13 @@ export interface Store {
   transition(input: TransitionInput): Promise<TransitionResult>;
   /** Fields that do not change the status (card reference, reminder time). */
   patchRequest(id: string, patch: RequestPatch): Promise<void>;
+  /**
+   * Moves the end of the claim `owner` holds on a request being provisioned or removed to `until`,
+   * and bumps the version (so a takeover computed from an earlier read loses its compare-and-set).
+   * An `until` in the past gives the claim up. False, and nothing written, when the request is in no
+   * such state or the claim is not `owner`'s.
+   */
+  renewClaim(id: string, owner: string, until: Date): Promise<boolean>;
   appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent>;
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
 
@@ -48,6 +55,14 @@ export interface Store {
    *   it releases none and returns 0; a dead process's notices are due again once their lease runs out.
    */
   releaseNoticeLeases(): Promise<number>;
+  /**
+   * True when one process uses the store at a time (SQLite): at start-up, whatever is claimed in it
+   * was claimed by this bot's previous process, which has stopped. False when replicas share it
+   * (PostgreSQL): a claim is taken over only once its lease has run out.
+   */
+  readonly singleProcess: boolean;
+  /** Counts for the metrics, read when they are scraped. */
+  overview(): Promise<StoreOverview>;
   /** Deletes up to `limit` notices finished (delivered or given up) before `doneBefore`; returns how many. */
   pruneNotices(doneBefore: Date, limit: number): Promise<number>;
 
@@ -79,6 +94,7 @@ type PatchableField = keyof Pick<
   | 'preexisting'
   | 'removalAttempts'
   | 'nextRemovalAt'
+  | 'claim'
 >;
 
 export interface RequestFilter {
@@ -111,6 +127,18 @@ export interface TransitionInput {
 export type TransitionResult =
   | { ok: true; request: DelegationRequest }
   | { ok: false; current: DelegationRequest | undefined };
+
+/** What the metrics show of the store: requests by status, grants being retried, the outbox. */
+export interface StoreOverview {
+  /** Requests in each status (statuses with none are left out). */
+  requestsByStatus: Partial<Record<RequestStatus, number>>;
+  /** Active grants whose removal failed and is being retried. */
+  removalsFailing: number;
+  /** Notices not yet delivered or given up on (those being delivered included). */
+  noticesWaiting: number;
+  /** When the oldest of them was queued; undefined when none waits. */
+  oldestNoticeAt: Date | undefined;
+}
 
 export interface AuditFilter {
   requestId?: string;

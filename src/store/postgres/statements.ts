@@ -50,6 +50,37 @@ export const patchRequest = named(
     WHERE r.id = $1`,
 );
 
+/**
+ * A claim renewed (or given up, with an end in the past) by the process that holds it: only while the
+ * request is being provisioned or removed and the claim is that process's. The version is bumped, so
+ * a takeover computed from an earlier read loses its compare-and-set.
+ */
+export const renewClaim = named(
+  'renew_claim',
+  `UPDATE requests r
+      SET version = r.version + 1,
+          doc = jsonb_set(r.doc, '{claim,until}', to_jsonb($3::text)) || jsonb_build_object('version', r.version + 1)
+    WHERE r.id = $1
+      AND r.status = ANY($4::text[])
+      AND r.doc->'claim'->>'owner' = $2`,
+);
+
+export const requestsByStatus = named(
+  'requests_by_status',
+  'SELECT status, count(*)::int AS n FROM requests GROUP BY status',
+);
+
+export const removalsFailing = named(
+  'removals_failing',
+  `SELECT count(*)::int AS n FROM requests
+    WHERE status = 'completed' AND (doc->>'removalAttempts')::int > 0`,
+);
+
+export const noticesWaiting = named(
+  'notices_waiting',
+  'SELECT count(*)::int AS n, min(created_at) AS oldest FROM notices WHERE done_at IS NULL',
+);
+
 /** The request's document as it is now (this transaction's own write included) is each notice's snapshot. */
 export const insertNotices = named(
   'insert_notices',

@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
-import type { AuditEvent, AuditEventInput, DelegationRequest } from '../../requests/model.js';
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  CLAIMED_STATUSES,
+  type DelegationRequest,
+  type RequestStatus,
+} from '../../requests/model.js';
 import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
@@ -9,6 +15,7 @@ import {
   type RequestPatch,
   type Store,
   type StoredNotice,
+  type StoreOverview,
   type TransitionInput,
   type TransitionResult,
 } from '../../requests/ports/index.js';
@@ -40,6 +47,8 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
  * `ready` rejects, with the reason and without the password, when the database cannot be opened.
  */
 export class PostgresStore implements Store {
+  /** Replicas share the database: see the Store port. */
+  readonly singleProcess: boolean = false;
   readonly ready: Promise<void>;
   private readonly pool: pg.Pool;
   /** Notices marked delivered in this pass of the event loop, committed together at its end. */
@@ -172,6 +181,12 @@ export class PostgresStore implements Store {
     ]);
   }
 
+  async renewClaim(id: string, owner: string, until: Date): Promise<boolean> {
+    await this.ready;
+    const result = await this.pool.query(sql.renewClaim, [id, owner, until.toISOString(), CLAIMED_STATUSES]);
+    return result.rowCount === 1;
+  }
+
   async appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent> {
     await this.ready;
     return inTransaction(this.pool, (client) => appendToChain(client, event, at));
@@ -269,6 +284,22 @@ export class PostgresStore implements Store {
     await this.ready;
     const result = await this.pool.query(sql.pruneNotices, [doneBefore, limit]);
     return result.rowCount ?? 0;
+  }
+
+  async overview(): Promise<StoreOverview> {
+    await this.ready;
+    const [statuses, failing, notices] = await Promise.all([
+      this.pool.query<{ status: RequestStatus; n: number }>(sql.requestsByStatus),
+      this.pool.query<{ n: number }>(sql.removalsFailing),
+      this.pool.query<{ n: number; oldest: Date | null }>(sql.noticesWaiting),
+    ]);
+    const waiting = notices.rows[0];
+    return {
+      requestsByStatus: Object.fromEntries(statuses.rows.map((row) => [row.status, row.n])),
+      removalsFailing: failing.rows[0]?.n ?? 0,
+      noticesWaiting: waiting?.n ?? 0,
+      oldestNoticeAt: waiting?.oldest ?? undefined,
+    };
   }
 
   async ping(): Promise<boolean> {

@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
-import type { AuditEvent, AuditEventInput, DelegationRequest } from '../../requests/model.js';
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  CLAIMED_STATUSES,
+  type DelegationRequest,
+  type RequestStatus,
+} from '../../requests/model.js';
 import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
@@ -11,6 +17,7 @@ import {
   type RequestPatch,
   type Store,
   type StoredNotice,
+  type StoreOverview,
   type TransitionInput,
   type TransitionResult,
 } from '../../requests/ports/index.js';
@@ -37,6 +44,8 @@ export interface SqliteStoreOptions {
  * writes can fail with SQLITE_BUSY instead of waiting its turn.
  */
 export class SqliteStore implements Store {
+  /** One process uses the file at a time: see the Store port. */
+  readonly singleProcess: boolean = true;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly checkpointer: WalCheckpointer | undefined;
@@ -190,6 +199,20 @@ export class SqliteStore implements Store {
         this.sql('UPDATE requests SET expires_at = @expiresAt, doc = @doc WHERE id = @id').run(
           rowParams(next),
         );
+      })
+      .immediate();
+  }
+
+  async renewClaim(id: string, owner: string, until: Date): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const current = this.readRequest(id);
+        if (!current || !CLAIMED_STATUSES.includes(current.status) || current.claim?.owner !== owner) {
+          return false;
+        }
+        const next = { ...current, claim: { owner, until }, version: current.version + 1 };
+        this.sql('UPDATE requests SET doc = @doc WHERE id = @id').run(rowParams(next));
+        return true;
       })
       .immediate();
   }
@@ -370,6 +393,25 @@ export class SqliteStore implements Store {
       `DELETE FROM notices WHERE id IN (
          SELECT id FROM notices WHERE done_at IS NOT NULL AND done_at < ? ORDER BY done_at LIMIT ?)`,
     ).run(doneBefore.toISOString(), limit).changes;
+  }
+
+  async overview(): Promise<StoreOverview> {
+    const statuses = this.sql<[], { status: RequestStatus; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM requests GROUP BY status',
+    ).all();
+    const failing = this.sql<[], { n: number }>(
+      `SELECT COUNT(*) AS n FROM requests
+        WHERE status = 'completed' AND json_extract(doc, '$.removalAttempts') > 0`,
+    ).get();
+    const notices = this.sql<[], { n: number; oldest: string | null }>(
+      'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM notices WHERE done_at IS NULL',
+    ).get();
+    return {
+      requestsByStatus: Object.fromEntries(statuses.map((row) => [row.status, row.n])),
+      removalsFailing: failing?.n ?? 0,
+      noticesWaiting: notices?.n ?? 0,
+      oldestNoticeAt: notices?.oldest ? new Date(notices.oldest) : undefined,
+    };
   }
 
   async ping(): Promise<boolean> {
