@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { countingStore, measuredMimecast, slackCallCounter } from './metrics/decorators.js';
+import { type BotMetrics, createMetrics } from './metrics/registry.js';
 import { MimecastClient } from './mimecast/client.js';
 import { InFlight } from './requests/in-flight.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
@@ -28,16 +32,30 @@ export interface BotOptions {
   clientOptions?: WebClientOptions;
   /** How often undelivered notices are retried; defaults to every second. */
   noticePollIntervalMs?: number;
+  /**
+   * Tests only: shorter claims and sweeps than the settings allow, so that taking over the work of a
+   * replica that died takes seconds, not minutes (see test/support/bot-process.ts).
+   */
+  claimLeaseMs?: number;
+  schedulerIntervalMs?: number;
+  noticeLeaseMs?: number;
 }
 
 export interface Bot {
   app: App;
   service: RequestService;
+  /** The store, counted by the metrics. */
   store: Store;
+  metrics: BotMetrics;
   dispatcher: NoticeDispatcher;
   scheduler: Scheduler;
   /** Starts listening; resolves with the HTTP port once the bot is ready. */
   start(): Promise<{ port: number }>;
+  /**
+   * An orderly stop: /readyz answers 503 at once, no new Mimecast call or sweep starts, calls under
+   * way get up to SHUTDOWN_TIMEOUT_SECONDS to finish (those still running then have their claims
+   * given up for another replica), then Slack, the outbox and the store are closed.
+   */
   stop(): Promise<void>;
   /**
    * Resolves once the bot has nothing in hand: no Slack request still being handled after its ack,
@@ -58,11 +76,21 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const opened = options.store
     ? { store: options.store, ready: Promise.resolve() }
     : createStore(config.database, { logger });
-  const { store } = opened;
-  const mimecast: MimecastApi =
+  const metrics = createMetrics({
+    store: opened.store,
+    clock,
+    logger: logger.child({ component: 'metrics' }),
+  });
+  // The metrics count at the ports: requests, decisions and outcomes at the store's transitions, calls
+  // at the Mimecast port and at the Slack transport.
+  const store = countingStore(opened.store, metrics);
+  const mimecast = measuredMimecast(
     options.mimecast ??
-    new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
+      new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) }),
+    metrics,
+  );
   let ready = false;
+  let stopping: Promise<void> | undefined;
 
   const customRoutes: CustomRoute[] = [
     {
@@ -76,11 +104,16 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       path: '/readyz',
       method: ['GET'],
       handler: (_req, res) => {
+        // Stopping: 503 at once, so that a load balancer stops sending before the port closes.
+        if (stopping) {
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"stopping"}');
+          return;
+        }
         void store.ping().then((storeOk) => {
-          const ok = ready && storeOk;
+          const ok = ready && storeOk && !stopping;
           res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(
             JSON.stringify({
-              status: ok ? 'ready' : 'not ready',
+              status: stopping ? 'stopping' : ok ? 'ready' : 'not ready',
               store: storeOk ? 'ok' : 'unavailable',
               config: 'loaded',
             }),
@@ -88,9 +121,22 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
         });
       },
     },
+    {
+      path: '/metrics',
+      method: ['GET'],
+      handler: (_req, res) => {
+        metrics.registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+          (error: unknown) => {
+            logger.warn({ err: error }, 'metrics could not be collected');
+            res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics could not be collected\n');
+          },
+        );
+      },
+    },
   ];
 
-  const slackHttp = slackTransport();
+  const slackHttp = slackTransport(slackCallCounter(metrics));
   const clientOptions: WebClientOptions = {
     fetch: slackHttp.fetch,
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -144,6 +190,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     logger: logger.child({ component: 'notices' }),
     isPermanentFailure: isPermanentSlackError,
     ...(options.noticePollIntervalMs ? { pollIntervalMs: options.noticePollIntervalMs } : {}),
+    ...(options.noticeLeaseMs ? { leaseMs: options.noticeLeaseMs } : {}),
   });
   const service = new RequestService({
     store,
@@ -163,10 +210,12 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     },
     onNotices: () => dispatcher.kick(),
     turns,
+    processId: `${hostname()}#${process.pid}-${randomBytes(3).toString('hex')}`,
+    ...(options.claimLeaseMs ? { claimLeaseMs: options.claimLeaseMs } : {}),
   });
 
   const scheduler = new Scheduler(service, {
-    intervalMs: config.lifecycle.schedulerIntervalMs,
+    intervalMs: options.schedulerIntervalMs ?? config.lifecycle.schedulerIntervalMs,
     logger: logger.child({ component: 'scheduler' }),
   });
 
@@ -180,6 +229,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     app,
     service,
     store,
+    metrics,
     dispatcher,
     scheduler,
     async start() {
@@ -211,15 +261,26 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
         if (!listenerWork.busy && !service.busy && !dispatcher.busy) return;
       }
     },
-    async stop() {
-      ready = false;
-      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping Bolt'));
-      await scheduler.stop();
-      await service.drain();
-      await dispatcher.stop();
-      await mimecast.close();
-      await slackHttp.close();
-      await store.close();
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        const timeoutMs = config.lifecycle.shutdownTimeoutMs;
+        logger.info({ timeoutMs }, 'stopping: no new work; waiting for Mimecast calls under way');
+        // drain() stops new Mimecast calls at once; the sweep running now ends at its next step.
+        const draining = service.drain(timeoutMs);
+        await scheduler.stop();
+        const drained = await draining;
+        // Slack requests that arrived while draining were answered; from now on none is taken.
+        await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping Bolt'));
+        await dispatcher.stop();
+        // Calls still running after the bound are left behind (their claims were given up): closing
+        // their connections would wait for them.
+        if (drained.finished) await mimecast.close();
+        await slackHttp.close();
+        await store.close();
+        logger.info({ finished: drained.finished, released: drained.released.length }, 'stopped');
+      })();
+      return stopping;
     },
   };
 }

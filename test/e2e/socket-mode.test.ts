@@ -35,6 +35,9 @@ describe('Socket Mode (SLACK_MODE=socket): the same flow over a WebSocket', () =
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', store: 'ok', config: 'loaded' });
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('delegate_store_up 1');
 
     const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     expect(request.status).toBe('pending');
