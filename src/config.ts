@@ -35,6 +35,8 @@ export interface AppConfig {
     readonly requestTtlHours: number;
     readonly reminderAfterHours: number;
     readonly schedulerIntervalMs: number;
+    /** How long an orderly stop waits for Mimecast calls under way to finish. */
+    readonly shutdownTimeoutMs: number;
   };
   readonly database: DatabaseConfig;
   readonly mimecast: MimecastConfig;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env): ConfigResult {
   const requestTtlHours = integer('REQUEST_TTL_HOURS', 72, 1, 24 * 90);
   const reminderAfterHours = integer('REMINDER_AFTER_HOURS', 4, 1, 24 * 30);
   const schedulerIntervalMs = integer('SCHEDULER_INTERVAL_SECONDS', 60, 1, 3600) * 1000;
+  const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600) * 1000;
 
   // --- database
   const database = readDatabase(env, problem, integer);
@@ -234,6 +237,7 @@ export function loadConfig(env: Env): ConfigResult {
       requestTtlHours,
       reminderAfterHours,
       schedulerIntervalMs,
+      shutdownTimeoutMs,
     },
     database,
     mimecast,

@@ -2,6 +2,7 @@ import { config as loadDotenv } from 'dotenv';
 import { createBot } from './app.js';
 import { describeConfig, formatConfigProblems, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { stopOnSignals } from './shutdown.js';
 
 loadDotenv({ quiet: true });
 const loaded = loadConfig(process.env);
@@ -13,16 +14,7 @@ const { config } = loaded;
 const logger = createLogger(config.logLevel);
 const bot = createBot(config, { logger });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  await bot.stop();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+stopOnSignals(bot, logger, { shutdownTimeoutMs: config.lifecycle.shutdownTimeoutMs });
 
 logger.info(describeConfig(config), 'starting');
 try {

@@ -90,20 +90,30 @@ export function simulatorSettings(
 }
 
 /**
+ * The Slack and Mimecast simulators on loopback, with the seeded workspace (USERS, three groups, the
+ * approval channel) and mailboxes: what the local stack runs its bot against, and what bots in
+ * processes of their own (replicas) share.
+ */
+export async function startSimulators(
+  options: { mimecast?: MimecastSimulatorOptions } = {},
+): Promise<{ sim: SlackSimulator; mimecast: MimecastSimulator }> {
+  const sim = await startSlackSimulator({ botToken: BOT_TOKEN });
+  const mimecast = await startMimecastSimulator({ mailboxes: MAILBOXES, ...options.mimecast });
+  for (const user of Object.values(USERS)) sim.addUser(user);
+  sim.setUsergroup('SREQUESTERS', [USERS.alice.id, USERS.bob.id, USERS.erin.id]);
+  sim.setUsergroup('SAPPROVERS', [USERS.bob.id, USERS.carol.id]);
+  sim.setUsergroup('SADMINS', [USERS.admin.id]);
+  sim.addChannel(APPROVAL_CHANNEL, 'mailbox-access');
+  return { sim, mimecast };
+}
+
+/**
  * The real bot in HTTP mode against the Slack and Mimecast simulators on loopback, with its own
  * SQLite file and a seeded workspace (USERS, three groups, the approval channel).
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const sim = options.reuse?.sim ?? (await startSlackSimulator({ botToken: BOT_TOKEN }));
-  const mimecast =
-    options.reuse?.mimecast ?? (await startMimecastSimulator({ mailboxes: MAILBOXES, ...options.mimecast }));
-  if (!options.reuse) {
-    for (const user of Object.values(USERS)) sim.addUser(user);
-    sim.setUsergroup('SREQUESTERS', [USERS.alice.id, USERS.bob.id, USERS.erin.id]);
-    sim.setUsergroup('SAPPROVERS', [USERS.bob.id, USERS.carol.id]);
-    sim.setUsergroup('SADMINS', [USERS.admin.id]);
-    sim.addChannel(APPROVAL_CHANNEL, 'mailbox-access');
-  }
+  const { sim, mimecast } =
+    options.reuse ?? (await startSimulators(options.mimecast ? { mimecast: options.mimecast } : {}));
   const databasePath =
     options.reuse?.databasePath ?? join(mkdtempSync(join(tmpdir(), 'delegate-local-')), 'bot.sqlite');
   const loaded = loadConfig({

@@ -27,6 +27,8 @@ export interface NoticeDispatcherOptions {
   isPermanentFailure?: (error: unknown) => boolean;
   /** Each step waits for its turn, so that Slack's acks are not kept waiting (see Turns). */
   turns?: TurnTaker;
+  /** How long a claimed notice is this process's to deliver; a minute by default. */
+  leaseMs?: number;
 }
 
 /**
@@ -99,7 +101,8 @@ export class NoticeDispatcher {
     // Small rounds: delivery is background work, and Slack's acks must not queue behind a burst of it.
     await this.turns.next();
     const now = clock();
-    const claimed = await store.claimDueNotices(now, new Date(now.getTime() + LEASE_MS), ROUND_SIZE);
+    const lease = this.options.leaseMs ?? LEASE_MS;
+    const claimed = await store.claimDueNotices(now, new Date(now.getTime() + lease), ROUND_SIZE);
     const results = await Promise.all(claimed.map((notice) => this.deliverOne(notice)));
     return results.filter(Boolean).length;
   }

@@ -1,17 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/requests/model.js';
-import { SlackDriver } from '../../testkit/slack-driver/index.js';
+import { type BotProcess, botEnv, spawnBotProcess } from '../support/bot-processes.js';
 import { auditActions, describeErrors, logEntries } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,
   addCalls,
-  BOT_TOKEN,
   cardOf,
   type Harness,
-  SIGNING_SECRET,
   startHarness,
   submitRequest,
   USERS,
@@ -19,7 +16,6 @@ import {
   waitUntil,
 } from '../support/harness.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADD = '/api/user/add-delegate-user';
 
 let h: Harness | undefined;
@@ -34,75 +30,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-interface BotProcess {
-  process: ChildProcess;
-  driver: SlackDriver;
-  output: string[];
-}
-
 /** Starts the real bot in a child process on the harness's simulators and database. */
 async function spawnBot(stack: Harness): Promise<BotProcess> {
-  const keys = stack.mimecast.credentials.hmac;
-  const env = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'debug',
-    SLACK_MODE: 'http',
-    SLACK_API_URL: stack.sim.apiUrl,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    PORT: '0',
-    REQUESTER_GROUP_IDS: 'SREQUESTERS',
-    APPROVER_GROUP_IDS: 'SAPPROVERS',
-    ADMIN_GROUP_IDS: 'SADMINS',
-    APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
-    DATABASE_PATH: stack.databasePath,
-    MIMECAST_BASE_URL: stack.mimecast.url,
-    MIMECAST_APP_ID: keys.appId,
-    MIMECAST_APP_KEY: keys.appKey,
-    MIMECAST_ACCESS_KEY: keys.accessKey,
-    MIMECAST_SECRET_KEY: keys.secretKey,
-    MIMECAST_TIMEOUT_MS: '20000',
-  };
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/bot-process.ts'], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = proc;
-  const output: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(
-      () => reject(new Error(`bot process did not start:\n${output.join('')}`)),
-      15_000,
-    );
-    proc.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      for (;;) {
-        const end = buffered.indexOf('\n');
-        if (end < 0) break;
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 1);
-        output.push(line);
-        if (line.includes('"botReady":true')) {
-          clearTimeout(timer);
-          resolve((JSON.parse(line) as { port: number }).port);
-        }
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bot process exited with ${code}:\n${output.join('\n')}`));
-    });
-  });
-  const driver = new SlackDriver({
-    appUrl: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-    sim: stack.sim,
-  });
-  return { process: proc, driver, output };
+  const env = botEnv(stack.sim, stack.mimecast, { DATABASE_PATH: stack.databasePath });
+  const bot = await spawnBotProcess('bot process', stack.sim, env);
+  child = bot.process;
+  return bot;
 }
 
 async function kill(bot: BotProcess): Promise<void> {

@@ -131,6 +131,19 @@ describe('loadConfig', () => {
     });
   });
 
+  it('bounds an orderly stop by SHUTDOWN_TIMEOUT_SECONDS (25 s by default)', () => {
+    const byDefault = loadConfig(validEnv());
+    expect(byDefault.ok && byDefault.config.lifecycle.shutdownTimeoutMs).toBe(25_000);
+    const set = loadConfig(validEnv({ SHUTDOWN_TIMEOUT_SECONDS: '50' }));
+    expect(set.ok && set.config.lifecycle.shutdownTimeoutMs).toBe(50_000);
+    for (const bad of ['0', '601', 'soon']) {
+      const refused = loadConfig(validEnv({ SHUTDOWN_TIMEOUT_SECONDS: bad }));
+      expect(refused.ok ? [] : refused.problems).toEqual([
+        `SHUTDOWN_TIMEOUT_SECONDS: must be a whole number from 1 to 600 (got "${bad}")`,
+      ]);
+    }
+  });
+
   it('parses durations', () => {
     expect(parseDuration('7d')).toBe(168);
     expect(parseDuration('12H')).toBe(12);
