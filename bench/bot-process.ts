@@ -2,7 +2,8 @@
  * The process under test: transpiled by bench/build.ts, started by bench/run.ts with `node --expose-gc` and
  * an IPC channel. BENCH_APP=bot runs the real bot (createBot with the config from the environment, as
  * src/main.ts does); BENCH_APP=baseline runs a minimal Bolt App with an HTTPReceiver whose listeners only
- * ack(). Either way it answers { type: 'stats' } with its memory, CPU time, event-loop delay and GC pauses,
+ * ack(), except the slash command's, which then opens the same request form (views.open): the least any
+ * app does for that command, so that the time to the form has a baseline too. Either way it answers { type: 'stats' } with its memory, CPU time, event-loop delay and GC pauses,
  * and { type: 'stop' } by stopping and exiting; so what is measured is this process alone.
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -11,6 +12,7 @@ import { createBot } from '../src/app.js';
 import { formatConfigProblems, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { IDS } from '../src/slack/blocks/ids.js';
+import { requestModal } from '../src/slack/blocks/request-modal.js';
 
 /** `gc` runs a full collection first; `resetLoop` starts a new event-loop delay window after answering. */
 export type ToChild = { type: 'stats'; id: number; gc: boolean; resetLoop: boolean } | { type: 'stop' };
@@ -49,8 +51,11 @@ async function startBot(): Promise<() => Promise<void>> {
   return () => bot.stop();
 }
 
-/** The baseline: the same signing secret, token and Slack API, and nothing but ack(). */
+/** The baseline: the same signing secret, token and Slack API, and nothing but ack() (and the form). */
 async function startBaseline(): Promise<() => Promise<void>> {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) throw new Error(formatConfigProblems(loaded.problems));
+  const { lifecycle, access } = loaded.config;
   const app = new App({
     token: process.env.SLACK_BOT_TOKEN ?? '',
     receiver: new HTTPReceiver({
@@ -61,8 +66,17 @@ async function startBaseline(): Promise<() => Promise<void>> {
     clientOptions: { slackApiUrl: process.env.SLACK_API_URL ?? '' },
     logLevel: LogLevel.WARN,
   });
-  app.command('/delegate', async ({ ack }) => {
+  app.command('/delegate', async ({ ack, body, client }) => {
     await ack();
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: requestModal({
+        granteeEmail: `${body.user_name}@example.com`,
+        durationChoicesHours: lifecycle.durationChoicesHours,
+        defaultDurationHours: lifecycle.defaultDurationHours,
+        approvalChannelId: access.approvalChannelId,
+      }),
+    });
   });
   app.view(IDS.requestModal, async ({ ack }) => {
     await ack();

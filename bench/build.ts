@@ -1,5 +1,5 @@
 /**
- * Transpiles bench/bot-process.ts and src/ to plain JavaScript, so the process under test runs as in
+ * Transpiles bench/bot-process.ts, bench/generator.ts and src/ to plain JavaScript, so the process under test runs as in
  * production (`node dist/main.js`) rather than under tsx, whose loader thread alone adds about 30 MB of
  * RSS and half a second of startup. Type-stripping only (ts.transpileModule, no type check), into a fresh
  * node_modules/.cache/delegate-bench-XXXXXX/ (git-ignored), where imports of packages still resolve; the
@@ -21,12 +21,13 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   verbatimModuleSyntax: true,
 };
 
-/** Returns the output directory and the path of the compiled bot-process.js in it. */
-export function buildBotProcess(): { dir: string; script: string } {
+/** Returns the output directory and the paths of the compiled bot-process.js and generator.js in it. */
+export function buildBotProcess(): { dir: string; script: string; generator: string } {
   mkdirSync(CACHE_DIR, { recursive: true });
   const outDir = mkdtempSync(join(CACHE_DIR, 'delegate-bench-'));
   const sources = [
     'bench/bot-process.ts',
+    'bench/generator.ts',
     ...readdirSync(join(REPO_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.ts'))
       .map((file) => join('src', file)),
@@ -40,5 +41,9 @@ export function buildBotProcess(): { dir: string; script: string } {
   }
   // Under node_modules no package.json of ours applies: say that these files are ES modules.
   writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
-  return { dir: outDir, script: join(outDir, 'bench', 'bot-process.js') };
+  return {
+    dir: outDir,
+    script: join(outDir, 'bench', 'bot-process.js'),
+    generator: join(outDir, 'bench', 'generator.js'),
+  };
 }

@@ -9,6 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ADD_DELEGATE_PATH } from '../src/mimecast/client.js';
 import { SIGNING_SECRET } from '../testkit/local-stack.js';
 import type { SimMessage } from '../testkit/slack/index.js';
+import { STORE } from './args.js';
 import type { ChildStats } from './bot-process.js';
 import type { BenchChild } from './children.js';
 import { TimedDriver } from './sim-tools.js';
@@ -21,6 +22,7 @@ import {
   clickApprove,
   completeFlow,
   createRequests,
+  formOpenTimes,
   modalsOf,
   openModalsDirectly,
   postSampleCard,
@@ -39,7 +41,11 @@ export const CONCURRENCY = 50;
 export const SLOW_MIMECAST_MS = 5_000;
 export const SLOW_CLICKS = 600; // and as many control clicks with Mimecast answering at once
 export const SLOW_ROUNDS = 2; // control and slow clicks alternate in this many rounds
-export const SUSTAINED_FLOWS = setting('BENCH_FLOWS', 10_000);
+/**
+ * On PostgreSQL a flow costs more round trips (each commit crosses a socket; SQLite's are in the
+ * process), so fewer flows keep the run within its 5 minutes on 2 cores.
+ */
+export const SUSTAINED_FLOWS = setting('BENCH_FLOWS', STORE === 'postgres' ? 5_000 : 10_000);
 export const BATCH_FLOWS = 1_000;
 const RSS_SAMPLE_MS = 250;
 
@@ -55,7 +61,12 @@ export interface LoopDelay {
   app: { p99: number; max: number; gcMax: number };
   parent: { p99: number; max: number };
 }
-export type Measured = AckRun & { loop: LoopDelay; cpuMsPerRequest: number };
+export type Measured = AckRun & {
+  loop: LoopDelay;
+  cpuMsPerRequest: number;
+  /** Slash commands only: from the command sent to its form open (views.open accepted). */
+  formOpen?: LatencySummary;
+};
 export type AckTable = Record<Kind, Record<Level, Measured>>;
 export const LEVELS = [
   ['c1', 1],
@@ -66,6 +77,17 @@ export const KIND_LABELS: Record<Kind, string> = {
   submit: 'view submission',
   click: 'approve click',
 };
+
+/** A driver for this app, sending through the load generator's process with one connection per client. */
+function timedDriver(ws: Workspace, app: BenchChild): TimedDriver {
+  return new TimedDriver({
+    appUrl: app.appUrl,
+    signingSecret: SIGNING_SECRET,
+    sim: ws.sim,
+    connections: CONCURRENCY,
+    generator: ws.generator,
+  });
+}
 
 // ----- phase 1: acks, bot and baseline in turn -----------------------------------------------------------
 
@@ -103,22 +125,14 @@ export interface AckPhase {
   /** Approve clicks the bot acked: each must lead to exactly one Mimecast add. */
   approvals: number;
   results: Completion;
+  /** From the approve click sent to the result in the card's thread, at each level. */
+  clickToResult: Record<Level, LatencySummary>;
   lost: number;
 }
 
 export async function benchAcks(ws: Workspace, bot: BenchChild, baseline: BenchChild): Promise<AckPhase> {
-  const botDriver = new TimedDriver({
-    appUrl: bot.appUrl,
-    signingSecret: SIGNING_SECRET,
-    sim: ws.sim,
-    connections: CONCURRENCY,
-  });
-  const baseDriver = new TimedDriver({
-    appUrl: baseline.appUrl,
-    signingSecret: SIGNING_SECRET,
-    sim: ws.sim,
-    connections: CONCURRENCY,
-  });
+  const botDriver = timedDriver(ws, bot);
+  const baseDriver = timedDriver(ws, baseline);
   const botAcks: Partial<Record<Kind, Partial<Record<Level, Measured>>>> = {};
   const baseAcks: typeof botAcks = {};
   const record = (table: typeof botAcks, kind: Kind, level: Level, run: Measured) => {
@@ -146,19 +160,28 @@ export async function benchAcks(ws: Workspace, bot: BenchChild, baseline: BenchC
   const sameCard = Array.from({ length: Math.max(ACK_REQUESTS, WARMUP_REQUESTS) }, () => sampleCard);
   await clickApprove(ws, baseDriver, sameCard.slice(0, WARMUP_REQUESTS), CONCURRENCY);
 
-  progress('phase 1: slash commands (the bot opens a modal for each)');
+  progress('phase 1: slash commands (both apps open the request form for each)');
   const triggerIds: Partial<Record<Level, (string | undefined)[]>> = {};
   for (const [level, concurrency] of LEVELS) {
+    let botSent: Awaited<ReturnType<typeof sendCommands>> | undefined;
     const acks = await measureAcks(ws, bot, botDriver, concurrency, async () => {
-      const sent = await sendCommands(ws, botDriver, pairs[level], concurrency);
-      triggerIds[level] = sent.triggerIds;
-      return sent.acks;
+      botSent = await sendCommands(ws, botDriver, pairs[level], concurrency);
+      triggerIds[level] = botSent.triggerIds;
+      return botSent.acks;
     });
-    record(botAcks, 'command', level, acks);
+    record(botAcks, 'command', level, {
+      ...acks,
+      ...(botSent ? { formOpen: await formOpenTimes(ws, botSent) } : {}),
+    });
+    let baseSent: Awaited<ReturnType<typeof sendCommands>> | undefined;
     const baseRun = await measureAcks(ws, baseline, baseDriver, concurrency, async () => {
-      return (await sendCommands(ws, baseDriver, ws.anyPairs(ACK_REQUESTS), concurrency)).acks;
+      baseSent = await sendCommands(ws, baseDriver, ws.anyPairs(ACK_REQUESTS), concurrency);
+      return baseSent.acks;
     });
-    record(baseAcks, 'command', level, baseRun);
+    record(baseAcks, 'command', level, {
+      ...baseRun,
+      ...(baseSent ? { formOpen: await formOpenTimes(ws, baseSent) } : {}),
+    });
   }
 
   progress('phase 1: view submissions (the bot stores a request and posts its card)');
@@ -182,6 +205,7 @@ export async function benchAcks(ws: Workspace, bot: BenchChild, baseline: BenchC
 
   progress('phase 1: approve clicks on fresh requests (the bot calls Mimecast after the ack)');
   const outcomes: Completion[] = [warmResults];
+  const clickToResult: Partial<Record<Level, LatencySummary>> = {};
   for (const [level, concurrency] of LEVELS) {
     const { cards, missing } = await cardsOf(ws, requestIds[level] ?? []);
     lost += missing;
@@ -193,7 +217,9 @@ export async function benchAcks(ws: Workspace, bot: BenchChild, baseline: BenchC
     });
     record(botAcks, 'click', level, acks);
     approvals += acks.summary.n;
-    outcomes.push(await awaitResults(ws, cards, clickedAt));
+    const results = await awaitResults(ws, cards, clickedAt);
+    outcomes.push(results);
+    clickToResult[level] = results.clickToResult;
     const baseRun = await measureAcks(ws, baseline, baseDriver, concurrency, async () => {
       return (await clickApprove(ws, baseDriver, sameCard.slice(0, ACK_REQUESTS), concurrency)).acks;
     });
@@ -209,6 +235,10 @@ export async function benchAcks(ws: Workspace, bot: BenchChild, baseline: BenchC
       failed: outcomes.reduce((sum, o) => sum + o.failed, 0),
       missing: outcomes.reduce((sum, o) => sum + o.missing, 0),
       clickToResult: outcomes.at(-1)?.clickToResult ?? summarize([]),
+    },
+    clickToResult: {
+      c1: clickToResult.c1 ?? summarize([]),
+      c50: clickToResult.c50 ?? summarize([]),
     },
     lost,
   };
@@ -254,12 +284,7 @@ function mergeMeasured(parts: readonly Measured[]): Measured {
  * both see the same machine; each round waits for its results, so no round overlaps the previous one's.
  */
 export async function benchSlowMimecast(ws: Workspace, bot: BenchChild): Promise<SlowPhase> {
-  const driver = new TimedDriver({
-    appUrl: bot.appUrl,
-    signingSecret: SIGNING_SECRET,
-    sim: ws.sim,
-    connections: CONCURRENCY,
-  });
+  const driver = timedDriver(ws, bot);
   progress(
     `phase 2: ${SLOW_CLICKS} approve clicks with Mimecast answering at once, ${SLOW_CLICKS} after a ${SLOW_MIMECAST_MS / 1000} s delay`,
   );
@@ -343,14 +368,18 @@ export interface SustainedPhase {
   flowsPerSecond: number;
   flowTime: LatencySummary;
   acks: Record<Kind, LatencySummary>;
-  /** After each ack, until the modal / the card / the result in the thread appeared in Slack. */
+  /**
+   * What people wait for: command sent → form open (views.open accepted); submission ack → card
+   * posted; approve click sent → result posted in the thread.
+   */
   after: Record<'modal' | 'card' | 'result', LatencySummary>;
   /** RSS after a forced GC, after the first batch and after the last. */
   checkpoints: { flows: number; stats: ChildStats }[];
   /** Per batch: flows per second and the bot's CPU per flow (both should stay flat over the phase). */
   batches: { flows: number; flowsPerSecond: number; botCpuMsPerFlow: number }[];
   steadyRss: number;
-  cpu: { botPercent: number; parentPercent: number };
+  /** Of one core: the bot, this process (the simulators), the load generator (Linux only). */
+  cpu: { botPercent: number; parentPercent: number; generatorPercent?: number };
   reducedBecause?: string;
 }
 
@@ -360,12 +389,7 @@ export async function benchSustained(
   sampler: RssSampler,
   tally: Tally,
 ): Promise<SustainedPhase> {
-  const driver = new TimedDriver({
-    appUrl: bot.appUrl,
-    signingSecret: SIGNING_SECRET,
-    sim: ws.sim,
-    connections: CONCURRENCY,
-  });
+  const driver = timedDriver(ws, bot);
   const batches = SUSTAINED_FLOWS / BATCH_FLOWS;
   const checkpoints: SustainedPhase['checkpoints'] = [];
   const batchStats: SustainedPhase['batches'] = [];
@@ -378,7 +402,11 @@ export async function benchSustained(
   let wallMs = 0;
   let reducedBecause: string | undefined;
   let steadyFrom = Number.POSITIVE_INFINITY;
-  const cpuBefore = { bot: (await bot.stats()).cpuUs, parent: process.cpuUsage() };
+  const cpuBefore = {
+    bot: (await bot.stats()).cpuUs,
+    parent: process.cpuUsage(),
+    generator: ws.generator.cpuUs(),
+  };
   const started = performance.now();
 
   for (let batch = 1; batch <= batches; batch += 1) {
@@ -418,6 +446,11 @@ export async function benchSustained(
   const elapsedS = (performance.now() - started) / 1000;
   const parentCpu = process.cpuUsage(cpuBefore.parent);
   const botCpuUs = (await bot.stats()).cpuUs - cpuBefore.bot;
+  const generatorNow = ws.generator.cpuUs();
+  const generatorCpuUs =
+    generatorNow === undefined || cpuBefore.generator === undefined
+      ? undefined
+      : generatorNow - cpuBefore.generator;
   await driver.close();
   const steady = sampler.samples.filter((sample) => sample.at >= steadyFrom).map((sample) => sample.rss);
   return {
@@ -436,6 +469,7 @@ export async function benchSustained(
     cpu: {
       botPercent: (botCpuUs / 1e6 / elapsedS) * 100,
       parentPercent: ((parentCpu.user + parentCpu.system) / 1e6 / elapsedS) * 100,
+      ...(generatorCpuUs === undefined ? {} : { generatorPercent: (generatorCpuUs / 1e6 / elapsedS) * 100 }),
     },
     ...(reducedBecause ? { reducedBecause } : {}),
   };

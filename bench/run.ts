@@ -1,19 +1,24 @@
 /**
- * npm run bench: ack latency, throughput, Slack and Mimecast calls per flow, memory and startup time of
- * the real bot against the local Slack and Mimecast simulators, on 127.0.0.1 only, in under 5 minutes.
+ * npm run bench [-- --store postgres]: ack latency, time to the form and to the result, throughput,
+ * Slack and Mimecast calls per flow, memory and startup time of the real bot against the local Slack and
+ * Mimecast simulators, on 127.0.0.1 only, in under 5 minutes. With `--store postgres` the bot keeps its
+ * data in PostgreSQL (an embedded server the benchmark starts) instead of a SQLite file.
  *
  * Layout: the bot runs alone in a child process (bench/bot-process.ts, transpiled to JavaScript by
- * bench/build.ts and run by plain `node`, as in production), so its RSS is its own. The simulators and
- * the load generator (the SlackDriver) share this process. The baseline, a Bolt App whose listeners only
- * ack(), runs in the same kind of child process, driven the same way, each of its measurements right
- * after the bot's so that both see the same machine. The phases are in bench/phases.ts, the report in
- * bench/report.ts; results go to stdout and to bench/results.json (git-ignored).
+ * bench/build.ts and run by plain `node`, as in production), so its RSS is its own. The simulators run
+ * in this process, which also builds the signed requests from what they know, as Slack does; the load
+ * generator (bench/generator.ts) sends and times them in a process of its own, pinned to a CPU of its
+ * own when taskset is there. The baseline, a Bolt App that only acks (and opens the same form for the
+ * slash command), runs in the same kind of child process, driven the same way, each of its
+ * measurements right after the bot's so that both see the same machine. The phases are in
+ * bench/phases.ts, the report in bench/report.ts; results go to stdout and to bench/results.json, or
+ * bench/results-postgres.json (git-ignored).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { STORE } from './args.js';
 import { BenchChild } from './children.js';
 import {
   BUDGET_MS,
@@ -24,30 +29,8 @@ import {
   RssSampler,
   seconds,
 } from './phases.js';
-import { buildReport, type DatabaseSummary } from './report.js';
+import { buildReport } from './report.js';
 import { flush, startWorkspace, Tally, waitQuiet } from './workspace.js';
-
-const RESULTS_PATH = fileURLToPath(new URL('./results.json', import.meta.url));
-
-/** What the bot's own database says at the end: requests by status, notices not delivered. */
-function inspectDatabase(path: string): DatabaseSummary {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    const count = (sql: string) => db.prepare<[], { n: number }>(sql).get()?.n ?? 0;
-    const statuses = db
-      .prepare<[], { status: string; n: number }>(
-        'SELECT status, COUNT(*) AS n FROM requests GROUP BY status',
-      )
-      .all();
-    return {
-      statuses: Object.fromEntries(statuses.map((row) => [row.status, row.n])),
-      noticesPending: count('SELECT COUNT(*) AS n FROM notices WHERE done_at IS NULL'),
-      noticesGivenUp: count('SELECT COUNT(*) AS n FROM notices WHERE done_at IS NOT NULL AND delivered = 0'),
-    };
-  } finally {
-    db.close();
-  }
-}
 
 /** CPU seconds the whole machine spent busy so far (Linux /proc/stat), to tell how noisy the run was. */
 function machineBusySeconds(): number | undefined {
@@ -72,19 +55,24 @@ function sourceVersion(): string {
   }
 }
 
+const store = STORE;
+const RESULTS_PATH = fileURLToPath(
+  new URL(store === 'postgres' ? './results-postgres.json' : './results.json', import.meta.url),
+);
 const version = sourceVersion();
 const busyAtStart = machineBusySeconds();
 const loadAtStart = loadavg()[0] ?? 0;
-const ws = await startWorkspace(BUDGET_MS);
+progress(`starting the simulators, the load generator${store === 'postgres' ? ' and PostgreSQL' : ''}`);
+const ws = await startWorkspace(BUDGET_MS, store);
 const children: BenchChild[] = [];
 const samplers: RssSampler[] = [];
 
 try {
   progress('starting the baseline and the bot (1st process)');
-  const base = await BenchChild.start('baseline', ws.script, ws.botEnv(':memory:'));
+  const base = await BenchChild.start('baseline', ws.script, ws.botEnv());
   children.push(base.child);
-  const bot1Path = ws.newDatabasePath('bot1');
-  const bot1 = await BenchChild.start('bot', ws.script, ws.botEnv(bot1Path));
+  const bot1Database = await ws.newDatabase('bot1');
+  const bot1 = await BenchChild.start('bot', ws.script, ws.botEnv(bot1Database));
   children.push(bot1.child);
   const bot1Started = performance.now();
   const sampler1 = new RssSampler(bot1.child);
@@ -101,8 +89,8 @@ try {
   flush(ws, tally1);
 
   progress('phase 3: starting a fresh bot process');
-  const bot2Path = ws.newDatabasePath('bot2');
-  const bot2 = await BenchChild.start('bot', ws.script, ws.botEnv(bot2Path));
+  const bot2Database = await ws.newDatabase('bot2');
+  const bot2 = await BenchChild.start('bot', ws.script, ws.botEnv(bot2Database));
   children.push(bot2.child);
   const bot2Started = performance.now();
   const sampler2 = new RssSampler(bot2.child);
@@ -117,8 +105,10 @@ try {
 
   // How busy the machine was with other work: all its busy CPU time minus ours.
   const busyAtEnd = machineBusySeconds();
+  // Ours: this process, the load generator and the apps (PostgreSQL's server counts as other work).
   const ours =
     (process.cpuUsage().user + process.cpuUsage().system) / 1e6 +
+    (ws.generator.cpuUs() ?? 0) / 1e6 +
     children.reduce((sum, child) => sum + (child.lastStats?.cpuUs ?? 0), 0) / 1e6;
   const otherCores =
     busyAtStart === undefined || busyAtEnd === undefined
@@ -138,7 +128,9 @@ try {
     tally2,
     bot1LifetimeS,
     bot2LifetimeS,
-    databases: { bot1: inspectDatabase(bot1Path), bot2: inspectDatabase(bot2Path) },
+    store,
+    placement: ws.placement,
+    databases: { bot1: await bot1Database.inspect(), bot2: await bot2Database.inspect() },
     addsPerPair: ws.addsPerPair,
     peaks: { bot1: sampler1.peak, bot2: sampler2.peak },
     baselineRss,
@@ -148,7 +140,9 @@ try {
     ),
   });
   writeFileSync(RESULTS_PATH, `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`${text}\nResults written to bench/results.json`);
+  console.log(
+    `${text}\nResults written to bench/${store === 'postgres' ? 'results-postgres' : 'results'}.json`,
+  );
 } catch (error) {
   process.exitCode = 1;
   console.log(

@@ -1,5 +1,5 @@
 /** Helpers around the Slack simulator for load: precise ack timing, and cheap waiting on what the app did. */
-import { Pool, request } from 'undici';
+import { request } from 'undici';
 import type { SimMessage, SimView, SlackSimulator } from '../testkit/slack/index.js';
 import {
   type DriverResponse,
@@ -7,26 +7,29 @@ import {
   SlackDriver,
   type SlackDriverOptions,
 } from '../testkit/slack-driver/index.js';
+import type { Generator } from './generator-link.js';
 
 /**
- * The SlackDriver (payloads built from the simulator's records, signed as Slack signs them), sending over
- * an undici Pool instead of fetch: less work in the load generator, which shares a process with the
- * simulators. `elapsedMs` runs from sending the request to having read the whole response, in fractions
- * of a millisecond (the driver rounds to whole ones).
+ * The SlackDriver (payloads built from the simulator's records, signed as Slack signs them), sending
+ * through the load generator's process (bench/generator.ts), which times each request there: from
+ * sending it to having read the whole response, in fractions of a millisecond. The payloads are built
+ * here, beside the simulators, as Slack builds them from what it knows; the timing happens on an event
+ * loop that does nothing else.
  */
 export class TimedDriver extends SlackDriver {
-  private readonly pool: Pool;
+  private readonly generator: Generator;
+  private readonly pool: number;
   private readonly path: string;
 
   /**
-   * `connections`: at most this many, like as many clients with one connection each. Without a limit
-   * undici opens extra connections in bursts, and their first requests wait on a busy app for up to a
-   * second: an artifact of the load generator, not something 50 clients would cause.
+   * `connections`: at most this many, like as many clients with one connection each (see
+   * bench/generator.ts).
    */
-  constructor(options: SlackDriverOptions & { connections: number }) {
+  constructor(options: SlackDriverOptions & { connections: number; generator: Generator }) {
     super(options);
     const url = new URL(options.appUrl);
-    this.pool = new Pool(url.origin, { connections: options.connections });
+    this.generator = options.generator;
+    this.pool = options.generator.openPool(url.origin, options.connections);
     this.path = url.pathname;
   }
 
@@ -37,16 +40,19 @@ export class TimedDriver extends SlackDriver {
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': options.signature ?? this.sign(timestamp, body),
     };
-    const started = performance.now();
-    const response = await this.pool.request({ path: this.path, method: 'POST', headers, body });
-    const text = await response.body.text();
-    const elapsedMs = performance.now() - started;
-    const json = parseJson(text);
-    return { status: response.statusCode, text, elapsedMs, ...(json === undefined ? {} : { json }) };
+    const sent = await this.generator.send(this.pool, this.path, headers, body);
+    const json = parseJson(sent.text);
+    return {
+      status: sent.status,
+      text: sent.text,
+      elapsedMs: sent.elapsedMs,
+      sentAt: sent.sentAt,
+      ...(json === undefined ? {} : { json }),
+    };
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    this.generator.closePool(this.pool);
   }
 }
 

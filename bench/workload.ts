@@ -42,7 +42,10 @@ async function measure<T>(
   return { summary: summarize(run.results, run.failures + run.skipped), run };
 }
 
-/** Slash commands; also returns the trigger id each carried (the bot opens its modal with it). */
+/**
+ * Slash commands; also returns the trigger id each carried (the app opens its modal with it) and when
+ * each was sent.
+ */
 export async function sendCommands(
   ws: Workspace,
   driver: TimedDriver,
@@ -50,13 +53,31 @@ export async function sendCommands(
   concurrency: number,
 ) {
   const triggerIds: (string | undefined)[] = [];
+  const sentAt: (number | undefined)[] = [];
   const acks = await measure(ws, pairs, concurrency, async (pair, i) => {
     const response = await driver.command(pair.userId, '/delegate', '');
     expectOk(response, 'slash command');
     triggerIds[i] = response.triggerId;
+    sentAt[i] = response.sentAt;
     return response.elapsedMs;
   });
-  return { acks, triggerIds };
+  return { acks, triggerIds, sentAt };
+}
+
+/**
+ * From each command being sent to its form opening (the app's views.open accepted by the simulator):
+ * what a person waits for after typing /delegate.
+ */
+export async function formOpenTimes(
+  ws: Workspace,
+  sent: { triggerIds: readonly (string | undefined)[]; sentAt: readonly (number | undefined)[] },
+): Promise<LatencySummary> {
+  const views = await lookupAll(sent.triggerIds, (id) => ws.watcher.view(id, 10_000));
+  const times = views.values.flatMap((view, i) => {
+    const at = sent.sentAt[i];
+    return view && at !== undefined ? [view.openedAt - at] : [];
+  });
+  return summarize(times, views.missing);
 }
 
 /**
@@ -97,11 +118,12 @@ export async function clickApprove(
   cards: readonly SimMessage[],
   concurrency: number,
 ) {
+  /** When each click was sent, in ms since the epoch. */
   const clickedAt: number[] = [];
   const acks = await measure(ws, cards, concurrency, async (card, i) => {
-    clickedAt[i] = performance.now();
     const response = await driver.clickButton(APPROVERS[i % APPROVERS.length]!, card, IDS.approveAction);
     expectOk(response, 'approve click');
+    clickedAt[i] = response.sentAt ?? Number.NaN;
     return response.elapsedMs;
   });
   return { acks, clickedAt };
@@ -140,11 +162,11 @@ export interface Completion {
   granted: number;
   failed: number;
   missing: number;
-  /** From the click to the result's post in the thread. */
+  /** From the click being sent to the result's post in the thread. */
   clickToResult: LatencySummary;
 }
 
-/** Waits for the result of each approval in its card's thread. */
+/** Waits for the result of each approval in its card's thread; `clickedAt` in ms since the epoch. */
 export async function awaitResults(
   ws: Workspace,
   cards: readonly SimMessage[],
@@ -161,8 +183,8 @@ export async function awaitResults(
     if (!reply.text.includes('Done')) failed += 1;
     const postedAt = reply.history[0]?.at;
     const clicked = clickedAt[i];
-    if (postedAt !== undefined && clicked !== undefined)
-      clickToResult.push(postedAt - (performance.timeOrigin + clicked));
+    if (postedAt !== undefined && clicked !== undefined && Number.isFinite(clicked))
+      clickToResult.push(postedAt - clicked);
   });
   return {
     granted: replies.values.length - replies.missing - failed,
@@ -196,9 +218,8 @@ export async function completeFlow(
   const started = performance.now();
   const command = await driver.command(pair.userId, '/delegate', '');
   expectOk(command, 'slash command');
-  const acked = performance.now();
   const view = await ws.watcher.view(command.triggerId, 5_000);
-  const modalMs = performance.now() - acked;
+  const modalMs = view.openedAt - (command.sentAt ?? Number.NaN);
   const submitted = await driver.submitView(pair.userId, view, valuesFor(pair));
   expectOk(submitted, 'view submission');
   const requestId = requestIdIn(submitted.text);
@@ -209,14 +230,16 @@ export async function completeFlow(
   const click = await driver.clickButton(APPROVERS[index % APPROVERS.length]!, card, IDS.approveAction);
   expectOk(click, 'approve click');
   approvals.n += 1;
-  const approved = performance.now();
   const reply = await ws.watcher.reply(card.ts, 20_000);
-  const resultMs = performance.now() - approved;
+  const resultMs = (reply.history[0]?.at ?? Number.NaN) - (click.sentAt ?? Number.NaN);
   if (!reply.text.includes('Done')) throw new Error(`flow ended with: ${reply.text.slice(0, 120)}`);
   return {
     flowMs: performance.now() - started,
     acks: { command: command.elapsedMs, submit: submitted.elapsedMs, click: click.elapsedMs },
-    /** What happens after each ack: the modal opens, the card is posted, the result is posted. */
+    /**
+     * What people wait for: from the command sent to the form open (views.open accepted), from the
+     * submission's ack to the card posted, from the approve click sent to the result in the thread.
+     */
     after: { modal: modalMs, card: cardMs, result: resultMs },
   };
 }

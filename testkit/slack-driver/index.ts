@@ -59,6 +59,8 @@ export interface DriverResponse {
   /** The body parsed as JSON, when it is JSON. */
   json?: unknown;
   elapsedMs: number;
+  /** When it was sent, in milliseconds since the epoch with a fraction (performance.timeOrigin + now()). */
+  sentAt?: number;
 }
 
 export interface InteractionOptions {
@@ -105,7 +107,8 @@ export class SlackDriver {
     const text = await response.text();
     const elapsedMs = Math.round(performance.now() - started);
     const json = parseJson(text);
-    return { status: response.status, text, elapsedMs, ...(json === undefined ? {} : { json }) };
+    const sentAt = performance.timeOrigin + started;
+    return { status: response.status, text, elapsedMs, sentAt, ...(json === undefined ? {} : { json }) };
   }
 
   /** A slash command typed by `userId`; in the user's DM with the app unless `channelId` is given. */

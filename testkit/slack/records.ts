@@ -81,6 +81,8 @@ export interface SimView {
   /** The last `response_action: errors` the app returned for this view. */
   errors?: Record<string, string>;
   openedBy: 'views.open' | 'views.push' | 'views.publish' | 'response_action';
+  /** When it was opened, in milliseconds since the epoch with a fraction (performance.timeOrigin + now()). */
+  openedAt: number;
 }
 
 export interface ResponseUrlContext {

@@ -56,6 +56,7 @@ export class ViewStore {
       rootViewId,
       previousViewId: placement.previousViewId ?? null,
       openedBy: placement.openedBy,
+      openedAt: performance.timeOrigin + performance.now(),
       ...(placement.userId === undefined ? {} : { userId: placement.userId }),
       ...(placement.triggerId === undefined ? {} : { triggerId: placement.triggerId }),
     };
@@ -80,6 +81,7 @@ export class ViewStore {
       rootViewId: id,
       previousViewId: null,
       openedBy: 'views.publish',
+      openedAt: performance.timeOrigin + performance.now(),
     };
     this.homeViews.set(userId, record);
     return record;
