@@ -1,6 +1,7 @@
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
+import { ownerNotices } from './owner-notices.js';
 import type { MimecastApi, TransitionInput } from './ports/index.js';
 
 /**
@@ -84,7 +85,7 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
         action: 'provisioned',
         details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
       },
-      notices: everywhere('provisioned'),
+      notices: [...everywhere('provisioned'), ...ownerNotices(request, { event: 'granted' })],
     });
   }
 

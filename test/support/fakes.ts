@@ -13,6 +13,9 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 export class FakeDirectory implements Directory {
   readonly groups = new Map<string, Set<string>>();
   readonly emails = new Map<string, string>();
+  /** Mailbox address → the user who owns it (users.lookupByEmail). */
+  readonly owners = new Map<string, string>();
+  readonly handles = new Map<string, string>();
 
   member(groupId: string, ...userIds: string[]): this {
     const members = this.groups.get(groupId) ?? new Set<string>();
@@ -32,6 +35,18 @@ export class FakeDirectory implements Directory {
 
   async emailOf(userId: string): Promise<string | undefined> {
     return this.emails.get(userId);
+  }
+
+  async membersOf(groupId: string): Promise<ReadonlySet<string>> {
+    return this.groups.get(groupId) ?? new Set();
+  }
+
+  async userWithEmail(email: string): Promise<string | undefined> {
+    return this.owners.get(email);
+  }
+
+  async groupHandle(groupId: string): Promise<string | undefined> {
+    return this.handles.get(groupId);
   }
 }
 
@@ -118,6 +133,7 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       requesterGroupIds: ['SREQ'],
       approverGroupIds: ['SAPP'],
       adminGroupIds: ['SADM'],
+      approvalChannelId: 'CAPPROVALS',
       allowedEmailDomains: options.domains ?? [],
       durationChoicesHours: [24, 168, 0],
       defaultDurationHours: 24,
