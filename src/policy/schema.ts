@@ -61,6 +61,7 @@ const ruleName = z
 const PATTERN = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]+$/;
 const mailboxPattern = z
   .string({ error: expected('an address or a pattern like "*@example.com"') })
+  .trim()
   .refine((text) => PATTERN.test(text) && (text.includes('*') || isEmailAddress(text)), {
     error: (issue) =>
       `${quoted(issue.input)} is neither an email address nor a pattern like "*@example.com" (only * is special)`,
@@ -83,8 +84,12 @@ export const ROUTE_KEYS = Object.keys(routeKeys);
 export const RULE_KEYS = ['name', 'mailboxes', 'requesters', 'auto_approve', 'deny', ...ROUTE_KEYS];
 export const TOP_KEYS = ['defaults', 'rules'];
 
+/** "a, b and c". */
+const and = (keys: readonly string[]) =>
+  keys.length <= 1 ? keys.join('') : `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}`;
+
 const defaults = z.strictObject(routeKeys, {
-  error: expected(`a mapping of ${ROUTE_KEYS.join(', ')}`),
+  error: expected(`a mapping of ${and(ROUTE_KEYS)}`),
 });
 
 const rule = z.strictObject(
@@ -101,7 +106,7 @@ const rule = z.strictObject(
       .optional(),
     ...routeKeys,
   },
-  { error: expected(`a mapping with ${RULE_KEYS.join(', ')}`) },
+  { error: expected(`a mapping with ${and(RULE_KEYS)}`) },
 );
 
 export const policySchema = z.strictObject(
@@ -134,7 +139,7 @@ export function schemaProblems(value: unknown): SpecProblem[] {
       return issue.keys.map((key) => ({
         path: [...path, key],
         atKey: true,
-        message: `unknown key ${quoted(key)} (${path.length === 0 ? 'the file takes' : path[0] === 'defaults' ? 'defaults take' : 'a rule takes'} ${allowed.join(', ')})`,
+        message: `unknown key ${quoted(key)} (${path.length === 0 ? 'the file takes' : path[0] === 'defaults' ? 'defaults take' : 'a rule takes'} ${and(allowed)})`,
       }));
     }
     return [{ path, message: issue.message }];

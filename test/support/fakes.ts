@@ -1,4 +1,5 @@
 import { createMemoryLogger } from '../../src/logger.js';
+import type { ApprovalPolicy } from '../../src/requests/policy.js';
 import type {
   AddDelegateInput,
   DelegateRight,
@@ -102,6 +103,8 @@ export function fixedClock(start = '2026-11-28T10:00:00.000Z') {
 
 export interface ServiceFixtureOptions {
   store?: SqliteStore;
+  /** A policy per mailbox (as from POLICY_PATH); the settings alone without it. */
+  approvalPolicy?: ApprovalPolicy;
   clock?: ReturnType<typeof fixedClock>;
   mimecast?: FakeMimecast;
   domains?: string[];
@@ -140,6 +143,7 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       requestTtlHours: 72,
       reminderAfterHours: 4,
     },
+    ...(options.approvalPolicy ? { approvalPolicy: options.approvalPolicy } : {}),
     onNotices: () => {
       kicks += 1;
     },

@@ -59,6 +59,7 @@ export function writePolicy(text: string, name = 'policy.yml'): string {
 
 export const POLICY_MAILBOXES = [
   ...MAILBOXES,
+  ...Object.values(PEOPLE).map((person) => person.email),
   'hr@example.com',
   'board-minutes@example.com',
   'support@example.com',
