@@ -256,9 +256,48 @@ describe('the mailbox owner: consent', () => {
     expect(h.sim.problems).toEqual([]);
   });
 
+  it('refuses a forged Refuse form from someone else, changing nothing', async () => {
+    h = await startPolicyHarness();
+    const request = await requestUnderPolicy(h, USERS.alice.id, 'ceo@example.com', 'Board pack', '4');
+    await h.bot.idle();
+    const before = await h.bot.store.getRequest(request.id);
+    const forged = await h.driver.send(
+      new URLSearchParams({
+        payload: JSON.stringify({
+          type: 'view_submission',
+          team: { id: h.sim.teamId },
+          user: { id: USERS.dave.id },
+          api_app_id: h.sim.appId,
+          trigger_id: h.sim.createTrigger({ userId: USERS.dave.id }),
+          view: {
+            id: 'VFORGED01',
+            callback_id: 'delegate_owner_refuse',
+            private_metadata: JSON.stringify({ requestId: request.id }),
+            state: {
+              values: {
+                owner_reason: { owner_reason_input: { type: 'plain_text_input', value: 'No way.' } },
+              },
+            },
+          },
+        }),
+      }).toString(),
+    );
+    expect(forged.json).toEqual({
+      response_action: 'errors',
+      errors: {
+        owner_reason: `Only the owner of the mailbox can allow or refuse ${request.id}. Nothing was changed.`,
+      },
+    });
+    await h.bot.idle();
+    expect(await h.bot.store.getRequest(request.id)).toEqual(before);
+    expect(h.sim.callsTo('chat.update')).toEqual([]);
+  });
+
   it('refuses a refusal without a reason, changing nothing', async () => {
     h = await startPolicyHarness();
     const request = await requestUnderPolicy(h, USERS.alice.id, 'ceo@example.com', 'Board pack', '4');
+    await h.bot.idle();
+    const before = await h.bot.store.getRequest(request.id);
     expect(await h.bot.service.ownerRefuse(request.id, PEOPLE.cleo.id, '  \u200b ')).toEqual({
       ok: false,
       reason: 'no_reason',
@@ -268,10 +307,7 @@ describe('the mailbox owner: consent', () => {
       ok: false,
       reason: 'not_owner',
     });
-    expect(await h.bot.store.getRequest(request.id)).toMatchObject({
-      status: 'pending',
-      version: request.version,
-    });
+    expect(await h.bot.store.getRequest(request.id)).toEqual(before);
   });
 
   it('someone who has left (a deactivated user) cannot be asked: the approvers decide alone', async () => {

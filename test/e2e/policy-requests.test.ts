@@ -209,6 +209,40 @@ describe('policy rules at submit', () => {
     expect(h.logLines.filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
   });
 
+  it('a mailbox field action that is not from the request form (or unreadable) changes nothing', async () => {
+    h = await startPolicyHarness();
+    const action = (view: unknown) =>
+      h.driver.send(
+        new URLSearchParams({
+          payload: JSON.stringify({
+            type: 'block_actions',
+            user: { id: USERS.alice.id },
+            api_app_id: h.sim.appId,
+            team: { id: h.sim.teamId },
+            trigger_id: h.sim.createTrigger({ userId: USERS.alice.id }),
+            container: { type: 'view', view_id: 'V0FORGED' },
+            ...(view ? { view } : {}),
+            actions: [
+              {
+                type: 'email_text_input',
+                block_id: 'mailbox',
+                action_id: 'mailbox_input',
+                value: 'ceo@example.com',
+              },
+            ],
+          }),
+        }).toString(),
+      );
+    expect((await action(undefined)).status).toBe(200);
+    expect((await action({ id: 'V0FORGED', hash: 'h', callback_id: 'something_else' })).status).toBe(200);
+    await h.bot.idle();
+    expect(h.sim.callsTo('views.update')).toEqual([]);
+    const warnings = h.logLines
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.msg === 'unreadable mailbox field action');
+    expect(warnings).toHaveLength(2);
+  });
+
   it('an address that is not one yet leaves the form as it is', async () => {
     h = await startPolicyHarness();
     const command = await h.driver.command(USERS.alice.id, '/delegate', '');
