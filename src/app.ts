@@ -202,12 +202,14 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       requesterGroupIds: config.access.requesterGroupIds,
       approverGroupIds: config.access.approverGroupIds,
       adminGroupIds: config.access.adminGroupIds,
+      approvalChannelId: config.access.approvalChannelId,
       allowedEmailDomains: config.access.allowedEmailDomains,
       durationChoicesHours: config.lifecycle.durationChoicesHours,
       defaultDurationHours: config.lifecycle.defaultDurationHours,
       requestTtlHours: config.lifecycle.requestTtlHours,
       reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
+    approvalPolicy: config.approvalPolicy,
     onNotices: () => dispatcher.kick(),
     turns,
     processId: `${hostname()}#${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -236,6 +238,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       await opened.ready;
       await initSlack(app, logger);
       const started = (await app.start(config.slack.port)) as unknown;
+      await service.recordPolicyAtStart();
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
       if (recovered.interrupted.length || recovered.resumed.length || recovered.noticesReleased)

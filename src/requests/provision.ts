@@ -2,6 +2,7 @@ import { newClaim, whileClaimed } from './claims.js';
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
+import { ownerNotices } from './owner-notices.js';
 import type { MimecastApi, TransitionInput } from './ports/index.js';
 
 /**
@@ -93,7 +94,7 @@ async function grant(core: Core, request: DelegationRequest): Promise<Delegation
         action: 'provisioned',
         details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
       },
-      notices: everywhere('provisioned'),
+      notices: [...everywhere('provisioned'), ...ownerNotices(request, { event: 'granted' })],
     });
   }
 

@@ -1,6 +1,7 @@
 import { newClaim, whileClaimed } from './claims.js';
 import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
 import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
+import { ownerNotices } from './owner-notices.js';
 import type { AdminPermit, Refusal } from './permissions.js';
 import type { MimecastApi, MimecastFailure } from './ports/index.js';
 
@@ -113,6 +114,7 @@ async function removeClaimed(
       { target: 'card', event: 'removed' },
       { target: 'thread', event: 'removed', data },
       { target: 'dm', event: 'removed', data },
+      ...ownerNotices(request, { event: 'removed', data }),
     ],
   });
   core.notify();

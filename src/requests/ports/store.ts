@@ -33,6 +33,8 @@ export interface Store {
   renewClaim(id: string, owner: string, until: Date): Promise<boolean>;
   appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent>;
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** The most recent audit event with one of these actions (e.g. the last policy change), if any. */
+  lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined>;
 
   /** The oldest undelivered notice of each request that is due, so a request's notices go out in order. */
   dueNotices(now: Date, limit: number): Promise<StoredNotice[]>;
@@ -94,6 +96,8 @@ type PatchableField = keyof Pick<
   | 'preexisting'
   | 'removalAttempts'
   | 'nextRemovalAt'
+  | 'approvals'
+  | 'ownerAnswer'
   | 'claim'
 >;
 

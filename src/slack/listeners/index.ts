@@ -3,7 +3,9 @@ import type { InFlight } from '../../requests/in-flight.js';
 import { registerActions } from './actions.js';
 import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
+import { registerFormUpdates } from './form.js';
 import { registerEvents } from './home.js';
+import { registerOwnerAnswers } from './owner.js';
 import { dropHandledRetries } from './retries.js';
 import { registerViews } from './views.js';
 
@@ -14,6 +16,8 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerCommands(app, context);
   registerViews(app, context);
   registerActions(app, context);
+  registerFormUpdates(app, context);
+  registerOwnerAnswers(app, context);
   registerEvents(app, context);
 }
 
