@@ -68,7 +68,7 @@ export function countingStore(store: Store, metrics: BotMetrics): Store {
 function overlay<T extends object>(base: T, replaced: Partial<T>): T {
   return new Proxy(replaced, {
     get(own, property) {
-      if (Reflect.has(own, property)) return Reflect.get(own, property);
+      if (Object.hasOwn(own, property)) return Reflect.get(own, property);
       const value: unknown = Reflect.get(base, property, base);
       return typeof value === 'function' ? value.bind(base) : value;
     },
@@ -77,7 +77,7 @@ function overlay<T extends object>(base: T, replaced: Partial<T>): T {
         ? Reflect.set(own, property, value)
         : Reflect.set(base, property, value);
     },
-    has: (own, property) => Reflect.has(own, property) || Reflect.has(base, property),
+    has: (own, property) => Object.hasOwn(own, property) || Reflect.has(base, property),
     getPrototypeOf: () => Reflect.getPrototypeOf(base),
   }) as T;
 }
