@@ -45,7 +45,7 @@ export const SLOW_ROUNDS = 2; // control and slow clicks alternate in this many 
  * On PostgreSQL a flow costs more round trips (each commit crosses a socket; SQLite's are in the
  * process), so fewer flows keep the run within its 5 minutes on 2 cores.
  */
-export const SUSTAINED_FLOWS = setting('BENCH_FLOWS', STORE === 'postgres' ? 5_000 : 10_000);
+export const SUSTAINED_FLOWS = setting('BENCH_FLOWS', STORE === 'postgres' ? 3_000 : 10_000);
 export const BATCH_FLOWS = 1_000;
 const RSS_SAMPLE_MS = 250;
 
