@@ -68,9 +68,28 @@ export interface DelegationRequest {
   /** Failed removal attempts so far, and when the next one is due. */
   removalAttempts?: number;
   nextRemovalAt?: Date;
+  /** The Slack form (view id) it was submitted from: one form makes one request, however often it is sent. */
+  viewId?: string;
+  /** Why the bot denied it itself: the requester could no longer be given this access (see eligibility.ts). */
+  ineligible?: IneligibleReason;
   /** Optimistic-concurrency counter, bumped by every write. */
   version: number;
 }
+
+/**
+ * Why a requester can no longer be given what they asked for, found when an approver approves or just
+ * before the Mimecast call: no longer in a requester group, their Slack account deactivated, their
+ * profile email no longer the address the request grants to, that address no longer in an allowed
+ * domain, or Slack could not be asked (the bot then grants nothing).
+ */
+export const INELIGIBLE_REASONS = [
+  'not_requester',
+  'deactivated',
+  'email_changed',
+  'grantee_not_allowed',
+  'unconfirmed',
+] as const;
+export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
 
 /** Why a grant ended: it ran out, an admin revoked it, or the grantee said they were done. */
 export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee'] as const;

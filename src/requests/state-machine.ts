@@ -9,12 +9,16 @@ import type { RequestStatus } from './model.js';
  *    ├─deny─▶ denied                       └──▶ outcome_unknown └────── removalFailed ──────┘
  *    ├─cancel─▶ cancelled                       (an admin checks Mimecast)
  *    └─expire─▶ expired
+ *
+ * refuseIneligible: pending or approved ─▶ denied, by the bot itself, when the requester may no longer
+ * be given the access (checked on approval and again just before the Mimecast call; see eligibility.ts).
  */
 export const TRANSITIONS = {
   approve: { from: ['pending'], to: 'approved' },
   deny: { from: ['pending'], to: 'denied' },
   cancel: { from: ['pending'], to: 'cancelled' },
   expire: { from: ['pending'], to: 'expired' },
+  refuseIneligible: { from: ['pending', 'approved'], to: 'denied' },
   remind: { from: ['pending'], to: 'pending' },
   startProvisioning: { from: ['approved'], to: 'provisioning' },
   provisioned: { from: ['provisioning'], to: 'completed' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type DelegationRequest, REQUEST_STATUSES } from '../requests/model.js';
+import { type DelegationRequest, INELIGIBLE_REASONS, REQUEST_STATUSES } from '../requests/model.js';
 import type { RequestPatch } from '../requests/ports/index.js';
 
 const date = z.coerce.date();
@@ -38,6 +38,8 @@ const requestDoc = z.object({
   preexisting: z.boolean().optional(),
   removalAttempts: z.number().int().optional(),
   nextRemovalAt: date.optional(),
+  viewId: z.string().optional(),
+  ineligible: z.enum(INELIGIBLE_REASONS).optional(),
   version: z.number().int(),
 });
 

@@ -1,7 +1,7 @@
 /** Everything the core needs from the world, declared once; adapters elsewhere implement it. */
 export type { Clock } from './clock.js';
 export type { DeliveryReport, NoticeDelivery, RetryAfterHint } from './delivery.js';
-export type { Directory } from './directory.js';
+export type { Directory, Profile } from './directory.js';
 export type {
   AddDelegateInput,
   DelegateRight,
@@ -13,6 +13,7 @@ export type {
 export {
   type AuditFilter,
   DuplicateIdError,
+  DuplicateViewError,
   type RequestFilter,
   type RequestPatch,
   type Store,

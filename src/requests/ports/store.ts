@@ -8,7 +8,11 @@ import type { TransitionName } from '../state-machine.js';
  * compare-and-set plus its audit event and notices, committed together.
  */
 export interface Store {
-  /** Inserts a new request; rejects with DuplicateIdError when the id is taken. */
+  /**
+   * Inserts a new request; rejects with DuplicateIdError when the id is taken, and with
+   * DuplicateViewError when a request was already made from the same form (`viewId`), whatever
+   * process made it: nothing is written then.
+   */
   createRequest(
     request: DelegationRequest,
     audit: AuditEventInput,
@@ -79,6 +83,7 @@ type PatchableField = keyof Pick<
   | 'preexisting'
   | 'removalAttempts'
   | 'nextRemovalAt'
+  | 'ineligible'
 >;
 
 export interface RequestFilter {
@@ -90,6 +95,8 @@ export interface RequestFilter {
   expiresBefore?: Date;
   /** Requests created at or before this time. */
   createdBefore?: Date;
+  /** The request made from this Slack form (at most one). */
+  viewId?: string;
   limit?: number;
 }
 
@@ -140,5 +147,13 @@ export class DuplicateIdError extends Error {
   constructor(id: string) {
     super(`request id ${id} already exists`);
     this.name = 'DuplicateIdError';
+  }
+}
+
+/** A request was already made from this form: a replayed or repeated submission makes no second one. */
+export class DuplicateViewError extends Error {
+  constructor(readonly viewId: string) {
+    super(`a request was already made from view ${viewId}`);
+    this.name = 'DuplicateViewError';
   }
 }

@@ -70,6 +70,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX notices_due ON notices (id) WHERE done_at IS NULL;
   CREATE INDEX notices_done ON notices (done_at) WHERE done_at IS NOT NULL;
   `,
+  // The Slack form (view) each request came from: one form makes one request, even when it is sent
+  // again after a restart or to another replica. Older requests have none (NULLs never collide).
+  `
+  ALTER TABLE requests ADD COLUMN view_id text COLLATE "C";
+  CREATE UNIQUE INDEX requests_by_view ON requests (view_id);
+  `,
 ];
 
 /**

@@ -5,6 +5,7 @@ import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
   DuplicateIdError,
+  DuplicateViewError,
   type RequestFilter,
   type RequestPatch,
   type Store,
@@ -88,6 +89,9 @@ export class PostgresStore implements Store {
         await client.query(sql.insertRequest, requestParams(request));
       } catch (error) {
         if (isUniqueViolation(error, 'requests_pkey')) throw new DuplicateIdError(request.id);
+        if (request.viewId && isUniqueViolation(error, 'requests_by_view')) {
+          throw new DuplicateViewError(request.viewId);
+        }
         throw error;
       }
       await insertNotices(client, request.id, notices, request.createdAt);
@@ -113,6 +117,7 @@ export class PostgresStore implements Store {
     if (filter.granteeEmail) where.push(`grantee_email = ${param(filter.granteeEmail)}`);
     if (filter.expiresBefore) where.push(`expires_at <= ${param(filter.expiresBefore)}`);
     if (filter.createdBefore) where.push(`created_at <= ${param(filter.createdBefore)}`);
+    if (filter.viewId) where.push(`view_id = ${param(filter.viewId)}`);
     if (filter.statuses) {
       if (filter.statuses.length === 0) return [];
       where.push(`status = ANY(${param([...filter.statuses])}::text[])`);

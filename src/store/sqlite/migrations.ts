@@ -67,6 +67,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX requests_by_requester_mailbox ON requests (requester_id, mailbox, created_at);
   `,
+  // The Slack form (view) each request came from: one form makes one request, even when it is sent
+  // again after a restart or to another process. Older requests have none (NULLs never collide).
+  `
+  ALTER TABLE requests ADD COLUMN view_id TEXT;
+  CREATE UNIQUE INDEX requests_by_view ON requests (view_id);
+  `,
 ];
 
 /** Applies the migrations this file does not have yet, each in its own write transaction. */

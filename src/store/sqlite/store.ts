@@ -7,6 +7,7 @@ import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
   DuplicateIdError,
+  DuplicateViewError,
   type RequestFilter,
   type RequestPatch,
   type Store,
@@ -83,12 +84,18 @@ export class SqliteStore implements Store {
       .transaction(() => {
         try {
           this.sql(
-            `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
-             VALUES (@id, @status, @requesterId, @granteeEmail, @mailbox, @expiresAt, @createdAt, @updatedAt, @doc)`,
+            `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, view_id, doc)
+             VALUES (@id, @status, @requesterId, @granteeEmail, @mailbox, @expiresAt, @createdAt, @updatedAt, @viewId, @doc)`,
           ).run(rowParams(request));
         } catch (error) {
-          if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-            throw new DuplicateIdError(request.id);
+          const code = error instanceof Error && 'code' in error ? error.code : undefined;
+          if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateIdError(request.id);
+          if (
+            code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+            request.viewId &&
+            /requests\.view_id/.test(String(error))
+          ) {
+            throw new DuplicateViewError(request.viewId);
           }
           throw error;
         }
@@ -129,6 +136,10 @@ export class SqliteStore implements Store {
     if (filter.createdBefore) {
       where.push('created_at <= ?');
       params.push(filter.createdBefore.toISOString());
+    }
+    if (filter.viewId) {
+      where.push('view_id = ?');
+      params.push(filter.viewId);
     }
     if (filter.statuses) {
       if (filter.statuses.length === 0) return [];
