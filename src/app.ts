@@ -161,6 +161,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       requestTtlHours: config.lifecycle.requestTtlHours,
       reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
+    limits: { maxOpenRequests: config.access.maxOpenRequests },
     onNotices: () => dispatcher.kick(),
     turns,
   });

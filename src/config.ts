@@ -17,15 +17,19 @@ export interface AppConfig {
     readonly port: number;
     /** Web API base URL (GovSlack, tests); undefined means Slack's default. */
     readonly apiUrl: string | undefined;
+    /** This app's id (A…): payloads for another app are refused. Undefined: asked of Slack at start (bots.info). */
+    readonly appId: string | undefined;
   };
   readonly access: {
     readonly requesterGroupIds: readonly string[];
     readonly approverGroupIds: readonly string[];
     readonly adminGroupIds: readonly string[];
     readonly approvalChannelId: string;
-    /** Lower-case domains a requested mailbox may belong to; empty means any. */
+    /** Lower-case domains the requested mailbox and the grantee's own address must belong to; empty means any. */
     readonly allowedEmailDomains: readonly string[];
     readonly groupCacheTtlMs: number;
+    /** Requests one person may have open (waiting, approved or being granted) at once. */
+    readonly maxOpenRequests: number;
   };
   readonly lifecycle: {
     /** Duration choices offered in the request modal, in hours; 0 means permanent. */
@@ -60,6 +64,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const SLACK_GROUP_ID = /^S[A-Z0-9]{2,}$/;
 const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
+const SLACK_APP_ID = /^A[A-Z0-9]{2,}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Blank strings count as unset, as they do in most .env files. */
@@ -164,6 +169,13 @@ export function loadConfig(env: Env): ConfigResult {
     if (parsed.success) apiUrl = apiUrlRaw.endsWith('/') ? apiUrlRaw : `${apiUrlRaw}/`;
     else problem('SLACK_API_URL', 'must be a URL like https://slack.com/api/');
   }
+  const appId = read(env, 'SLACK_APP_ID');
+  if (appId !== undefined && !SLACK_APP_ID.test(appId)) {
+    problem(
+      'SLACK_APP_ID',
+      `"${appId}" is not a Slack app id (they look like A0123ABCD, under Basic Information)`,
+    );
+  }
 
   // --- who may do what
   const requesterGroupIds = groupIds('REQUESTER_GROUP_IDS');
@@ -182,6 +194,7 @@ export function loadConfig(env: Env): ConfigResult {
       problem('ALLOWED_EMAIL_DOMAINS', `"${domain}" is not a domain like example.com`);
   }
   const groupCacheTtlMs = integer('GROUP_CACHE_TTL_SECONDS', 60, 0, 86_400) * 1000;
+  const maxOpenRequests = integer('MAX_OPEN_REQUESTS', 5, 1, 100);
 
   // --- lifecycle
   const allowPermanent = boolean('ALLOW_PERMANENT', false);
@@ -218,7 +231,7 @@ export function loadConfig(env: Env): ConfigResult {
 
   const config: AppConfig = {
     logLevel,
-    slack: { mode, botToken, signingSecret, appToken, port, apiUrl },
+    slack: { mode, botToken, signingSecret, appToken, port, apiUrl, appId },
     access: {
       requesterGroupIds,
       approverGroupIds,
@@ -226,6 +239,7 @@ export function loadConfig(env: Env): ConfigResult {
       approvalChannelId,
       allowedEmailDomains,
       groupCacheTtlMs,
+      maxOpenRequests,
     },
     lifecycle: {
       durationChoicesHours,
@@ -386,6 +400,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     adminGroups: config.access.adminGroupIds,
     approvalChannel: config.access.approvalChannelId,
     allowedEmailDomains: config.access.allowedEmailDomains.length ? config.access.allowedEmailDomains : 'any',
+    maxOpenRequests: config.access.maxOpenRequests,
+    slackAppId: config.slack.appId ?? 'asked of Slack at start',
     mimecastBaseUrl: config.mimecast.baseUrl,
     mimecastApi: config.mimecast.auth.kind === 'hmac' ? '1.0 (HMAC keys)' : '2.0 (OAuth client credentials)',
     ...(config.database.kind === 'sqlite'

@@ -1,4 +1,6 @@
 import type { Core } from './deps.js';
+import { type IneligibleRefusal, refuseIfIneligible } from './eligibility.js';
+import { expireOnTheSpot, isOverdue } from './expiry.js';
 import { type DelegationRequest, truncate } from './model.js';
 import { hasRole, type Refusal } from './permissions.js';
 import type { TransitionInput } from './ports/index.js';
@@ -26,11 +28,15 @@ export type ApproveResult =
        */
       provisioning: Promise<DelegationRequest | undefined>;
     }
-  | Extract<DecisionCheck, { ok: false }>;
+  | Extract<DecisionCheck, { ok: false }>
+  /** The requester may no longer be given the access: the bot denied the request instead. */
+  | IneligibleRefusal;
 
 /**
- * Whether this user may decide this request now: it waits for a decision, they approve, and it is not
- * their own. The transition checks the status again, so a decision made meanwhile still wins.
+ * Whether this user may decide this request now: it waits for a decision, they approve, it is not
+ * their own, and it has not outlived REQUEST_TTL_HOURS (then it is expired on the spot, whatever the
+ * sweep has done, and they are told it expired). The transition checks the status again, so a
+ * decision made meanwhile still wins.
  */
 export async function mayDecide(core: Core, id: string, userId: string): Promise<DecisionCheck> {
   const request = await core.store.getRequest(id);
@@ -38,6 +44,9 @@ export async function mayDecide(core: Core, id: string, userId: string): Promise
   if (!canTransition('approve', request.status)) return { ok: false, reason: 'already_decided', request };
   if (request.requesterId === userId) return { ok: false, reason: 'own_request' };
   if (!(await hasRole(core, userId, 'approver'))) return { ok: false, reason: 'not_approver' };
+  if (isOverdue(core, request)) {
+    return { ok: false, reason: 'already_decided', request: await expireOnTheSpot(core, request, userId) };
+  }
   return { ok: true, request };
 }
 
@@ -45,6 +54,8 @@ export async function mayDecide(core: Core, id: string, userId: string): Promise
 export async function approve(core: Core, id: string, approverId: string): Promise<ApproveResult> {
   const checked = await mayDecide(core, id, approverId);
   if (!checked.ok) return checked;
+  const ineligible = await refuseIfIneligible(core, checked.request, approverId);
+  if (ineligible) return ineligible;
   const now = core.clock();
   const decided = await record(core, approverId, {
     id,

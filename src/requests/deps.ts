@@ -12,6 +12,8 @@ export interface RequestServiceDeps {
   mimecast: MimecastApi;
   directory: Directory;
   policy: AccessPolicy;
+  /** How much one person may ask for at once; defaults in DEFAULT_LIMITS. */
+  limits?: Partial<RequestLimits>;
   clock: Clock;
   logger: Logger;
   /** Called after every write that queued notices, so they go out now rather than at the next sweep. */
@@ -21,12 +23,21 @@ export interface RequestServiceDeps {
   newId?: () => string;
 }
 
+/** Limits on what one person may ask for (MAX_OPEN_REQUESTS). */
+export interface RequestLimits {
+  /** Requests one person may have open (pending, approved or being granted) at once. */
+  maxOpenRequests: number;
+}
+
+export const DEFAULT_LIMITS: RequestLimits = { maxOpenRequests: 5 };
+
 /** What every verb works with: the deps with their defaults, and the state the service shares. */
 export interface Core {
   readonly store: Store;
   readonly mimecast: MimecastApi;
   readonly directory: Directory;
   readonly policy: AccessPolicy;
+  readonly limits: RequestLimits;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Asks for the notices just committed to go out now. */
@@ -47,6 +58,7 @@ export function createCore(deps: RequestServiceDeps): Core {
     mimecast: deps.mimecast,
     directory: deps.directory,
     policy: deps.policy,
+    limits: { ...DEFAULT_LIMITS, ...deps.limits },
     clock: deps.clock,
     logger: deps.logger,
     notify: deps.onNotices ?? (() => undefined),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type DelegationRequest, END_REASONS } from './model.js';
+import { type DelegationRequest, END_REASONS, INELIGIBLE_REASONS } from './model.js';
 
 /**
  * What people are told, as data: each status change queues its notices in the same transaction (the
@@ -13,6 +13,15 @@ const EVENT_DATA = {
   submitted: z.undefined(),
   approved: z.undefined(),
   denied: z.undefined(),
+  /**
+   * The bot denied it: the requester may no longer be given this access, found when an approver
+   * approved (`approval`) or just before the Mimecast call (`grant`); `approver` is who approved.
+   */
+  denied_ineligible: z.object({
+    reason: z.enum(INELIGIBLE_REASONS),
+    stage: z.enum(['approval', 'grant']),
+    approver: z.string().optional(),
+  }),
   cancelled: z.undefined(),
   expired: z.undefined(),
   reminder: z.undefined(),
@@ -34,6 +43,7 @@ export const NOTICE_EVENTS = {
     'submitted',
     'approved',
     'denied',
+    'denied_ineligible',
     'cancelled',
     'expired',
     'already_had_access',
@@ -45,6 +55,7 @@ export const NOTICE_EVENTS = {
   ],
   thread: [
     'reminder',
+    'denied_ineligible',
     'already_had_access',
     'provisioned',
     'provisioning_failed',
@@ -56,6 +67,7 @@ export const NOTICE_EVENTS = {
   dm: [
     'submitted',
     'denied',
+    'denied_ineligible',
     'expired',
     'already_had_access',
     'provisioned',

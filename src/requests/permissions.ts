@@ -42,6 +42,11 @@ export async function maySee(core: Core, request: DelegationRequest, userId: str
   );
 }
 
+/** Approvers and admins may see every request; anyone else only their own. */
+export async function seesEveryRequest(core: Core, userId: string): Promise<boolean> {
+  return (await hasRole(core, userId, 'approver')) || (await hasRole(core, userId, 'admin'));
+}
+
 export const ADMIN_COMMANDS = ['pending', 'active', 'revoke', 'audit', 'health'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 

@@ -1,4 +1,5 @@
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
+import { stopBeforeGrant } from './eligibility.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
 import type { MimecastApi, TransitionInput } from './ports/index.js';
@@ -27,6 +28,9 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
   await core.turns.next();
   // An orderly stop under way: the request stays approved, and the next start provisions it.
   if (core.stopping) return store.getRequest(id);
+  // The requester may have left the requester group, been deactivated or changed email since the approval.
+  const stopped = await stopBeforeGrant(core, id);
+  if (stopped) return stopped.request;
   const claimed = await store.transition({
     id,
     name: 'startProvisioning',

@@ -1,7 +1,11 @@
+import { isOwnMailbox, showsAsTyped } from './addresses.js';
 import type { Core } from './deps.js';
+import { type GranteeProblem, granteeProblem } from './eligibility.js';
+import { type OpenRequestsFull, openRequestsFull } from './limits.js';
 import { type DelegationRequest, domainOf, isEmailAddress, normalizeEmail, OPEN_STATUSES } from './model.js';
 import { hasRole } from './permissions.js';
-import { DuplicateIdError } from './ports/index.js';
+import { DuplicateIdError, DuplicateViewError } from './ports/index.js';
+import { findReplay, type Replay } from './replays.js';
 
 export const REASON_MAX_LENGTH = 1000;
 export const REASON_MIN_LENGTH = 3;
@@ -12,17 +16,26 @@ export interface SubmissionInput {
   mailbox: string;
   reason: string;
   durationHours?: number;
+  /** The Slack form it comes from: a form already turned into a request makes no second one. */
+  viewId?: string;
 }
 
 /** What is wrong with the mailbox field, and what the words need to say so. */
 export type MailboxProblem =
   | { code: 'missing' }
   | { code: 'invalid' }
+  /** Characters Slack would show as formatting, so the card would not show the address granted. */
+  | { code: 'formatting_characters' }
   | { code: 'domain_not_allowed'; allowedDomains: readonly string[] }
   | { code: 'not_requester' }
   | { code: 'no_profile_email' }
   | { code: 'own_mailbox' }
-  | { code: 'duplicate'; mailbox: string; pendingId: string };
+  | { code: 'duplicate'; mailbox: string; pendingId: string }
+  /** The address that would get access (the requester's profile email) is not allowed. */
+  | GranteeProblem
+  | ({ code: 'too_many_open' } & OpenRequestsFull)
+  /** Someone else's form, sent again: nothing to do with this person. */
+  | { code: 'form_already_used' };
 export type ReasonProblem =
   | { code: 'too_short'; min: number }
   | { code: 'too_long'; max: number; length: number };
@@ -36,7 +49,9 @@ export interface SubmissionErrors {
 }
 export type SubmissionField = keyof SubmissionErrors;
 
-export type SubmitResult = { ok: true; request: DelegationRequest } | { ok: false; errors: SubmissionErrors };
+export type SubmitResult =
+  /** `replayed`: the form had already made this request, and made no other. */
+  { ok: true; request: DelegationRequest; replayed?: true } | { ok: false; errors: SubmissionErrors };
 
 /** What the request form needs to open for this person, or why it does not open. */
 export type RequestFormResult =
@@ -47,7 +62,9 @@ export type RequestFormResult =
       durationChoicesHours: readonly number[];
       defaultDurationHours: number;
     }
-  | { ok: false; reason: 'not_requester' | 'no_profile_email' };
+  | { ok: false; reason: 'not_requester' | 'no_profile_email' }
+  | { ok: false; reason: 'grantee_not_allowed'; problem: GranteeProblem }
+  | ({ ok: false; reason: 'too_many_open' } & OpenRequestsFull);
 
 /** Whether this person may open the request form, and with what in it. */
 export async function requestForm(core: Core, userId: string): Promise<RequestFormResult> {
@@ -60,6 +77,10 @@ export async function requestForm(core: Core, userId: string): Promise<RequestFo
     return { ok: false, reason: 'not_requester' };
   }
   if (!granteeEmail) return { ok: false, reason: 'no_profile_email' };
+  const problem = granteeProblem(core, granteeEmail);
+  if (problem) return { ok: false, reason: 'grantee_not_allowed', problem };
+  const full = await openRequestsFull(core, userId);
+  if (full) return { ok: false, reason: 'too_many_open', ...full };
   return {
     ok: true,
     granteeEmail,
@@ -76,6 +97,9 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
   const { policy, directory, store } = core;
   const errors: SubmissionErrors = {};
 
+  const replay = await findReplay(core, input);
+  if (replay) return answerReplay(replay);
+
   const mailbox = normalizeEmail(input.mailbox);
   const reason = cleanText(input.reason);
   const durationHours = input.durationHours ?? policy.defaultDurationHours;
@@ -83,6 +107,8 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
   if (!mailbox) errors.mailbox = { code: 'missing' };
   else if (mailbox.length > MAILBOX_MAX_LENGTH || !isEmailAddress(mailbox)) {
     errors.mailbox = { code: 'invalid' };
+  } else if (!showsAsTyped(mailbox)) {
+    errors.mailbox = { code: 'formatting_characters' };
   } else if (
     policy.allowedEmailDomains.length > 0 &&
     !policy.allowedEmailDomains.includes(domainOf(mailbox))
@@ -106,9 +132,12 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
   }
 
   const granteeEmail = await directory.emailOf(input.requesterId);
+  const grantee = granteeEmail ? granteeProblem(core, granteeEmail) : undefined;
   if (!granteeEmail) {
     errors.mailbox = { code: 'no_profile_email' };
-  } else if (!errors.mailbox && granteeEmail === mailbox) {
+  } else if (grantee) {
+    errors.mailbox = grantee;
+  } else if (!errors.mailbox && isOwnMailbox(granteeEmail, mailbox)) {
     errors.mailbox = { code: 'own_mailbox' };
   }
 
@@ -121,8 +150,16 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     });
     if (pending) errors.mailbox = { code: 'duplicate', mailbox, pendingId: pending.id };
   }
+  if (!errors.mailbox) {
+    const full = await openRequestsFull(core, input.requesterId);
+    if (full) errors.mailbox = { code: 'too_many_open', ...full };
+  }
 
-  if (Object.keys(errors).length > 0 || !granteeEmail) return { ok: false, errors };
+  if (Object.keys(errors).length > 0 || !granteeEmail) {
+    // The same form, sent twice at once: the other delivery may have made its request meanwhile.
+    const replayed = await findReplay(core, input);
+    return replayed ? answerReplay(replayed) : { ok: false, errors };
+  }
 
   const now = core.clock();
   for (let attempt = 0; ; attempt += 1) {
@@ -136,6 +173,7 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
       durationHours,
       createdAt: now,
       updatedAt: now,
+      ...(input.viewId ? { viewId: input.viewId } : {}),
       version: 1,
     };
     try {
@@ -158,9 +196,20 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
       return { ok: true, request };
     } catch (error) {
       if (error instanceof DuplicateIdError && attempt < 5) continue;
+      // The same form, sent twice at the same moment (or to two processes): the first made the request.
+      if (error instanceof DuplicateViewError) {
+        const replayed = await findReplay(core, input);
+        if (replayed) return answerReplay(replayed);
+      }
       throw error;
     }
   }
+}
+
+/** A form that already made a request: its request again for its requester, a refusal for anyone else. */
+function answerReplay(replay: Replay): SubmitResult {
+  if (replay.sameRequester) return { ok: true, request: replay.request, replayed: true };
+  return { ok: false, errors: { mailbox: { code: 'form_already_used' } } };
 }
 
 /** Trims, and drops control and bidirectional-override characters other than line breaks and tabs. */

@@ -153,9 +153,11 @@ describe('slash command text of any length and content', () => {
     expect(await say(USERS.alice.id, `cancel ${bobs.id.toLowerCase()}`)).toBe(
       `Only the person who asked can cancel ${bobs.id}.`,
     );
+    // Someone else's request reads exactly as one that does not exist (issue 14, item 9).
     expect(await say(USERS.dave.id, `status ${bobs.id}`)).toBe(
-      `You can see only your own requests, and ${bobs.id} is not yours.`,
+      (await say(USERS.dave.id, 'status DR-AAAAAA')).replaceAll('DR-AAAAAA', bobs.id),
     );
+    expect(await say(USERS.dave.id, `status ${bobs.id}`)).toMatch(/^You have no request DR-/);
     expect(await say(USERS.alice.id, 'cancel DR-AAAAAA')).toBe(
       'There is no request DR-AAAAAA. Check the id in your confirmation message.',
     );

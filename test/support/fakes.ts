@@ -5,6 +5,7 @@ import type {
   Directory,
   MimecastApi,
   MimecastResult,
+  Profile,
 } from '../../src/requests/ports/index.js';
 import { RequestService } from '../../src/requests/service.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
@@ -13,6 +14,9 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 export class FakeDirectory implements Directory {
   readonly groups = new Map<string, Set<string>>();
   readonly emails = new Map<string, string>();
+  readonly deactivated = new Set<string>();
+  /** Set to make every lookup fail, as when Slack cannot be reached. */
+  unreachable = false;
 
   member(groupId: string, ...userIds: string[]): this {
     const members = this.groups.get(groupId) ?? new Set<string>();
@@ -26,12 +30,27 @@ export class FakeDirectory implements Directory {
     return this;
   }
 
+  /** Takes the user out of a group. */
+  remove(groupId: string, userId: string): this {
+    this.groups.get(groupId)?.delete(userId);
+    return this;
+  }
+
   async isMemberOfAny(userId: string, groupIds: readonly string[]): Promise<boolean> {
+    if (this.unreachable) throw new Error('directory unreachable');
     return groupIds.some((id) => this.groups.get(id)?.has(userId));
   }
 
   async emailOf(userId: string): Promise<string | undefined> {
-    return this.emails.get(userId);
+    const profile = await this.profileOf(userId);
+    return profile && !profile.deactivated ? profile.email : undefined;
+  }
+
+  async profileOf(userId: string): Promise<Profile | undefined> {
+    if (this.unreachable) throw new Error('directory unreachable');
+    const known = this.emails.has(userId) || [...this.groups.values()].some((members) => members.has(userId));
+    if (!known) return undefined;
+    return { deactivated: this.deactivated.has(userId), email: this.emails.get(userId) };
   }
 }
 
@@ -90,6 +109,8 @@ export interface ServiceFixtureOptions {
   clock?: ReturnType<typeof fixedClock>;
   mimecast?: FakeMimecast;
   domains?: string[];
+  /** MAX_OPEN_REQUESTS; the service's default (5) when not given. */
+  maxOpenRequests?: number;
 }
 
 /**
@@ -124,6 +145,7 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       requestTtlHours: 72,
       reminderAfterHours: 4,
     },
+    ...(options.maxOpenRequests ? { limits: { maxOpenRequests: options.maxOpenRequests } } : {}),
     onNotices: () => {
       kicks += 1;
     },

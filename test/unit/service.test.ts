@@ -405,8 +405,18 @@ describe('RequestService: who may see, end and revoke', () => {
       });
     }
     ctx.directory.email('UDAVE', 'dave@example.com');
-    expect(await ctx.service.viewRequest(grant.id, 'UDAVE')).toEqual({ ok: false, reason: 'not_yours' });
-    expect(await ctx.service.viewRequest('DR-AAAAAA', ALICE)).toEqual({ ok: false, reason: 'not_found' });
+    // Someone else's request and no request at all get the same answer, unless one may see every request.
+    const notMine = await ctx.service.viewRequest(grant.id, 'UDAVE');
+    expect(notMine).toEqual({ ok: false, reason: 'not_found', seesAll: false });
+    expect(await ctx.service.viewRequest('DR-AAAAAA', 'UDAVE')).toEqual(notMine);
+    expect(await ctx.service.viewRequest('DR-AAAAAA', ALICE)).toEqual(notMine);
+    for (const user of [CAROL, 'UADMIN']) {
+      expect(await ctx.service.viewRequest('DR-AAAAAA', user), user).toEqual({
+        ok: false,
+        reason: 'not_found',
+        seesAll: true,
+      });
+    }
   });
 
   it('lets only the grantee end access early: not an approver, not an admin', async () => {

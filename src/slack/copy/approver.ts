@@ -1,5 +1,5 @@
 /** Words for approvers: the card and its thread, the decision buttons and forms, and their refusals. */
-import type { DecisionCheck } from '../../requests/decide.js';
+import type { ApproveResult, DecisionCheck } from '../../requests/decide.js';
 import type { ExtendResult } from '../../requests/extend.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import type { NoticeEvent, ThreadEventName } from '../../requests/notices.js';
@@ -9,6 +9,7 @@ import {
   endSentence,
   failureExplanation,
   grantSentence,
+  ineligibleBecause,
   requestLine,
   statusWords,
   supportLine,
@@ -50,6 +51,9 @@ export function cardStatusLine(request: DelegationRequest): string {
     case 'outcome_unknown':
       return `:warning: Approved by ${by} · outcome unknown, an admin must check Mimecast (see thread)`;
     case 'denied':
+      if (request.ineligible) {
+        return `:no_entry: Denied by the bot: ${ineligibleBecause(request.ineligible, request, mentionUser(request.requesterId))}`;
+      }
       return `:no_entry: Denied by ${by}${request.denyReason ? `: ${escapeWithin(request.denyReason, 2000)}` : ''}`;
     case 'cancelled':
       return ':heavy_multiplication_x: Cancelled by the requester';
@@ -106,6 +110,15 @@ export function threadText(
   switch (notice.event) {
     case 'already_had_access':
       return `:information_source: ${escapeMrkdwn(request.granteeEmail)} already had delegate access to ${escapeMrkdwn(request.mailbox)} in Mimecast, so nothing was added.${request.preexisting ? ' That access was not granted by this bot, so it will not be removed when this request ends.' : ''}`;
+    case 'denied_ineligible': {
+      const because = ineligibleBecause(notice.data.reason, request, mentionUser(request.requesterId));
+      const approver = notice.data.approver ? mentionUser(notice.data.approver) : 'An approver';
+      const when =
+        notice.data.stage === 'approval'
+          ? `${approver} approved this, but ${because}`
+          : `${approver} approved this, but before access was granted ${because}`;
+      return `:no_entry: ${when}, so the bot denied the request. Nothing was changed in Mimecast; the requester has been told.`;
+    }
     case 'reminder':
       return `:bell: This request has been waiting since ${slackDate(request.createdAt)}. Approvers, please approve or deny it.`;
     case 'extended':
@@ -135,11 +148,16 @@ function unworded(notice: never): never {
 
 /** A private answer after an approve or deny could not be acted on. */
 export function decisionRefusal(
-  refusal: Extract<DecisionCheck, { ok: false }>,
+  refusal: Extract<DecisionCheck, { ok: false }> | Extract<ApproveResult, { ok: false }>,
   format: 'mrkdwn' | 'plain' = 'mrkdwn',
 ): string {
   const plain = format === 'plain';
   switch (refusal.reason) {
+    case 'ineligible': {
+      const { request } = refusal;
+      const requester = plain ? 'the requester' : mentionUser(request.requesterId);
+      return `${request.id} was not approved: ${ineligibleBecause(refusal.why, request, requester)}. The bot denied the request instead and told the requester. Nothing was changed in Mimecast.`;
+    }
     case 'not_found':
       return 'That request no longer exists. Nothing was changed.';
     case 'not_approver':

@@ -3,7 +3,8 @@
  * answers every surface shares. All user-facing text of the bot lives in this folder, by audience
  * (requester.ts, approver.ts, admin.ts); the block builders and listeners take their words from here.
  */
-import type { DelegationRequest, Failure, RequestStatus } from '../../requests/model.js';
+import type { OpenRequestRef } from '../../requests/limits.js';
+import type { DelegationRequest, Failure, IneligibleReason, RequestStatus } from '../../requests/model.js';
 import type { NoticeData } from '../../requests/notices.js';
 import type { EndResult } from '../../requests/remove.js';
 import { escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
@@ -18,9 +19,53 @@ export const lateTrigger = (again: string) =>
 /** A button whose value is not a request id (forged, or from a version of the bot that is gone). */
 export const BUTTON_WITHOUT_REQUEST = 'That button does not name a valid request. Nothing was changed.';
 
-/** A request id typed in a command that names no request. */
+/** A request id typed in a command that names no request (said to those who may see every request). */
 export const noSuchRequest = (id: string) =>
   `There is no request ${id}. Check the id in your confirmation message.`;
+
+/**
+ * A request id typed by someone who may see only their own requests, and that is not one of theirs:
+ * the same words whether the id exists or not, so trying ids tells nobody which exist.
+ */
+export const noRequestOfYours = (id: string) =>
+  `You have no request ${id}. You can see only your own requests: check the id in your confirmation message, or see them all with \`/delegate list\`.`;
+
+/** Characters that Slack would show as formatting, said in words for the form's errors. */
+export const FORMATTING_CHARACTERS = '*, ~, ` or an _ that is not between two letters or digits';
+
+/** A person's open requests, one per line, for the refusal at MAX_OPEN_REQUESTS. */
+export function openRequestLines(open: readonly OpenRequestRef[]): string {
+  return open.map((request) => `• ${request.id}: ${escapeMrkdwn(request.mailbox)}`).join('\n');
+}
+
+/** The same, on one line, for the form's plain-text errors. */
+export function openRequestsInline(open: readonly OpenRequestRef[]): string {
+  return open.map((request) => `${request.id} (${request.mailbox})`).join(', ');
+}
+
+/**
+ * Why the bot denied a request itself, in the approvers' words (`requester` names the requester as a
+ * mention, or in words where mentions do not show).
+ */
+export function ineligibleBecause(
+  reason: IneligibleReason,
+  request: DelegationRequest,
+  requester: string,
+): string {
+  const grantee = escapeMrkdwn(request.granteeEmail);
+  switch (reason) {
+    case 'not_requester':
+      return `${requester} is no longer in a group that may request delegate access`;
+    case 'deactivated':
+      return `${requester}'s Slack account has been deactivated`;
+    case 'email_changed':
+      return `${requester}'s Slack profile email is no longer ${grantee}, the address this request grants access to`;
+    case 'grantee_not_allowed':
+      return `${grantee} is no longer in an email domain this bot may grant access to`;
+    case 'unconfirmed':
+      return `the bot could not confirm with Slack that ${requester} may still get this access (Slack did not answer)`;
+  }
+}
 
 /** A command that needs a request id and got none that reads as one. */
 export const giveRequestId = (usage: string) => `Give a request id, like \`/delegate ${usage} DR-7KQ2M9\`.`;
@@ -180,8 +225,14 @@ export function requestDetails(request: DelegationRequest): string {
     `• Requested by ${mentionUser(request.requesterId)} on ${slackDate(request.createdAt)}`,
   ];
   if (request.decidedBy && request.decidedAt) {
-    const verb = request.status === 'denied' ? 'Denied' : 'Approved';
+    // A request the bot denied as ineligible after an approval keeps its approver.
+    const verb = request.status === 'denied' && !request.ineligible ? 'Denied' : 'Approved';
     lines.push(`• ${verb} by ${mentionUser(request.decidedBy)} on ${slackDate(request.decidedAt)}`);
+  }
+  if (request.ineligible) {
+    lines.push(
+      `• Denied by the bot: ${ineligibleBecause(request.ineligible, request, mentionUser(request.requesterId))}`,
+    );
   }
   if (request.grantedAt) lines.push(`• Granted on ${slackDate(request.grantedAt)}`);
   if (request.expiresAt && (request.status === 'completed' || request.status === 'removing')) {

@@ -19,7 +19,7 @@ export async function openRequestForm(input: {
 }): Promise<void> {
   const form = await input.context.service.requestForm(input.userId);
   if (!form.ok) {
-    await input.reply(requestFormRefusal(form.reason));
+    await input.reply(requestFormRefusal(form));
     return;
   }
   const mailbox = normalizeEmail(input.mailboxText);
