@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import { App, type CustomRoute } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -15,7 +15,10 @@ import { boltLogger } from './slack/bolt-logger.js';
 import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackTransport } from './slack/http.js';
+import { HTTP_LIMITS, type HttpLimits } from './slack/http-limits.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { type Installation, identifyInstallation, originGuard } from './slack/origin.js';
+import { GuardedReceiver } from './slack/receiver.js';
 import { createStore } from './store/open.js';
 
 export interface BotOptions {
@@ -28,6 +31,8 @@ export interface BotOptions {
   clientOptions?: WebClientOptions;
   /** How often undelivered notices are retried; defaults to every second. */
   noticePollIntervalMs?: number;
+  /** The HTTP receiver's limits (HTTP_LIMITS), e.g. shorter timeouts in tests. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface Bot {
@@ -63,6 +68,8 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     options.mimecast ??
     new MimecastClient(config.mimecast, { logger: logger.child({ component: 'mimecast' }) });
   let ready = false;
+  // Whose payloads are taken: learnt from Slack at start, before the first request is read.
+  let installation: Installation | undefined;
 
   const customRoutes: CustomRoute[] = [
     {
@@ -102,12 +109,13 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     config.slack.mode === 'http'
       ? new App({
           token: config.slack.botToken,
-          receiver: new HTTPReceiver({
+          receiver: new GuardedReceiver({
             signingSecret: config.slack.signingSecret,
             customRoutes,
-            logger: boltLog,
-            // The default: Slack gets its ack before slow work runs.
-            processBeforeResponse: false,
+            boltLogger: boltLog,
+            logger: logger.child({ component: 'http' }),
+            limits: { ...HTTP_LIMITS, ...options.httpLimits },
+            installation: () => installation,
           }),
           clientOptions,
           logger: boltLog,
@@ -172,6 +180,9 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   });
 
   const listenerWork = new InFlight();
+  // Over Socket Mode no HTTP gate sees the payloads: the same shape and origin checks run first here.
+  if (config.slack.mode === 'socket')
+    app.use(originGuard(() => installation, logger.child({ component: 'socket' })));
   registerListeners(app, { service, turns, config, logger, work: listenerWork });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -186,6 +197,11 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     async start() {
       await opened.ready;
       await initSlack(app, logger);
+      installation = await identifyInstallation(app.client, config.slack.appId, logger);
+      logger.info(
+        { team: installation.teamId, enterprise: installation.enterpriseId, appId: installation.appId },
+        'taking payloads for this installation only',
+      );
       const started = (await app.start(config.slack.port)) as unknown;
       dispatcher.start();
       const recovered = await service.recoverInterrupted();

@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   /** Slack Web API retries (0 in tests, so a failing call fails fast). */
   slackRetries?: number;
   noticePollIntervalMs?: number;
+  /** The HTTP receiver's limits, e.g. shorter timeouts for the fault tests. */
+  httpLimits?: BotOptions['httpLimits'];
   /** Reuse running simulators and a database, to restart the bot alone. */
   reuse?: { sim: SlackSimulator; mimecast: MimecastSimulator; databasePath: string };
 }
@@ -119,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     clientOptions: { retryConfig: { retries: options.slackRetries ?? 0 } },
     ...(options.noticePollIntervalMs ? { noticePollIntervalMs: options.noticePollIntervalMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
   });
   const { port } = await bot.start();
   const socketMode = loaded.config.slack.mode === 'socket';

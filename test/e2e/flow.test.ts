@@ -442,6 +442,7 @@ describe('Slack retries', () => {
       trigger_id: h.sim.createTrigger({ userId: USERS.alice.id }),
       response_url: h.sim.createResponseUrl({ userId: USERS.alice.id }),
       team_id: h.sim.teamId,
+      api_app_id: h.sim.appId,
       channel_id: 'C1',
     }).toString();
     expect((await h.driver.send(body)).status).toBe(200);

@@ -356,6 +356,9 @@ describe('request form values of any length and content (raw signed payloads)', 
     const bobs = await submitRequest(h, USERS.bob.id, 'sales@example.com');
     const denyForm = (userId: string, metadata: string, reason = 'no') => ({
       type: 'view_submission',
+      // As Slack sends it: the workspace and the app (a payload naming neither is refused before Bolt).
+      team: { id: h.sim.teamId, domain: h.sim.teamDomain },
+      api_app_id: h.sim.appId,
       user: { id: userId },
       view: {
         id: 'VFORGEDDENY',
@@ -418,6 +421,8 @@ describe('request form values of any length and content (raw signed payloads)', 
 
     const denial = {
       type: 'view_submission',
+      team: { id: h.sim.teamId, domain: h.sim.teamDomain },
+      api_app_id: h.sim.appId,
       user: { id: USERS.carol.id },
       view: {
         id: 'VDENYLONG',

@@ -5,12 +5,14 @@ import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
 import { registerEvents } from './home.js';
 import { dropHandledRetries } from './retries.js';
+import { answerUnknown } from './unknown.js';
 import { registerViews } from './views.js';
 
 /** Every Slack listener, registered from one place: commands, view submissions, button actions, events. */
 export function registerListeners(app: App, context: ListenerContext): void {
   app.use(tracked(context.work));
   app.use(dropHandledRetries(context.logger));
+  app.use(answerUnknown(context.logger));
   registerCommands(app, context);
   registerViews(app, context);
   registerActions(app, context);
