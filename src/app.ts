@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute } from '@slack/bolt';
+import { App, type CustomRoute, SocketModeReceiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { currentRequest } from './request-context.js';
 import { MimecastClient } from './mimecast/client.js';
 import { InFlight } from './requests/in-flight.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
@@ -127,8 +128,21 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           socketMode: true,
           appToken: config.slack.appToken ?? '',
           signingSecret: config.slack.signingSecret,
-          customRoutes,
-          installerOptions: { port: config.slack.port },
+          receiver: new SocketModeReceiver({
+            appToken: config.slack.appToken ?? '',
+            customRoutes,
+            installerOptions: { port: config.slack.port, clientOptions },
+            logger: boltLog,
+            // An envelope Bolt fails on before any listener (a shape it cannot read) would fail the
+            // same way when Slack resends it: log it with its request, and acknowledge it.
+            processEventErrorHandler: async ({ error, event }) => {
+              logger.error(
+                { err: error, req: currentRequest(), type: (event.body as { type?: unknown }).type },
+                'Bolt failed on a Socket Mode payload; acknowledged so that Slack does not resend it',
+              );
+              return true;
+            },
+          }),
           clientOptions,
           logger: boltLog,
           deferInitialization: true,
