@@ -1,7 +1,8 @@
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
-import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
+import { type DelegationRequest, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
 import type { MimecastApi, TransitionInput } from './ports/index.js';
+import { rightFor, searchRights } from './rights.js';
 
 /**
  * Grants approved access in Mimecast. Claims the request first (approved → provisioning), so however
@@ -122,30 +123,22 @@ async function finish(core: Core, input: TransitionInput): Promise<DelegationReq
 
 /**
  * Whether the grantee can already reach the mailbox, and whether a grant of ours explains it. A
- * failed lookup (e.g. no find endpoint on this tenant) is not an answer: we go on and add.
+ * failed lookup (e.g. no find endpoint on this tenant) is not an answer: we go on and add. The search
+ * is by grantee (Mimecast keeps a right against the grantee's account), matched by mailbox.
  */
 async function existingRight(
   core: Core,
   request: DelegationRequest,
 ): Promise<{ id: string; byBot: boolean } | undefined> {
-  let found: Awaited<ReturnType<MimecastApi['findDelegates']>>;
-  try {
-    found = await core.mimecast.findDelegates(request.granteeEmail);
-  } catch {
-    return undefined;
-  }
+  const found = await searchRights(core, request.granteeEmail, request.id);
   if (!found.ok) {
     core.logger.info(
-      { requestId: request.id, kind: found.kind },
+      { requestId: request.id, kind: found.failure.kind },
       'could not check for existing access; adding',
     );
     return undefined;
   }
-  const right = found.delegates.find(
-    (d) =>
-      normalizeEmail(d.delegateAddress) === request.mailbox &&
-      normalizeEmail(d.primaryAddress) === request.granteeEmail,
-  );
+  const right = rightFor(found.rights, request.mailbox);
   if (!right) return undefined;
   const ours = await otherGrants(core, request);
   return { id: right.id, byBot: ours.some((grant) => grant.mimecastId === right.id && !grant.preexisting) };
