@@ -14,6 +14,7 @@ import { Turns } from './requests/turns.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
+import { SlackFindingDelivery } from './slack/finding-delivery.js';
 import { slackTransport } from './slack/http.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createStore } from './store/open.js';
@@ -162,12 +163,20 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
     onNotices: () => dispatcher.kick(),
+    // The next check of an unknown outcome, when it comes before the next regular sweep.
+    onDue: (at) => scheduler.wake(at),
+    findings: new SlackFindingDelivery(app.client, {
+      approvalChannelId: config.access.approvalChannelId,
+      adminGroupIds: config.access.adminGroupIds,
+    }),
     turns,
   });
 
   const scheduler = new Scheduler(service, {
     intervalMs: config.lifecycle.schedulerIntervalMs,
     logger: logger.child({ component: 'scheduler' }),
+    clock,
+    reconcileIntervalMs: config.lifecycle.reconcileIntervalHours * 3_600_000,
   });
 
   const listenerWork = new InFlight();

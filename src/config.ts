@@ -35,6 +35,8 @@ export interface AppConfig {
     readonly requestTtlHours: number;
     readonly reminderAfterHours: number;
     readonly schedulerIntervalMs: number;
+    /** How often grants are checked against Mimecast (reconciliation), in hours; 0 turns it off. */
+    readonly reconcileIntervalHours: number;
   };
   readonly database: DatabaseConfig;
   readonly mimecast: MimecastConfig;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env): ConfigResult {
   const requestTtlHours = integer('REQUEST_TTL_HOURS', 72, 1, 24 * 90);
   const reminderAfterHours = integer('REMINDER_AFTER_HOURS', 4, 1, 24 * 30);
   const schedulerIntervalMs = integer('SCHEDULER_INTERVAL_SECONDS', 60, 1, 3600) * 1000;
+  const reconcileIntervalHours = integer('RECONCILE_INTERVAL_HOURS', 24, 0, 24 * 30);
 
   // --- database
   const database = readDatabase(env, problem, integer);
@@ -234,6 +237,7 @@ export function loadConfig(env: Env): ConfigResult {
       requestTtlHours,
       reminderAfterHours,
       schedulerIntervalMs,
+      reconcileIntervalHours,
     },
     database,
     mimecast,
@@ -386,6 +390,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     adminGroups: config.access.adminGroupIds,
     approvalChannel: config.access.approvalChannelId,
     allowedEmailDomains: config.access.allowedEmailDomains.length ? config.access.allowedEmailDomains : 'any',
+    reconcileIntervalHours: config.lifecycle.reconcileIntervalHours || 'off',
     mimecastBaseUrl: config.mimecast.baseUrl,
     mimecastApi: config.mimecast.auth.kind === 'hmac' ? '1.0 (HMAC keys)' : '2.0 (OAuth client credentials)',
     ...(config.database.kind === 'sqlite'

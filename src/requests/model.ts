@@ -7,6 +7,8 @@ export const REQUEST_STATUSES = [
   'pending',
   'approved',
   'provisioning',
+  /** The add's outcome is unknown and the bot is checking Mimecast for it (see settle.ts). */
+  'settling',
   'completed',
   'removing',
   'failed',
@@ -19,7 +21,7 @@ export const REQUEST_STATUSES = [
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** Statuses in which a request still asks something of people or of the bot. */
-export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'provisioning'];
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'provisioning', 'settling'];
 
 export interface CardRef {
   channel: string;
@@ -68,12 +70,23 @@ export interface DelegationRequest {
   /** Failed removal attempts so far, and when the next one is due. */
   removalAttempts?: number;
   nextRemovalAt?: Date;
+  /** Which add this is under the one approval: absent for the first, 2 for the one made after settling. */
+  addAttempt?: number;
+  /** While settling: when the add's outcome became unknown, how many searches were made, and when the next is due. */
+  settleSince?: Date;
+  settleChecks?: number;
+  nextSettleAt?: Date;
+  /** Why settling could not tell (a search Mimecast refused or never answered); admins are told. */
+  settleProblem?: Failure;
   /** Optimistic-concurrency counter, bumped by every write. */
   version: number;
 }
 
-/** Why a grant ended: it ran out, an admin revoked it, or the grantee said they were done. */
-export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee'] as const;
+/**
+ * Why a grant ended: it ran out, an admin revoked it, the grantee said they were done, or a check
+ * against Mimecast found it gone (removed outside the bot).
+ */
+export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee', 'removed_outside_bot'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
 /** Who did something: a Slack user, or the bot itself (scheduler, recovery). */

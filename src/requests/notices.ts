@@ -20,6 +20,10 @@ const EVENT_DATA = {
   provisioned: z.undefined(),
   provisioning_failed: z.undefined(),
   outcome_unknown: z.undefined(),
+  /** The add's outcome is unknown: the bot is checking Mimecast (nobody should retry by hand). */
+  checking: z.undefined(),
+  /** A check found the access after all. */
+  settled: z.undefined(),
   extended: z.object({ by: z.string(), hours: z.number() }),
   removed: z.object({ why: z.enum(END_REASONS), coveredBy: z.string().optional() }),
   removal_failing: z.object({ attempts: z.number().int() }),
@@ -40,6 +44,8 @@ export const NOTICE_EVENTS = {
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
   ],
@@ -49,6 +55,8 @@ export const NOTICE_EVENTS = {
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
     'removal_failing',
@@ -61,6 +69,8 @@ export const NOTICE_EVENTS = {
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
   ],
@@ -106,7 +116,9 @@ export type OutcomeEventName =
   | 'already_had_access'
   | 'provisioned'
   | 'provisioning_failed'
-  | 'outcome_unknown';
+  | 'outcome_unknown'
+  | 'checking'
+  | 'settled';
 
 /** The same outcome on the card, in its thread and in the requester's DM. */
 export function everywhere(event: OutcomeEventName): NewNotice[] {

@@ -42,7 +42,15 @@ export async function maySee(core: Core, request: DelegationRequest, userId: str
   );
 }
 
-export const ADMIN_COMMANDS = ['pending', 'active', 'revoke', 'audit', 'health'] as const;
+export const ADMIN_COMMANDS = [
+  'pending',
+  'active',
+  'revoke',
+  'audit',
+  'health',
+  'reconcile',
+  'drift',
+] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 export function isAdminCommand(word: string): word is AdminCommand {

@@ -1,8 +1,9 @@
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
 import { type DelegationRequest, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
-import type { MimecastApi, TransitionInput } from './ports/index.js';
+import type { MimecastApi, MimecastFailure, TransitionInput } from './ports/index.js';
 import { rightFor, searchRights } from './rights.js';
+import { LAST_ADD_ATTEMPT, startSettling } from './unknown-outcome.js';
 
 /**
  * Grants approved access in Mimecast. Claims the request first (approved → provisioning), so however
@@ -22,7 +23,7 @@ export function provision(core: Core, id: string): Promise<DelegationRequest | u
 }
 
 async function provisionNow(core: Core, id: string): Promise<DelegationRequest | undefined> {
-  const { store, mimecast, logger } = core;
+  const { store } = core;
   // One turn, before the claim: from then on nothing waits between the Mimecast calls and recording
   // their outcome, so a crash leaves as few requests as possible in an unknown state.
   await core.turns.next();
@@ -60,19 +61,35 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
     });
   }
 
+  return addAndRecord(core, request);
+}
+
+/**
+ * Makes the add for a request this process has claimed (status provisioning) and records its outcome:
+ * granted, refused, or unknown. A first add whose outcome is unknown is settled by searching
+ * Mimecast (settle.ts); a second one goes to the admins.
+ */
+export async function addAndRecord(
+  core: Core,
+  request: DelegationRequest,
+): Promise<DelegationRequest | undefined> {
+  const { id } = request;
+  const startedAt = core.clock();
   let outcome: Awaited<ReturnType<MimecastApi['addDelegate']>>;
   try {
-    outcome = await mimecast.addDelegate({
+    outcome = await core.mimecast.addDelegate({
       primaryAddress: request.granteeEmail,
       delegateAddress: request.mailbox,
     });
   } catch (error) {
     // The client classifies failures itself; anything thrown is a bug, and the call may have gone out.
-    logger.error({ requestId: id, err: error }, 'Mimecast client threw');
+    core.logger.error({ requestId: id, err: error }, 'Mimecast client threw');
     outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
   }
 
   const now = core.clock();
+  const attempt = request.addAttempt ?? 1;
+  const attemptDetail = attempt > 1 ? { attempt } : {};
   if (outcome.ok) {
     const expiresAt = expiryFrom(now, request.durationHours);
     return finish(core, {
@@ -83,27 +100,58 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
       audit: {
         actor: SYSTEM_ACTOR,
         action: 'provisioned',
-        details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
+        details: {
+          mimecastId: outcome.id,
+          ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}),
+          ...attemptDetail,
+        },
       },
       notices: everywhere('provisioned'),
     });
   }
 
   const failure = toFailure(outcome);
-  // An answer we cannot read may still mean the right was created: treated like a lost connection.
-  const unknown = outcome.kind === 'outcome_unknown' || outcome.kind === 'unexpected_response';
+  if (!isUnknownOutcome(outcome)) {
+    return finish(core, {
+      id,
+      name: 'provisioningFailed',
+      at: now,
+      patch: { failure },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: 'provisioning_failed',
+        details: { ...failure, ...attemptDetail },
+      },
+      notices: everywhere('provisioning_failed'),
+    });
+  }
+  if (attempt < LAST_ADD_ATTEMPT) {
+    const settling = await finish(core, startSettling(core, request, failure, startedAt));
+    if (settling?.status === 'settling' && settling.nextSettleAt) core.wake(settling.nextSettleAt);
+    return settling;
+  }
   return finish(core, {
     id,
-    name: unknown ? 'provisioningUnknown' : 'provisioningFailed',
+    name: 'provisioningUnknown',
     at: now,
     patch: { failure },
     audit: {
       actor: SYSTEM_ACTOR,
-      action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed',
-      details: { ...failure },
+      action: 'provisioning_outcome_unknown',
+      details: { ...failure, ...attemptDetail },
     },
-    notices: everywhere(unknown ? 'outcome_unknown' : 'provisioning_failed'),
+    notices: everywhere('outcome_unknown'),
   });
+}
+
+/**
+ * Whether an add may have taken effect although it did not say so: no answer (timeout, connection
+ * lost after sending), an answer we cannot read, or a 5xx from Mimecast once it had the request.
+ * A 5xx without an HTTP status is "could not be reached": nothing was sent.
+ */
+export function isUnknownOutcome(failure: MimecastFailure): boolean {
+  if (failure.kind === 'outcome_unknown' || failure.kind === 'unexpected_response') return true;
+  return failure.kind === 'server_error' && (failure.httpStatus ?? 0) >= 500;
 }
 
 async function finish(core: Core, input: TransitionInput): Promise<DelegationRequest | undefined> {
@@ -123,8 +171,7 @@ async function finish(core: Core, input: TransitionInput): Promise<DelegationReq
 
 /**
  * Whether the grantee can already reach the mailbox, and whether a grant of ours explains it. A
- * failed lookup (e.g. no find endpoint on this tenant) is not an answer: we go on and add. The search
- * is by grantee (Mimecast keeps a right against the grantee's account), matched by mailbox.
+ * failed lookup (e.g. no find endpoint on this tenant) is not an answer: we go on and add.
  */
 async function existingRight(
   core: Core,

@@ -1,11 +1,12 @@
 /**
  * The Store port's contract, run against every adapter (sqlite.test.ts, postgres.test.ts): the same
  * calls, the same answers, the same guarantees under concurrency. The tests themselves are in
- * contract/: requests and transitions, notices, the audit chain.
+ * contract/: requests and transitions, notices, the audit chain, drift findings and scheduled jobs.
  */
 import { type TestContext, it as test } from 'vitest';
 import type { Store } from '../../src/requests/ports/index.js';
 import { auditContract } from './contract/audit.js';
+import { findingsContract } from './contract/findings.js';
 import { noticesContract } from './contract/notices.js';
 import { requestsContract } from './contract/requests.js';
 
@@ -58,4 +59,5 @@ export function storeContract(target: ContractTarget): void {
   requestsContract(kit);
   noticesContract(kit);
   auditContract(kit);
+  findingsContract(kit);
 }

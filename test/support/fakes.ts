@@ -3,6 +3,7 @@ import type {
   AddDelegateInput,
   DelegateRight,
   Directory,
+  FindingDelivery,
   MimecastApi,
   MimecastResult,
 } from '../../src/requests/ports/index.js';
@@ -60,7 +61,13 @@ export class FakeMimecast implements MimecastApi {
   removeOutcomes: MimecastResult<object>[] = [];
   /** What findDelegates answers; a failure makes the bot add without checking. */
   rights: DelegateRight[] | MimecastResult<{ delegates: DelegateRight[] }> = [];
+  /** Rights by grantee: when a grantee is listed here, their search answers this instead of `rights`. */
+  rightsOf: Record<string, DelegateRight[]> = {};
+  /** Answers for the next searches, one each, before `rights` is used. */
+  findOutcomes: (DelegateRight[] | MimecastResult<{ delegates: DelegateRight[] }>)[] = [];
   readonly finds: string[] = [];
+  /** Resolve to let held searches finish (for races between sweeps). */
+  holdFinds: Promise<void> | undefined;
 
   async removeDelegate(id: string): Promise<MimecastResult<object>> {
     this.removes.push(id);
@@ -69,10 +76,25 @@ export class FakeMimecast implements MimecastApi {
 
   async findDelegates(primaryAddress: string): Promise<MimecastResult<{ delegates: DelegateRight[] }>> {
     this.finds.push(primaryAddress);
-    return Array.isArray(this.rights) ? { ok: true, delegates: this.rights } : this.rights;
+    if (this.holdFinds) await this.holdFinds;
+    const answer = this.findOutcomes.shift() ?? this.rightsOf[primaryAddress] ?? this.rights;
+    return Array.isArray(answer) ? { ok: true, delegates: answer } : answer;
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The real time plus an offset that only moves when told: for the bot running against the simulators,
+ * whose own clocks stay real, while its schedules (30 s, 2 min, 10 min) are stepped through at once.
+ */
+export function offsetClock(offsetMs = 0) {
+  let offset = offsetMs;
+  const clock = () => new Date(Date.now() + offset);
+  clock.advance = (ms: number) => {
+    offset += ms;
+  };
+  return clock;
 }
 
 /** A clock that only moves when told. */
@@ -90,6 +112,8 @@ export interface ServiceFixtureOptions {
   clock?: ReturnType<typeof fixedClock>;
   mimecast?: FakeMimecast;
   domains?: string[];
+  findings?: FindingDelivery;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -107,6 +131,8 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
     .email('UALICE', 'alice@example.com')
     .email('UBOB', 'bob@example.com');
   let kicks = 0;
+  /** Times the service asked for a sweep (the next check of an unknown outcome). */
+  const wakes: Date[] = [];
   const { logger, lines } = createMemoryLogger('warn');
   const service = new RequestService({
     store,
@@ -127,9 +153,14 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
     onNotices: () => {
       kicks += 1;
     },
+    onDue: (at) => {
+      wakes.push(at);
+    },
+    ...(options.findings ? { findings: options.findings } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   /** What the service logged at warn and above, parsed. */
   const logLines = () =>
     lines.map((line) => JSON.parse(line) as { level: number; msg: string; [key: string]: unknown });
-  return { store, clock, mimecast, directory, service, kicks: () => kicks, logLines };
+  return { store, clock, mimecast, directory, service, kicks: () => kicks, wakes, logLines };
 }

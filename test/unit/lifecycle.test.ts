@@ -144,6 +144,13 @@ describe('time-bound access', () => {
     });
     ctx.clock.advance(24 * HOUR);
     expect((await ctx.service.sweep()).removed).toEqual([grant.id]);
+    // "Not found" is checked with a search by the grantee before it counts as removed.
+    expect(ctx.mimecast.finds).toEqual(['alice@example.com', 'alice@example.com']);
+    expect((await ctx.store.listAudit({ requestId: grant.id })).at(-1)?.details).toEqual({
+      why: 'expired',
+      mimecastId: 'mc-1',
+      alreadyGone: true,
+    });
   });
 
   it('does not let an earlier expiry remove access that a later grant still covers', async () => {

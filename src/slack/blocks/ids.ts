@@ -18,4 +18,6 @@ export const IDS = {
   grantBlock: 'grant',
   extendAction: 'extend_access',
   revokeAction: 'revoke_access',
+  findingBlock: 'drift_finding',
+  removeFindingAction: 'remove_drift_right',
 } as const;

@@ -12,6 +12,8 @@ import {
   requestLine,
   statusWords,
   supportLine,
+  unknownOutcomeExplanation,
+  whyUnconfirmed,
 } from './common.js';
 
 // The card
@@ -43,6 +45,8 @@ export function cardStatusLine(request: DelegationRequest): string {
     case 'approved':
     case 'provisioning':
       return `:white_check_mark: Approved by ${by} · granting access in Mimecast…`;
+    case 'settling':
+      return `:mag: Approved by ${by} · checking in Mimecast whether the access was granted; nobody needs to retry (see thread)`;
     case 'completed':
       return `:white_check_mark: Approved by ${by} · access granted${request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ''}`;
     case 'failed':
@@ -111,17 +115,34 @@ export function threadText(
     case 'extended':
       return `:hourglass_flowing_sand: ${mentionUser(notice.data.by)} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
     case 'removed':
-      return `:lock: ${endSentence(request, notice.data)}`;
+      // Access gone without the bot doing it is for the admins to know about.
+      return `:lock: ${notice.data.why === 'removed_outside_bot' ? `${admins} ` : ''}${endSentence(request, notice.data)}`;
     case 'removal_failing':
       return `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${failureExplanation(request.failure)} The bot keeps retrying; remove it by hand in Mimecast if this persists.`;
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
-      return `:white_check_mark: Done: ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\``;
+      const second =
+        (request.addAttempt ?? 1) > 1
+          ? ' The access was still not in Mimecast after three checks, so the bot added it once more under the same approval.'
+          : '';
+      return `:white_check_mark: Done: ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\`${second}`;
+    }
+    case 'checking':
+      return (
+        `:mag: Mimecast did not confirm the grant: ${whyUnconfirmed(request.failure)}. ` +
+        `The bot is checking in Mimecast whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)}: ` +
+        'it looks 30 seconds, 2 minutes and 10 minutes after the call, and if the access is still not there it asks Mimecast once more under this approval. ' +
+        'This thread will say how it ends. Nobody needs to do anything: please do not add the access by hand or approve a new request for it.' +
+        supportLine(request.failure)
+      );
+    case 'settled': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
+      return `:white_check_mark: Checked in Mimecast: it went through after all. ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\``;
     }
     case 'provisioning_failed':
       return `:warning: Mimecast did not grant the access. ${failureExplanation(request.failure)}${supportLine(request.failure)}`;
     case 'outcome_unknown':
-      return `:rotating_light: ${admins} ${failureExplanation(request.failure)}${supportLine(request.failure)}\nCheck whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)} in the Mimecast Administration Console.`;
+      return `:rotating_light: ${admins} ${unknownOutcomeExplanation(request)}${supportLine(request.failure)}\nCheck whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)} in the Mimecast Administration Console.`;
     default:
       return unworded(notice);
   }

@@ -116,7 +116,7 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
     case 'extended':
       return `Your delegate access to *${escapeMrkdwn(request.mailbox)}* (${id}) was extended by ${mentionUser(notice.data.by)} until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
     case 'removed':
-      return `${endSentence(request, notice.data)} (${id})`;
+      return `${endSentence(request, notice.data)} (${id})${notice.data.why === 'removed_outside_bot' ? ' If you still need it, submit a new request with /delegate.' : ''}`;
     case 'submitted':
       return `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
     case 'denied':
@@ -129,6 +129,12 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
       return `Your request ${id} was approved, but Mimecast did not grant the access. ${failureExplanation(request.failure)}`;
     case 'outcome_unknown':
       return `Your request ${id} was approved, but we could not confirm it in Mimecast. An admin has been asked to check; you do not need to submit it again.`;
+    case 'checking':
+      return `Your request ${id} was approved, but Mimecast did not confirm the grant straight away. The bot is checking whether it went through and will tell you here within about a quarter of an hour. You do not need to do anything; please do not submit the request again.`;
+    case 'settled': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
+      return `:white_check_mark: Your request ${id} went through after all: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;
+    }
     default:
       return unworded(notice);
   }

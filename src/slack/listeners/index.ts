@@ -3,6 +3,7 @@ import type { InFlight } from '../../requests/in-flight.js';
 import { registerActions } from './actions.js';
 import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
+import { registerDriftActions } from './drift-actions.js';
 import { registerEvents } from './home.js';
 import { dropHandledRetries } from './retries.js';
 import { registerViews } from './views.js';
@@ -14,6 +15,7 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerCommands(app, context);
   registerViews(app, context);
   registerActions(app, context);
+  registerDriftActions(app, context);
   registerEvents(app, context);
 }
 

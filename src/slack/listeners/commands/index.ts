@@ -11,6 +11,7 @@ import { helpCommand, unknownSubcommand } from './help.js';
 import type { CommandInput } from './input.js';
 import { listCommand } from './list.js';
 import { activeCommand, pendingCommand } from './pending.js';
+import { driftCommand, reconcileCommand } from './reconcile.js';
 import { openRequestForm } from './request-form.js';
 import { revokeCommand } from './revoke.js';
 import { statusCommand } from './status.js';
@@ -29,6 +30,8 @@ const ADMINS = {
   revoke: revokeCommand,
   audit: auditCommand,
   health: healthCommand,
+  reconcile: reconcileCommand,
+  drift: driftCommand,
 } satisfies Record<AdminCommand, (input: CommandInput, permit: AdminPermit) => Promise<void>>;
 
 function isEveryoneCommand(word: string): word is keyof typeof EVERYONE {
