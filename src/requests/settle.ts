@@ -35,6 +35,10 @@ export async function settleDue(core: Core): Promise<SettleReport> {
   if (core.stopping) return report;
   const due = await core.store.listRequests({ statuses: ['settling'], settleDueBefore: core.clock() });
   for (const request of due) await settleRequest(core, request.id, report);
+  // The next check not due yet (left by this process or an earlier one): a sweep then, not a minute later.
+  const waiting = await core.store.listRequests({ statuses: ['settling'] });
+  const next = waiting.flatMap((request) => (request.nextSettleAt ? [request.nextSettleAt.getTime()] : []));
+  if (next.length) core.wake(new Date(Math.min(...next)));
   return report;
 }
 

@@ -194,10 +194,11 @@ describe('settling an add whose outcome is unknown', () => {
       'thread:provisioned',
       'dm:provisioned',
     ]);
-    expect(ctx.wakes).toEqual([
-      new Date(since.getTime() + 30 * SECOND),
-      new Date(since.getTime() + 2 * MINUTE),
-      new Date(since.getTime() + 10 * MINUTE),
+    // Each check asked for a sweep at its time (a sweep asks again for the next one: the same times).
+    expect([...new Set(ctx.wakes.map((at) => at.getTime()))]).toEqual([
+      since.getTime() + 30 * SECOND,
+      since.getTime() + 2 * MINUTE,
+      since.getTime() + 10 * MINUTE,
     ]);
   });
 
@@ -302,6 +303,35 @@ describe('settling an add whose outcome is unknown', () => {
     ]);
     // Absent once is not absent at the last search: no second add without a readable answer.
     expect(ctx.mimecast.adds).toHaveLength(1);
+  });
+
+  it('a sweep asks to be woken for the next check, also one an earlier process left', async () => {
+    const ctx = serviceFixture();
+    const since = ctx.clock();
+    // As a stopped process left it: settling, its next check 2 minutes after the add.
+    await ctx.store.createRequest(
+      {
+        id: 'DR-LEFT00',
+        status: 'settling',
+        requesterId: ALICE,
+        granteeEmail: 'alice@example.com',
+        mailbox: 'sales@example.com',
+        reason: 'cover',
+        durationHours: 24,
+        createdAt: since,
+        updatedAt: since,
+        settleSince: since,
+        settleChecks: 1,
+        nextSettleAt: new Date(since.getTime() + 2 * MINUTE),
+        version: 5,
+      },
+      { requestId: 'DR-LEFT00', actor: ALICE, action: 'submitted' },
+      [],
+    );
+    ctx.clock.advance(1 * MINUTE);
+    expect((await ctx.service.sweep()).settle.checks).toBe(0);
+    expect(ctx.wakes).toEqual([new Date(since.getTime() + 2 * MINUTE)]);
+    expect(ctx.mimecast.finds).toEqual([]);
   });
 
   it('after a restart that missed the checks, makes them now, one after the other', async () => {
