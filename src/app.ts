@@ -156,12 +156,14 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       requesterGroupIds: config.access.requesterGroupIds,
       approverGroupIds: config.access.approverGroupIds,
       adminGroupIds: config.access.adminGroupIds,
+      approvalChannelId: config.access.approvalChannelId,
       allowedEmailDomains: config.access.allowedEmailDomains,
       durationChoicesHours: config.lifecycle.durationChoicesHours,
       defaultDurationHours: config.lifecycle.defaultDurationHours,
       requestTtlHours: config.lifecycle.requestTtlHours,
       reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
+    approvalPolicy: config.approvalPolicy,
     onNotices: () => dispatcher.kick(),
     // The next check of an unknown outcome, when it comes before the next regular sweep.
     onDue: (at) => scheduler.wake(at),
@@ -195,6 +197,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       await opened.ready;
       await initSlack(app, logger);
       const started = (await app.start(config.slack.port)) as unknown;
+      await service.recordPolicyAtStart();
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
       if (recovered.interrupted.length || recovered.resumed.length || recovered.noticesReleased)

@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { newRequestId } from './ids.js';
 import { InFlight } from './in-flight.js';
 import type { DelegationRequest, Failure } from './model.js';
-import type { AccessPolicy } from './policy.js';
+import { type AccessPolicy, type ApprovalPolicy, settingsPolicy } from './policy.js';
 import type {
   Clock,
   Directory,
@@ -19,6 +19,8 @@ export interface RequestServiceDeps {
   mimecast: MimecastApi;
   directory: Directory;
   policy: AccessPolicy;
+  /** The approval policy per mailbox (POLICY_PATH); without it the settings decide every mailbox. */
+  approvalPolicy?: ApprovalPolicy;
   clock: Clock;
   logger: Logger;
   /** Called after every write that queued notices, so they go out now rather than at the next sweep. */
@@ -43,6 +45,8 @@ export interface Core {
   readonly mimecast: MimecastApi;
   readonly directory: Directory;
   readonly policy: AccessPolicy;
+  /** Which rule decides each mailbox (the settings alone without a policy file). */
+  readonly approval: ApprovalPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Asks for the notices just committed to go out now. */
@@ -67,6 +71,7 @@ export function createCore(deps: RequestServiceDeps): Core {
     mimecast: deps.mimecast,
     directory: deps.directory,
     policy: deps.policy,
+    approval: deps.approvalPolicy ?? settingsPolicy(deps.policy),
     clock: deps.clock,
     logger: deps.logger,
     notify: deps.onNotices ?? (() => undefined),

@@ -78,8 +78,51 @@ export interface DelegationRequest {
   nextSettleAt?: Date;
   /** Why settling could not tell (a search Mimecast refused or never answered); admins are told. */
   settleProblem?: Failure;
+  /** How it is decided, fixed when it was made under a policy file (absent: the settings decide). */
+  route?: RequestRoute;
+  /** The approvals recorded so far, under a policy file (a rule may need several). */
+  approvals?: Approval[];
+  /** The mailbox owner's answer, when the rule asks for their consent. */
+  ownerAnswer?: OwnerAnswer;
   /** Optimistic-concurrency counter, bumped by every write. */
   version: number;
+}
+
+/** What the mailbox's owner hears of requests for it: nothing, each grant, or they must agree first. */
+export const OWNER_MODES = ['none', 'notify', 'consent'] as const;
+export type OwnerMode = (typeof OWNER_MODES)[number];
+
+/**
+ * The decision path of a request, copied from the policy rule it was made under: it is decided by
+ * these, even if the policy file changes before it is.
+ */
+export interface RequestRoute {
+  /** The rule's name (`defaults` when no rule matched). */
+  rule: string;
+  /** sha256 of the policy file the rule came from. */
+  policyHash: string;
+  approverGroupIds: readonly string[];
+  /** Distinct approvers needed. */
+  approvals: number;
+  /** Where the card goes. */
+  channelId: string;
+  durationChoicesHours: readonly number[];
+  owner: OwnerMode;
+  /** The Slack user whose profile email is the mailbox; absent when none was found (a shared mailbox). */
+  ownerId?: string;
+  /** Granted at once by the rule, with no human click. */
+  autoApproved?: boolean;
+}
+
+export interface Approval {
+  by: string;
+  at: Date;
+}
+
+export interface OwnerAnswer {
+  answer: 'allowed' | 'refused';
+  by: string;
+  at: Date;
 }
 
 /**

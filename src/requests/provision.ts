@@ -1,6 +1,7 @@
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
 import { type DelegationRequest, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
+import { ownerNotices } from './owner-notices.js';
 import type { MimecastApi, MimecastFailure, TransitionInput } from './ports/index.js';
 import { rightFor, searchRights } from './rights.js';
 import { LAST_ADD_ATTEMPT, startSettling } from './unknown-outcome.js';
@@ -106,7 +107,7 @@ export async function addAndRecord(
           ...attemptDetail,
         },
       },
-      notices: everywhere('provisioned'),
+      notices: [...everywhere('provisioned'), ...ownerNotices(request, { event: 'granted' })],
     });
   }
 

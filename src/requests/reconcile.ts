@@ -2,6 +2,7 @@ import { type Core, HOUR_MS, toFailure } from './deps.js';
 import { announceFindings, redraw } from './drift.js';
 import { type DriftFinding, newFindingId } from './findings.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
+import { ownerNotices } from './owner-notices.js';
 import type { AdminPermit } from './permissions.js';
 import type { DelegateRight, MimecastFailureKind } from './ports/index.js';
 import { removeRight, rightFor, type Search, searchRights } from './rights.js';
@@ -252,6 +253,7 @@ async function markRemovedOutside(context: Context, grant: DelegationRequest): P
       { target: 'card', event: 'removed' },
       { target: 'thread', event: 'removed', data: { why: 'removed_outside_bot' } },
       { target: 'dm', event: 'removed', data: { why: 'removed_outside_bot' } },
+      ...ownerNotices(grant, { event: 'removed', data: { why: 'removed_outside_bot' } }),
     ],
   });
   if (result.ok) {

@@ -1,5 +1,6 @@
 import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
 import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
+import { ownerNotices } from './owner-notices.js';
 import type { AdminPermit, Refusal } from './permissions.js';
 import type { MimecastFailure } from './ports/index.js';
 import { removeRight } from './rights.js';
@@ -100,6 +101,7 @@ async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): 
       { target: 'card', event: 'removed' },
       { target: 'thread', event: 'removed', data },
       { target: 'dm', event: 'removed', data },
+      ...ownerNotices(request, { event: 'removed', data }),
     ],
   });
   core.notify();

@@ -1,6 +1,7 @@
 import { type Core, expiryFrom, toFailure } from './deps.js';
 import { type DelegationRequest, type Failure, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
+import { ownerNotices } from './owner-notices.js';
 import type { TransitionInput } from './ports/index.js';
 import { addAndRecord } from './provision.js';
 import { isRefusal, rightFor, searchRights } from './rights.js';
@@ -103,7 +104,7 @@ async function checkOnce(core: Core, request: DelegationRequest, report: SettleR
           action: 'outcome_settled',
           details: { check, found: true, mimecastId: right.id },
         },
-        notices: everywhere('settled'),
+        notices: [...everywhere('settled'), ...ownerNotices(request, { event: 'granted' })],
       });
       if (done.ok) {
         report.settled.push(id);
@@ -193,6 +194,8 @@ async function retry(
         checks: check,
         approvedBy: held.decidedBy,
         ...(held.decidedAt ? { approvedAt: held.decidedAt.toISOString() } : {}),
+        // Under a policy rule that needs several approvers, the approval is all of theirs.
+        ...(held.approvals?.length ? { approvals: held.approvals.map((approval) => approval.by) } : {}),
         firstOutcome: held.failure?.kind,
       },
     },

@@ -19,6 +19,8 @@ export const TRANSITIONS = {
   cancel: { from: ['pending'], to: 'cancelled' },
   expire: { from: ['pending'], to: 'expired' },
   remind: { from: ['pending'], to: 'pending' },
+  /** One approval towards a quorum, or the owner's consent, while more is needed. */
+  recordApproval: { from: ['pending'], to: 'pending' },
   startProvisioning: { from: ['approved'], to: 'provisioning' },
   provisioned: { from: ['provisioning'], to: 'completed' },
   provisioningFailed: { from: ['provisioning'], to: 'failed' },

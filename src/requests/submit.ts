@@ -1,7 +1,16 @@
 import type { Core } from './deps.js';
-import { type DelegationRequest, domainOf, isEmailAddress, normalizeEmail, OPEN_STATUSES } from './model.js';
+import {
+  type DelegationRequest,
+  domainOf,
+  isEmailAddress,
+  normalizeEmail,
+  OPEN_STATUSES,
+  type OwnerMode,
+} from './model.js';
 import { hasRole } from './permissions.js';
+import { type PolicyRule, ruleFor } from './policy.js';
 import { DuplicateIdError } from './ports/index.js';
+import { approveByRule, routeDetails, routeFor, ruleRefusal, submittedNotices } from './routing.js';
 
 export const REASON_MAX_LENGTH = 1000;
 export const REASON_MIN_LENGTH = 3;
@@ -22,11 +31,16 @@ export type MailboxProblem =
   | { code: 'not_requester' }
   | { code: 'no_profile_email' }
   | { code: 'own_mailbox' }
-  | { code: 'duplicate'; mailbox: string; pendingId: string };
+  | { code: 'duplicate'; mailbox: string; pendingId: string }
+  /** The policy rule for this mailbox refuses every request, with this text. */
+  | { code: 'denied_by_rule'; text: string }
+  /** The policy rule takes requests for this mailbox only from members of these groups (as people know them). */
+  | { code: 'needs_group'; groups: readonly string[] };
 export type ReasonProblem =
   | { code: 'too_short'; min: number }
   | { code: 'too_long'; max: number; length: number };
-export type DurationProblem = { code: 'not_offered' };
+/** `offeredHours` is set when a policy rule chose the durations this mailbox allows. */
+export type DurationProblem = { code: 'not_offered'; offeredHours?: readonly number[] };
 
 /** Everything the requester can fix, by field of the form. */
 export interface SubmissionErrors {
@@ -44,13 +58,39 @@ export type RequestFormResult =
       ok: true;
       /** Who would get access: the person's own profile email. */
       granteeEmail: string;
+      /** The mailbox's rule's choices (the defaults' until a mailbox is entered). */
       durationChoicesHours: readonly number[];
       defaultDurationHours: number;
+      /**
+       * With policy rules: the defaults' choices, which the form offers until a mailbox is entered
+       * (then the mailbox's rule's). Absent without rules: every mailbox offers the same.
+       */
+      baseDurationChoicesHours?: readonly number[];
+      /** How a request for the mailbox entered (or any mailbox) would be decided, for the form to say. */
+      path: FormPath;
     }
   | { ok: false; reason: 'not_requester' | 'no_profile_email' };
 
-/** Whether this person may open the request form, and with what in it. */
-export async function requestForm(core: Core, userId: string): Promise<RequestFormResult> {
+/** What the form tells the requester about who decides. */
+export interface FormPath {
+  channelId: string;
+  approvals: number;
+  owner: OwnerMode;
+  /** Granted at once for this person. */
+  autoApprove: boolean;
+  /** The rule will not take this request (deny, or a group the person is not in). */
+  refusal?: MailboxProblem;
+}
+
+/**
+ * Whether this person may open the request form, and with what in it; with a mailbox (typed after
+ * /delegate, or entered in the form), what that mailbox's policy rule offers.
+ */
+export async function requestForm(
+  core: Core,
+  userId: string,
+  mailboxText?: string,
+): Promise<RequestFormResult> {
   const [eligible, granteeEmail] = await Promise.all([
     hasRole(core, userId, 'requester'),
     core.directory.emailOf(userId),
@@ -60,11 +100,24 @@ export async function requestForm(core: Core, userId: string): Promise<RequestFo
     return { ok: false, reason: 'not_requester' };
   }
   if (!granteeEmail) return { ok: false, reason: 'no_profile_email' };
+  const mailbox = normalizeEmail(mailboxText ?? '');
+  const rule = isEmailAddress(mailbox) ? ruleFor(core.approval, mailbox) : core.approval.defaults;
+  const refusal = await ruleRefusal(core, rule, userId);
   return {
     ok: true,
     granteeEmail,
-    durationChoicesHours: core.policy.durationChoicesHours,
-    defaultDurationHours: core.policy.defaultDurationHours,
+    durationChoicesHours: rule.durationChoicesHours,
+    defaultDurationHours: rule.defaultDurationHours,
+    ...(core.approval.rules.length > 0
+      ? { baseDurationChoicesHours: core.approval.defaults.durationChoicesHours }
+      : {}),
+    path: {
+      channelId: rule.channelId,
+      approvals: rule.approvals,
+      owner: rule.owner,
+      autoApprove: rule.autoApprove && !refusal,
+      ...(refusal ? { refusal } : {}),
+    },
   };
 }
 
@@ -78,7 +131,7 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
 
   const mailbox = normalizeEmail(input.mailbox);
   const reason = cleanText(input.reason);
-  const durationHours = input.durationHours ?? policy.defaultDurationHours;
+  let rule: PolicyRule = core.approval.defaults;
 
   if (!mailbox) errors.mailbox = { code: 'missing' };
   else if (mailbox.length > MAILBOX_MAX_LENGTH || !isEmailAddress(mailbox)) {
@@ -88,7 +141,9 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     !policy.allowedEmailDomains.includes(domainOf(mailbox))
   ) {
     errors.mailbox = { code: 'domain_not_allowed', allowedDomains: policy.allowedEmailDomains };
-  }
+  } else rule = ruleFor(core.approval, mailbox);
+  // Checked against the rule's choices whatever the form showed.
+  const durationHours = input.durationHours ?? rule.defaultDurationHours;
 
   if (reason.length < REASON_MIN_LENGTH) {
     errors.reason = { code: 'too_short', min: REASON_MIN_LENGTH };
@@ -96,8 +151,10 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     errors.reason = { code: 'too_long', max: REASON_MAX_LENGTH, length: reason.length };
   }
 
-  if (!policy.durationChoicesHours.includes(durationHours)) {
-    errors.duration = { code: 'not_offered' };
+  if (!rule.durationChoicesHours.includes(durationHours)) {
+    errors.duration = core.approval.file
+      ? { code: 'not_offered', offeredHours: rule.durationChoicesHours }
+      : { code: 'not_offered' };
   }
 
   if (!(await hasRole(core, input.requesterId, 'requester'))) {
@@ -113,6 +170,11 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
   }
 
   if (!errors.mailbox) {
+    const refusal = await ruleRefusal(core, rule, input.requesterId);
+    if (refusal) errors.mailbox = refusal;
+  }
+
+  if (!errors.mailbox) {
     const [pending] = await store.listRequests({
       requesterId: input.requesterId,
       mailbox,
@@ -124,6 +186,8 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
 
   if (Object.keys(errors).length > 0 || !granteeEmail) return { ok: false, errors };
 
+  // The decision path is fixed now: the request is decided by this rule even if the policy changes.
+  const route = await routeFor(core, rule, mailbox);
   const now = core.clock();
   for (let attempt = 0; ; attempt += 1) {
     const request: DelegationRequest = {
@@ -136,6 +200,7 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
       durationHours,
       createdAt: now,
       updatedAt: now,
+      ...(route ? { route } : {}),
       version: 1,
     };
     try {
@@ -146,15 +211,13 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
           actor: input.requesterId,
           action: 'submitted',
           toStatus: 'pending',
-          details: { granteeEmail, mailbox, durationHours },
+          details: { granteeEmail, mailbox, durationHours, ...routeDetails(route) },
         },
-        [
-          { target: 'card', event: 'submitted' },
-          { target: 'dm', event: 'submitted' },
-        ],
+        submittedNotices(request),
       );
       core.logger.info({ requestId: request.id, requester: request.requesterId }, 'request submitted');
       core.notify();
+      if (route?.autoApproved) return { ok: true, request: await approveByRule(core, request) };
       return { ok: true, request };
     } catch (error) {
       if (error instanceof DuplicateIdError && attempt < 5) continue;

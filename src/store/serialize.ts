@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type DriftFinding, FINDING_STATUSES } from '../requests/findings.js';
-import { type DelegationRequest, REQUEST_STATUSES } from '../requests/model.js';
+import { type DelegationRequest, OWNER_MODES, REQUEST_STATUSES } from '../requests/model.js';
 import type { RequestPatch } from '../requests/ports/index.js';
 
 const date = z.coerce.date();
@@ -44,6 +44,21 @@ const requestDoc = z.object({
   settleChecks: z.number().int().optional(),
   nextSettleAt: date.optional(),
   settleProblem: failure.optional(),
+  route: z
+    .object({
+      rule: z.string(),
+      policyHash: z.string(),
+      approverGroupIds: z.array(z.string()),
+      approvals: z.number().int(),
+      channelId: z.string(),
+      durationChoicesHours: z.array(z.number()),
+      owner: z.enum(OWNER_MODES),
+      ownerId: z.string().optional(),
+      autoApproved: z.boolean().optional(),
+    })
+    .optional(),
+  approvals: z.array(z.object({ by: z.string(), at: date })).optional(),
+  ownerAnswer: z.object({ answer: z.enum(['allowed', 'refused']), by: z.string(), at: date }).optional(),
   version: z.number().int(),
 });
 

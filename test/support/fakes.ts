@@ -1,4 +1,5 @@
 import { createMemoryLogger } from '../../src/logger.js';
+import type { ApprovalPolicy } from '../../src/requests/policy.js';
 import type {
   AddDelegateInput,
   DelegateRight,
@@ -14,6 +15,9 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 export class FakeDirectory implements Directory {
   readonly groups = new Map<string, Set<string>>();
   readonly emails = new Map<string, string>();
+  /** Mailbox address → the user who owns it (users.lookupByEmail). */
+  readonly owners = new Map<string, string>();
+  readonly handles = new Map<string, string>();
 
   member(groupId: string, ...userIds: string[]): this {
     const members = this.groups.get(groupId) ?? new Set<string>();
@@ -33,6 +37,18 @@ export class FakeDirectory implements Directory {
 
   async emailOf(userId: string): Promise<string | undefined> {
     return this.emails.get(userId);
+  }
+
+  async membersOf(groupId: string): Promise<ReadonlySet<string>> {
+    return this.groups.get(groupId) ?? new Set();
+  }
+
+  async userWithEmail(email: string): Promise<string | undefined> {
+    return this.owners.get(email);
+  }
+
+  async groupHandle(groupId: string): Promise<string | undefined> {
+    return this.handles.get(groupId);
   }
 }
 
@@ -109,6 +125,8 @@ export function fixedClock(start = '2026-11-28T10:00:00.000Z') {
 
 export interface ServiceFixtureOptions {
   store?: SqliteStore;
+  /** A policy per mailbox (as from POLICY_PATH); the settings alone without it. */
+  approvalPolicy?: ApprovalPolicy;
   clock?: ReturnType<typeof fixedClock>;
   mimecast?: FakeMimecast;
   domains?: string[];
@@ -144,12 +162,14 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       requesterGroupIds: ['SREQ'],
       approverGroupIds: ['SAPP'],
       adminGroupIds: ['SADM'],
+      approvalChannelId: 'CAPPROVALS',
       allowedEmailDomains: options.domains ?? [],
       durationChoicesHours: [24, 168, 0],
       defaultDurationHours: 24,
       requestTtlHours: 72,
       reminderAfterHours: 4,
     },
+    ...(options.approvalPolicy ? { approvalPolicy: options.approvalPolicy } : {}),
     onNotices: () => {
       kicks += 1;
     },

@@ -162,6 +162,50 @@ describe('reconciliation, against a fake Mimecast', () => {
     expect(ctx.mimecast.removes).toEqual([]);
   });
 
+  it('ends a grant removed outside the bot: the grantee, the thread and (by its rule) the owner are told', async () => {
+    const ctx = setup();
+    const gone = await grant(ctx, {
+      mailbox: 'ceo@example.com',
+      route: {
+        rule: 'executives',
+        policyHash: 'abc',
+        approverGroupIds: ['SAPP'],
+        approvals: 1,
+        channelId: 'CEXEC',
+        durationChoicesHours: [24],
+        owner: 'notify',
+        ownerId: 'UCEO',
+      },
+    });
+    ctx.mimecast.rights = [];
+    const result = await ctx.service.reconcile(await permit(ctx));
+    expect(result).toMatchObject({ ok: true, report: { removedOutside: [gone.id] } });
+    expect(await ctx.store.getRequest(gone.id)).toMatchObject({
+      status: 'removed',
+      endReason: 'removed_outside_bot',
+      endedBy: 'UADMIN',
+    });
+    const notices = await ctx.store.dueNotices(new Date(ctx.clock().getTime() + HOUR), 10);
+    expect(notices.map((notice) => `${notice.target}:${notice.event}`)).toEqual(['card:removed']);
+    for (const notice of notices) await ctx.store.markNoticeDelivered(notice.id, ctx.clock());
+    const rest: string[] = [];
+    for (
+      let due = await ctx.store.dueNotices(ctx.clock(), 10);
+      due.length;
+      due = await ctx.store.dueNotices(ctx.clock(), 10)
+    ) {
+      for (const notice of due) {
+        rest.push(`${notice.target}:${notice.event}:${JSON.stringify(notice.data)}`);
+        await ctx.store.markNoticeDelivered(notice.id, ctx.clock());
+      }
+    }
+    expect(rest).toEqual([
+      'thread:removed:{"why":"removed_outside_bot"}',
+      'dm:removed:{"why":"removed_outside_bot"}',
+      'owner:removed:{"why":"removed_outside_bot"}',
+    ]);
+  });
+
   it('reports as drift, not as a removal to repeat, a right that existed before its (ended) grant', async () => {
     const ctx = setup();
     await grant(ctx, {

@@ -334,6 +334,50 @@ describe('settling an add whose outcome is unknown', () => {
     expect(ctx.mimecast.finds).toEqual([]);
   });
 
+  it('tells the mailbox owner of the grant when its policy rule says so, as a direct grant would', async () => {
+    const ctx = serviceFixture();
+    const since = ctx.clock();
+    await ctx.store.createRequest(
+      {
+        id: 'DR-OWNER0',
+        status: 'settling',
+        requesterId: ALICE,
+        granteeEmail: 'alice@example.com',
+        mailbox: 'ceo@example.com',
+        reason: 'cover',
+        durationHours: 24,
+        createdAt: since,
+        updatedAt: since,
+        decidedBy: BOB,
+        route: {
+          rule: 'executives',
+          policyHash: 'abc',
+          approverGroupIds: ['SAPP'],
+          approvals: 1,
+          channelId: 'CEXEC',
+          durationChoicesHours: [24],
+          owner: 'notify',
+          ownerId: 'UCEO',
+        },
+        settleSince: since,
+        settleChecks: 0,
+        nextSettleAt: new Date(since.getTime() + 30 * SECOND),
+        version: 4,
+      },
+      { requestId: 'DR-OWNER0', actor: ALICE, action: 'submitted' },
+      [],
+    );
+    ctx.mimecast.rights = [{ id: 'mc-ceo', mailbox: 'ceo@example.com' }];
+    ctx.clock.advance(30 * SECOND);
+    await ctx.service.sweep();
+    expect(await noticesOf(ctx, 'DR-OWNER0')).toEqual([
+      'card:settled',
+      'thread:settled',
+      'dm:settled',
+      'owner:granted',
+    ]);
+  });
+
   it('after a restart that missed the checks, makes them now, one after the other', async () => {
     const ctx = serviceFixture();
     const request = await settling(ctx);

@@ -27,6 +27,8 @@ export interface Store {
   patchRequest(id: string, patch: RequestPatch): Promise<void>;
   appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent>;
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** The most recent audit event with one of these actions (e.g. the last policy change), if any. */
+  lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined>;
 
   /** The oldest undelivered notice of each request that is due, so a request's notices go out in order. */
   dueNotices(now: Date, limit: number): Promise<StoredNotice[]>;
@@ -113,6 +115,8 @@ type PatchableField = keyof Pick<
   | 'settleChecks'
   | 'nextSettleAt'
   | 'settleProblem'
+  | 'approvals'
+  | 'ownerAnswer'
 >;
 
 export interface RequestFilter {

@@ -20,4 +20,10 @@ export const IDS = {
   revokeAction: 'revoke_access',
   findingBlock: 'drift_finding',
   removeFindingAction: 'remove_drift_right',
+  ownerAnswerBlock: 'owner_answer',
+  ownerAllowAction: 'owner_allow',
+  ownerRefuseAction: 'owner_refuse',
+  ownerRefuseModal: 'delegate_owner_refuse',
+  ownerReasonBlock: 'owner_reason',
+  ownerReasonInput: 'owner_reason_input',
 } as const;

@@ -3,11 +3,15 @@ import type { RemoveFindingResult } from '../../requests/drift.js';
 import type { DriftFinding } from '../../requests/findings.js';
 import type { AuditEvent, DelegationRequest } from '../../requests/model.js';
 import type { AdminCommand } from '../../requests/permissions.js';
+import type { ApprovalPolicy } from '../../requests/policy.js';
+import type { PolicyWarning } from '../../requests/policy-review.js';
 import type { ReconcileResult } from '../../requests/reconcile.js';
 import type { MimecastCheck } from '../../requests/view.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
-import { failureExplanation, requestList, searchProblem } from './common.js';
+import { ruleNote } from './approver.js';
+import { failureExplanation, requestLine, requestList, searchProblem } from './common.js';
+import { policyHealth } from './policy.js';
 
 const EVERYONE_HELP = [
   '*/delegate* asks for delegate access to a mailbox in Mimecast.',
@@ -17,6 +21,8 @@ const EVERYONE_HELP = [
   '• `/delegate cancel DR-XXXXXX` cancels your request while it waits',
   '• `/delegate help` shows this',
 ];
+const POLICY_TEST_HELP =
+  '• `/delegate policy test someone@example.com [@requester]` shows which policy rule applies and what would happen, creating nothing';
 const ADMIN_HELP = [
   '*Admin commands*',
   '• `/delegate pending` lists requests waiting for a decision',
@@ -24,13 +30,17 @@ const ADMIN_HELP = [
   '• `/delegate revoke DR-XXXXXX` removes access now',
   '• `/delegate audit DR-XXXXXX` or `/delegate audit someone@example.com` shows the audit trail',
   '• `/delegate health` checks the settings, Slack and Mimecast',
+  '• `/delegate policy` shows the approval policy, rule by rule, and its sha256',
+  POLICY_TEST_HELP,
   '• `/delegate reconcile` checks every grant against Mimecast now (it also runs on a schedule)',
   '• `/delegate drift` lists delegate access in Mimecast that the bot did not grant',
 ];
+const APPROVER_HELP = ['*Approver commands*', POLICY_TEST_HELP];
 
-/** `/delegate help`: the admin commands only for admins. */
-export function help(admin: boolean): string {
-  return [...EVERYONE_HELP, ...(admin ? ['', ...ADMIN_HELP] : [])].join('\n');
+/** `/delegate help`: the admin commands only for admins, the approvers' one for approvers. */
+export function help(roles: { admin: boolean; approver: boolean }): string {
+  const more = roles.admin ? ADMIN_HELP : roles.approver ? APPROVER_HELP : [];
+  return [...EVERYONE_HELP, ...(more.length ? ['', ...more] : [])].join('\n');
 }
 
 /** A subcommand the bot does not know (`echoed` is escaped and cut by the caller), then the help. */
@@ -44,8 +54,16 @@ export const adminOnly = (command: AdminCommand) =>
 /** The card's Revoke button pressed by someone who is not an admin. */
 export const REVOKE_ADMINS_ONLY = 'Only admins can revoke access. Nothing was changed.';
 
-export const pendingList = (requests: readonly DelegationRequest[]) =>
-  requestList('Waiting for a decision', requests, 'Nothing is waiting.');
+/** `/delegate pending`: each request with the policy rule it was made under (and its approvals so far). */
+export function pendingList(requests: readonly DelegationRequest[]): string {
+  if (!requests.some((request) => request.route)) {
+    return requestList('Waiting for a decision', requests, 'Nothing is waiting.');
+  }
+  const max = 30;
+  const lines = requests.slice(0, max).map((request) => `${requestLine(request)}${ruleNote(request)}`);
+  const more = requests.length > max ? `\n…and ${requests.length - max} more.` : '';
+  return `*Waiting for a decision* (${requests.length})\n${lines.join('\n')}${more}`;
+}
 
 export const activeList = (requests: readonly DelegationRequest[]) =>
   requestList('Current access', requests, 'Nobody has delegate access through this bot right now.');
@@ -95,6 +113,8 @@ export interface HealthWords {
   approvalChannelId: string;
   cardProblems: readonly string[];
   mimecast: MimecastCheck;
+  /** The approval policy and rules no request could pass; empty without a policy file. */
+  policy?: { approval: ApprovalPolicy; warnings: readonly PolicyWarning[] };
 }
 
 export function healthReport(report: HealthWords): string {
@@ -109,6 +129,7 @@ export function healthReport(report: HealthWords): string {
     `*Slack*: ${slackHealth(report.slack)}`,
     `*Approvers' channel* ${channelLink(report.approvalChannelId)}: ${approvalChannelHealth(report.cardProblems)}`,
     `*Mimecast*: ${mimecastHealth(report.mimecast)}`,
+    ...(report.policy ? [policyHealth(report.policy.approval, report.policy.warnings)].filter(Boolean) : []),
   ].join('\n');
 }
 

@@ -1,14 +1,16 @@
 /** Words for approvers: the card and its thread, the decision buttons and forms, and their refusals. */
-import type { DecisionCheck } from '../../requests/decide.js';
+import type { ApproveResult } from '../../requests/decide.js';
 import type { ExtendResult } from '../../requests/extend.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import type { NoticeEvent, ThreadEventName } from '../../requests/notices.js';
+import type { Progress } from '../../requests/policy.js';
 import { escapeMrkdwn, escapeWithin, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import {
   describeDuration,
   endSentence,
   failureExplanation,
   grantSentence,
+  mentionList,
   requestLine,
   statusWords,
   supportLine,
@@ -31,16 +33,70 @@ export const card = {
     `If approved, ${grantSentence(request)} in Mimecast's apps (archive, held messages, sender lists) for ${describeDuration(request.durationHours)}.`,
   reason: (request: DelegationRequest) => `*Reason*\n${quote(request.reason)}`,
   extendPlaceholder: 'Extend by…',
+  /** The policy rule the request was made under. */
+  rule: (rule: string) => `*Rule*\n${escapeMrkdwn(rule)}`,
 };
 
+/**
+ * What the request's rule asks beyond one approval, each as a line of the card: the approvals so far,
+ * the owner's part, a grant made at once by the rule. Nothing without a policy file.
+ */
+export function pathLines(request: DelegationRequest, progress: Progress): string[] {
+  const route = request.route;
+  if (!route) return [];
+  if (route.autoApproved) {
+    return [
+      `:robot_face: Granted at once by the policy rule *${escapeMrkdwn(route.rule)}* for its requesters: this card is for information. An admin can revoke the access.`,
+    ];
+  }
+  const lines: string[] = [];
+  if (progress.needed > 1 || progress.approvals > 1) {
+    const who = progress.approvers.length > 0 ? ` (${mentionList(progress.approvers)})` : '';
+    lines.push(`*Approvals:* ${progress.approvals} of ${progress.needed}${who}`);
+  }
+  if (route.owner !== 'none' && !route.ownerId) {
+    lines.push(
+      ":bust_in_silhouette: No Slack user has this mailbox's address (a shared mailbox, or someone who has left), so the approvers decide alone.",
+    );
+  } else if (route.owner === 'consent' && route.ownerId) {
+    const answer = request.ownerAnswer;
+    const state = !answer
+      ? 'must allow it too: waiting for their answer'
+      : answer.answer === 'allowed'
+        ? `allowed it on ${slackDate(answer.at)}`
+        : `refused it on ${slackDate(answer.at)}`;
+    lines.push(`*Owner:* ${mentionUser(route.ownerId)} ${state}`);
+  } else if (route.owner === 'notify' && route.ownerId) {
+    lines.push(`*Owner:* ${mentionUser(route.ownerId)} is told of every grant, extension and removal`);
+  }
+  return lines;
+}
+
+/** Who approved: the rule for a grant made at once, else every approver. */
+function approvedBy(request: DelegationRequest): string {
+  if (request.route?.autoApproved) return `the policy rule *${escapeMrkdwn(request.route.rule)}*`;
+  const approvers = request.approvals?.map((approval) => approval.by) ?? [];
+  const who = approvers.length > 1 ? mentionList(approvers) : mentionUser(request.decidedBy ?? '');
+  return request.decidedAt ? `${who} on ${slackDate(request.decidedAt)}` : who;
+}
+
 /** The line under the card that says where the request stands. */
-export function cardStatusLine(request: DelegationRequest): string {
+export function cardStatusLine(request: DelegationRequest, progress?: Progress): string {
   const decided = request.decidedBy && request.decidedAt;
-  const by = decided
-    ? `${mentionUser(request.decidedBy ?? '')} on ${slackDate(request.decidedAt ?? new Date(0))}`
-    : '';
+  const by = decided ? approvedBy(request) : '';
   switch (request.status) {
     case 'pending':
+      if (
+        progress &&
+        request.route &&
+        progress.approvals >= progress.needed &&
+        progress.owner === 'waiting'
+      ) {
+        return `:hourglass_flowing_sand: Approved by ${mentionList(progress.approvers)}; waiting for the mailbox owner's consent · requested ${slackDate(request.createdAt)}`;
+      }
+      if (progress && request.route && progress.needed > 1) {
+        return `:hourglass_flowing_sand: Waiting for approvers (${progress.approvals} of ${progress.needed}) · requested ${slackDate(request.createdAt)}`;
+      }
       return `:hourglass_flowing_sand: Waiting for an approver · requested ${slackDate(request.createdAt)}`;
     case 'approved':
     case 'provisioning':
@@ -53,8 +109,13 @@ export function cardStatusLine(request: DelegationRequest): string {
       return `:warning: Approved by ${by} · Mimecast refused it (see thread)`;
     case 'outcome_unknown':
       return `:warning: Approved by ${by} · outcome unknown, an admin must check Mimecast (see thread)`;
-    case 'denied':
-      return `:no_entry: Denied by ${by}${request.denyReason ? `: ${escapeWithin(request.denyReason, 2000)}` : ''}`;
+    case 'denied': {
+      const reason = request.denyReason ? `: ${escapeWithin(request.denyReason, 2000)}` : '';
+      if (request.ownerAnswer?.answer === 'refused') {
+        return `:no_entry: Refused by the mailbox's owner ${mentionUser(request.ownerAnswer.by)} on ${slackDate(request.ownerAnswer.at)}${reason}`;
+      }
+      return `:no_entry: Denied by ${by}${reason}`;
+    }
     case 'cancelled':
       return ':heavy_multiplication_x: Cancelled by the requester';
     case 'expired':
@@ -154,9 +215,24 @@ function unworded(notice: never): never {
 
 // Answers
 
+/** What the approver hears when their approval is counted but the request still waits. */
+export function approvalRecorded(id: string, progress: Progress): string {
+  return `Your approval of ${id} is recorded: ${progress.approvals} of ${progress.needed}. ${stillNeeded(progress)}`;
+}
+
+function stillNeeded(progress: Progress): string {
+  const missing = progress.needed - progress.approvals;
+  if (missing > 0) {
+    return `It needs ${missing} more approval${missing === 1 ? '' : 's'} from another approver${progress.owner === 'waiting' ? ", and the mailbox owner's consent" : ''}.`;
+  }
+  return progress.owner === 'waiting'
+    ? "Every approval is in: it now waits for the mailbox owner's consent."
+    : 'Every approval is in.';
+}
+
 /** A private answer after an approve or deny could not be acted on. */
 export function decisionRefusal(
-  refusal: Extract<DecisionCheck, { ok: false }>,
+  refusal: Extract<ApproveResult, { ok: false }>,
   format: 'mrkdwn' | 'plain' = 'mrkdwn',
 ): string {
   const plain = format === 'plain';
@@ -165,6 +241,8 @@ export function decisionRefusal(
       return 'That request no longer exists. Nothing was changed.';
     case 'not_approver':
       return 'Only members of the approver groups can approve or deny delegate access requests. Nothing was changed.';
+    case 'already_approved':
+      return `You already approved ${refusal.request.id}: it has ${refusal.progress.approvals} of ${refusal.progress.needed} approvals. ${stillNeeded(refusal.progress)} Nothing was changed.`;
     case 'own_request':
       return 'You cannot decide your own request: another approver has to. Nothing was changed.';
     case 'already_decided': {
@@ -207,10 +285,18 @@ export function extendRefusal(reason: Extract<ExtendResult, { ok: false }>['reas
 
 // App Home
 
+/** `· rule executives, 1 of 2 approvals` for a request made under a policy rule. */
+export function ruleNote(request: DelegationRequest): string {
+  if (!request.route) return '';
+  const count = request.approvals?.length ?? 0;
+  const approvals = request.route.approvals > 1 ? `, ${count} of ${request.route.approvals} approvals` : '';
+  return ` · rule *${escapeMrkdwn(request.route.rule)}*${approvals}`;
+}
+
 export const queue = {
   title: 'Waiting for your decision',
   empty: 'Nothing is waiting. :tada:',
   line: (request: DelegationRequest) =>
-    `${requestLine(request)}\nRequested by ${mentionUser(request.requesterId)} for ${describeDuration(request.durationHours)}: _${escapeWithin(request.reason, 300)}_`,
+    `${requestLine(request)}\nRequested by ${mentionUser(request.requesterId)} for ${describeDuration(request.durationHours)}: _${escapeWithin(request.reason, 300)}_${ruleNote(request)}`,
   more: (count: number) => `…and ${count} more: see \`/delegate pending\`.`,
 };

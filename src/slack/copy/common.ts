@@ -225,6 +225,13 @@ export function removalProblem(
   }
 }
 
+/** "<@A>, <@B> and <@C>". */
+export function mentionList(userIds: readonly string[]): string {
+  const mentions = userIds.map(mentionUser);
+  if (mentions.length <= 1) return mentions.join('');
+  return `${mentions.slice(0, -1).join(', ')} and ${mentions.at(-1)}`;
+}
+
 /** "a, b or c". */
 export function listWords(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
@@ -238,9 +245,18 @@ export function requestDetails(request: DelegationRequest): string {
     `• ${escapeMrkdwn(request.granteeEmail)} → delegate access to ${escapeMrkdwn(request.mailbox)}, ${describeDuration(request.durationHours)}`,
     `• Requested by ${mentionUser(request.requesterId)} on ${slackDate(request.createdAt)}`,
   ];
+  if (request.route) {
+    const approvals = request.approvals ?? [];
+    lines.push(
+      `• Policy rule *${escapeMrkdwn(request.route.rule)}*: ${approvals.length} of ${request.route.approvals} approval${request.route.approvals === 1 ? '' : 's'}${approvals.length ? ` (${mentionList(approvals.map((a) => a.by))})` : ''}`,
+    );
+  }
   if (request.decidedBy && request.decidedAt) {
     const verb = request.status === 'denied' ? 'Denied' : 'Approved';
-    lines.push(`• ${verb} by ${mentionUser(request.decidedBy)} on ${slackDate(request.decidedAt)}`);
+    const who = request.decidedBy.startsWith('policy:')
+      ? `the policy rule *${escapeMrkdwn(request.decidedBy.slice('policy:'.length))}*`
+      : mentionUser(request.decidedBy);
+    lines.push(`• ${verb} by ${who} on ${slackDate(request.decidedAt)}`);
   }
   if (request.grantedAt) lines.push(`• Granted on ${slackDate(request.grantedAt)}`);
   if (request.expiresAt && (request.status === 'completed' || request.status === 'removing')) {

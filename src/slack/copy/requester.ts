@@ -2,11 +2,18 @@
 import type { CancelResult } from '../../requests/cancel.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import type { DmEventName, NoticeEvent } from '../../requests/notices.js';
-import type { RequestFormResult, SubmissionErrors, SubmissionField } from '../../requests/submit.js';
+import type {
+  FormPath,
+  MailboxProblem,
+  RequestFormResult,
+  SubmissionErrors,
+  SubmissionField,
+} from '../../requests/submit.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 import {
   describeDuration,
+  durationChoice,
   endSentence,
   failureExplanation,
   grantSentence,
@@ -31,8 +38,27 @@ export const requestForm = {
   reasonLabel: 'Why do you need access?',
   reasonHint: 'The approver sees this. Mention a ticket if there is one.',
   durationLabel: 'For how long?',
-  whoDecides: (approvalChannelId: string) =>
-    `An approver in ${channelLink(approvalChannelId)} decides. You will get a direct message with the outcome.`,
+  /** Under the form: who decides a request for the mailbox entered (its policy rule's path). */
+  whoDecides: (path: FormPath) => {
+    if (path.refusal) return `:no_entry: ${mailboxProblemText(path.refusal)}`;
+    if (path.autoApprove) {
+      return "This mailbox's policy grants your request at once, without waiting for an approver. You will get a direct message when it is done.";
+    }
+    const approvers =
+      path.approvals === 1
+        ? `An approver in ${channelLink(path.channelId)} decides.`
+        : `${path.approvals} approvers in ${channelLink(path.channelId)} must approve.`;
+    const owner =
+      path.owner === 'consent'
+        ? " The mailbox's owner is asked too, and must allow it."
+        : path.owner === 'notify'
+          ? " The mailbox's owner is told when access is granted."
+          : '';
+    return `${approvers}${owner} You will get a direct message with the outcome.`;
+  },
+  /** Pressing Enter in the mailbox field shows what its rule offers. */
+  mailboxDispatchHint:
+    'The address of the mailbox, like sales@example.com. Press Enter to see what it allows.',
 };
 
 /** Why `/delegate` did not open the form. */
@@ -54,34 +80,7 @@ export function requestFormRefusal(reason: Extract<RequestFormResult, { ok: fals
 /** What the form shows under each field the requester has to fix. */
 export function submissionErrorText(errors: SubmissionErrors): Partial<Record<SubmissionField, string>> {
   const text: Partial<Record<SubmissionField, string>> = {};
-  if (errors.mailbox) {
-    const problem = errors.mailbox;
-    switch (problem.code) {
-      case 'missing':
-        text.mailbox = 'Enter the address of the mailbox you need access to.';
-        break;
-      case 'invalid':
-        text.mailbox = 'That is not a valid email address. Enter it like sales@example.com.';
-        break;
-      case 'domain_not_allowed':
-        text.mailbox = `Only mailboxes in ${listWords(problem.allowedDomains.map((d) => `@${d}`))} can be requested here.`;
-        break;
-      case 'not_requester':
-        text.mailbox =
-          'You are not in a group that may request delegate access. Ask your IT team to add you if you need it.';
-        break;
-      case 'no_profile_email':
-        text.mailbox =
-          'Your Slack profile has no email address, so we cannot tell Mimecast who you are. Ask your Slack admin to add it.';
-        break;
-      case 'own_mailbox':
-        text.mailbox = 'That is your own mailbox: you already have access to it.';
-        break;
-      case 'duplicate':
-        text.mailbox = `You already have a request for ${problem.mailbox} waiting (${problem.pendingId}). Use /delegate status ${problem.pendingId} to follow it.`;
-        break;
-    }
-  }
+  if (errors.mailbox) text.mailbox = mailboxProblemText(errors.mailbox);
   if (errors.reason) {
     const problem = errors.reason;
     text.reason =
@@ -89,8 +88,37 @@ export function submissionErrorText(errors: SubmissionErrors): Partial<Record<Su
         ? 'Say why you need access, so the approver can decide.'
         : `Keep the reason under ${problem.max} characters (it has ${problem.length}).`;
   }
-  if (errors.duration) text.duration = 'Choose one of the offered durations.';
+  if (errors.duration) {
+    const offered = errors.duration.offeredHours;
+    text.duration = offered
+      ? `Choose one of the offered durations. For this mailbox: ${listWords(offered.map(durationChoice))}.`
+      : 'Choose one of the offered durations.';
+  }
   return text;
+}
+
+/** What is wrong with the mailbox field, in words for the form (plain text: no mentions). */
+export function mailboxProblemText(problem: MailboxProblem): string {
+  switch (problem.code) {
+    case 'missing':
+      return 'Enter the address of the mailbox you need access to.';
+    case 'invalid':
+      return 'That is not a valid email address. Enter it like sales@example.com.';
+    case 'domain_not_allowed':
+      return `Only mailboxes in ${listWords(problem.allowedDomains.map((d) => `@${d}`))} can be requested here.`;
+    case 'not_requester':
+      return 'You are not in a group that may request delegate access. Ask your IT team to add you if you need it.';
+    case 'no_profile_email':
+      return 'Your Slack profile has no email address, so we cannot tell Mimecast who you are. Ask your Slack admin to add it.';
+    case 'own_mailbox':
+      return 'That is your own mailbox: you already have access to it.';
+    case 'duplicate':
+      return `You already have a request for ${problem.mailbox} waiting (${problem.pendingId}). Use /delegate status ${problem.pendingId} to follow it.`;
+    case 'denied_by_rule':
+      return problem.text;
+    case 'needs_group':
+      return `Requests for this mailbox are taken only from members of ${listWords(problem.groups)}. Ask to join that group if you need this access.`;
+  }
 }
 
 /** What the form turns into once the request is recorded. */
@@ -98,10 +126,25 @@ export const requestSent = {
   title: 'Request sent',
   close: 'Done',
   text: (request: DelegationRequest) =>
-    `Your request *${request.id}* is with the approvers: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
-    `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)} if approved.\n` +
-    `You will get a direct message when it is decided. Follow it with \`/delegate status ${request.id}\`.`,
+    request.route?.autoApproved
+      ? `Your request *${request.id}* was approved at once by this mailbox's policy: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
+        `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)}.\n` +
+        `You will get a direct message when it is granted. Follow it with \`/delegate status ${request.id}\`.`
+      : `Your request *${request.id}* is with the approvers${pathNote(request)}: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
+        `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)} if approved.\n` +
+        `You will get a direct message when it is decided. Follow it with \`/delegate status ${request.id}\`.`,
 };
+
+/** " (2 approvals needed; the mailbox's owner is asked too)", for a request whose rule asks more than one approval. */
+function pathNote(request: DelegationRequest): string {
+  const route = request.route;
+  if (!route) return '';
+  const parts = [
+    ...(route.approvals > 1 ? [`${route.approvals} approvals needed`] : []),
+    ...(route.owner === 'consent' && route.ownerId ? ["the mailbox's owner is asked too"] : []),
+  ];
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
 
 // Direct messages
 
@@ -118,9 +161,14 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
     case 'removed':
       return `${endSentence(request, notice.data)} (${id})${notice.data.why === 'removed_outside_bot' ? ' If you still need it, submit a new request with /delegate.' : ''}`;
     case 'submitted':
-      return `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
-    case 'denied':
-      return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${request.denyReason ? `\nReason: ${escapeMrkdwn(request.denyReason)}` : ''}`;
+      return `Your request ${id} is with the approvers${pathNote(request)}: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
+    case 'denied': {
+      const reason = request.denyReason ? `\nReason: ${escapeMrkdwn(request.denyReason)}` : '';
+      if (request.ownerAnswer?.answer === 'refused') {
+        return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was refused by the mailbox's owner, ${mentionUser(request.ownerAnswer.by)}.${reason}`;
+      }
+      return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${reason}`;
+    }
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
       return `:white_check_mark: Your request ${id} was approved: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;

@@ -4,7 +4,9 @@ import { registerActions } from './actions.js';
 import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
 import { registerDriftActions } from './drift-actions.js';
+import { registerFormUpdates } from './form.js';
 import { registerEvents } from './home.js';
+import { registerOwnerAnswers } from './owner.js';
 import { dropHandledRetries } from './retries.js';
 import { registerViews } from './views.js';
 
@@ -16,6 +18,8 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerViews(app, context);
   registerActions(app, context);
   registerDriftActions(app, context);
+  registerFormUpdates(app, context);
+  registerOwnerAnswers(app, context);
   registerEvents(app, context);
 }
 

@@ -210,6 +210,13 @@ export class PostgresStore implements Store {
     return rows.map(toAuditEvent);
   }
 
+  async lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined> {
+    await this.ready;
+    if (actions.length === 0) return undefined;
+    const { rows } = await this.pool.query<AuditRow>(sql.lastAuditEventOf, [[...actions]]);
+    return rows[0] ? toAuditEvent(rows[0]) : undefined;
+  }
+
   async dueNotices(now: Date, limit: number): Promise<StoredNotice[]> {
     await this.ready;
     const { rows } = await this.pool.query<NoticeRow>(sql.dueNotices, [now, limit]);

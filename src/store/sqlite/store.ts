@@ -273,6 +273,14 @@ export class SqliteStore implements Store {
       .map(toAuditEvent);
   }
 
+  async lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined> {
+    if (actions.length === 0) return undefined;
+    const row = this.sql<string[], AuditRow>(
+      `SELECT * FROM audit_events WHERE action IN (${actions.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT 1`,
+    ).get(...actions);
+    return row ? toAuditEvent(row) : undefined;
+  }
+
   private insertNotices(request: DelegationRequest, notices: readonly NewNotice[], at: Date): void {
     const insert = this.sql(
       `INSERT INTO notices (request_id, target, event, data, snapshot, attempts, next_attempt_at, created_at)
