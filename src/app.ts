@@ -4,8 +4,8 @@ import { App, type CustomRoute, SocketModeReceiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
-import { currentRequest } from './request-context.js';
 import { MimecastClient } from './mimecast/client.js';
+import { currentRequest } from './request-context.js';
 import { InFlight } from './requests/in-flight.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
 import type { Clock, MimecastApi, Store } from './requests/ports/index.js';
@@ -15,6 +15,7 @@ import { Turns } from './requests/turns.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
+import { SlackFindingDelivery } from './slack/finding-delivery.js';
 import { slackTransport } from './slack/http.js';
 import { HTTP_LIMITS, type HttpLimits } from './slack/http-limits.js';
 import { registerListeners } from './slack/listeners/index.js';
@@ -177,6 +178,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       requesterGroupIds: config.access.requesterGroupIds,
       approverGroupIds: config.access.approverGroupIds,
       adminGroupIds: config.access.adminGroupIds,
+      approvalChannelId: config.access.approvalChannelId,
       allowedEmailDomains: config.access.allowedEmailDomains,
       durationChoicesHours: config.lifecycle.durationChoicesHours,
       defaultDurationHours: config.lifecycle.defaultDurationHours,
@@ -184,13 +186,22 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
     limits: { maxOpenRequests: config.access.maxOpenRequests },
+    approvalPolicy: config.approvalPolicy,
     onNotices: () => dispatcher.kick(),
+    // The next check of an unknown outcome, when it comes before the next regular sweep.
+    onDue: (at) => scheduler.wake(at),
+    findings: new SlackFindingDelivery(app.client, {
+      approvalChannelId: config.access.approvalChannelId,
+      adminGroupIds: config.access.adminGroupIds,
+    }),
     turns,
   });
 
   const scheduler = new Scheduler(service, {
     intervalMs: config.lifecycle.schedulerIntervalMs,
     logger: logger.child({ component: 'scheduler' }),
+    clock,
+    reconcileIntervalMs: config.lifecycle.reconcileIntervalHours * 3_600_000,
   });
 
   const listenerWork = new InFlight();
@@ -217,6 +228,7 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
         'taking payloads for this installation only',
       );
       const started = (await app.start(config.slack.port)) as unknown;
+      await service.recordPolicyAtStart();
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
       if (recovered.interrupted.length || recovered.resumed.length || recovered.noticesReleased)

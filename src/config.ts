@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { resolveMimecastBaseUrl } from './mimecast/regions.js';
 import type { MimecastAuth, MimecastConfig } from './mimecast/types.js';
+import { checkPolicyFile, type PolicyCheck, resolvePolicy } from './policy/file.js';
+import { type ApprovalPolicy, settingsPolicy } from './requests/policy.js';
+import { parseDuration, SLACK_CHANNEL_ID, SLACK_GROUP_ID } from './values.js';
+
+export { parseDuration } from './values.js';
 
 /**
  * The bot's settings, read once at start from the environment (and `.env`), validated, frozen.
@@ -39,9 +44,13 @@ export interface AppConfig {
     readonly requestTtlHours: number;
     readonly reminderAfterHours: number;
     readonly schedulerIntervalMs: number;
+    /** How often grants are checked against Mimecast (reconciliation), in hours; 0 turns it off. */
+    readonly reconcileIntervalHours: number;
   };
   readonly database: DatabaseConfig;
   readonly mimecast: MimecastConfig;
+  /** Which rule decides each mailbox: from POLICY_PATH, or the settings above for every mailbox. */
+  readonly approvalPolicy: ApprovalPolicy;
 }
 
 /** SQLite at a file (one process), or PostgreSQL at a URL (one or several replicas). */
@@ -62,8 +71,6 @@ export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; proble
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const SLACK_GROUP_ID = /^S[A-Z0-9]{2,}$/;
-const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 const SLACK_APP_ID = /^A[A-Z0-9]{2,}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -96,17 +103,6 @@ function readInteger(env: Env, problem: Problem, name: string, fallback: number,
     return fallback;
   }
   return value;
-}
-
-/** Parses "1d", "7d", "12h", "permanent" into hours (0 = permanent). */
-export function parseDuration(text: string): number | undefined {
-  const value = text.trim().toLowerCase();
-  if (value === 'permanent') return 0;
-  const match = /^(\d{1,4})([hd])$/.exec(value);
-  if (!match) return undefined;
-  const amount = Number(match[1]);
-  if (amount <= 0) return undefined;
-  return match[2] === 'd' ? amount * 24 : amount;
 }
 
 export function loadConfig(env: Env): ConfigResult {
@@ -220,6 +216,15 @@ export function loadConfig(env: Env): ConfigResult {
   const requestTtlHours = integer('REQUEST_TTL_HOURS', 72, 1, 24 * 90);
   const reminderAfterHours = integer('REMINDER_AFTER_HOURS', 4, 1, 24 * 30);
   const schedulerIntervalMs = integer('SCHEDULER_INTERVAL_SECONDS', 60, 1, 3600) * 1000;
+  const reconcileIntervalHours = integer('RECONCILE_INTERVAL_HOURS', 24, 0, 24 * 30);
+
+  // --- the approval policy file: its problems are reported with the settings', each with its line
+  const policyPath = read(env, 'POLICY_PATH');
+  let policyFile: PolicyCheck | undefined;
+  if (policyPath !== undefined) {
+    policyFile = checkPolicyFile(policyPath);
+    if (!policyFile.ok) for (const text of policyFile.problems) problem('POLICY_PATH', text);
+  }
 
   // --- database
   const database = readDatabase(env, problem, integer);
@@ -228,6 +233,12 @@ export function loadConfig(env: Env): ConfigResult {
   const mimecast = readMimecast(env, problem, integer);
 
   if (problems.length > 0 || !mimecast) return { ok: false, problems };
+
+  const policySettings = { approverGroupIds, approvalChannelId, durationChoicesHours, defaultDurationHours };
+  const approvalPolicy =
+    policyPath !== undefined && policyFile?.ok
+      ? resolvePolicy(policyFile.spec, policySettings, { path: policyPath, sha256: policyFile.sha256 })
+      : settingsPolicy(policySettings);
 
   const config: AppConfig = {
     logLevel,
@@ -248,9 +259,11 @@ export function loadConfig(env: Env): ConfigResult {
       requestTtlHours,
       reminderAfterHours,
       schedulerIntervalMs,
+      reconcileIntervalHours,
     },
     database,
     mimecast,
+    approvalPolicy,
   };
   return { ok: true, config: deepFreeze(config) };
 }
@@ -402,8 +415,16 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     allowedEmailDomains: config.access.allowedEmailDomains.length ? config.access.allowedEmailDomains : 'any',
     maxOpenRequests: config.access.maxOpenRequests,
     slackAppId: config.slack.appId ?? 'asked of Slack at start',
+    reconcileIntervalHours: config.lifecycle.reconcileIntervalHours || 'off',
     mimecastBaseUrl: config.mimecast.baseUrl,
     mimecastApi: config.mimecast.auth.kind === 'hmac' ? '1.0 (HMAC keys)' : '2.0 (OAuth client credentials)',
+    ...(config.approvalPolicy.file
+      ? {
+          policyFile: config.approvalPolicy.file.path,
+          policySha256: config.approvalPolicy.file.sha256,
+          policyRules: config.approvalPolicy.rules.map((rule) => rule.name),
+        }
+      : {}),
     ...(config.database.kind === 'sqlite'
       ? { databasePath: config.database.path }
       : { databaseUrl: redactDatabaseUrl(config.database.url), databasePoolSize: config.database.poolSize }),

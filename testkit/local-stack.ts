@@ -113,6 +113,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     SLACK_APP_TOKEN: sim.appToken, // used in Socket Mode (SLACK_MODE=socket)
     PORT: '0',
     MIMECAST_TIMEOUT_MS: '1000',
+    // The scheduled reconciliation would search Mimecast at every start; tests that want it set it.
+    RECONCILE_INTERVAL_HOURS: '0',
     ...options.env,
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));

@@ -80,8 +80,8 @@ export async function refuseIfIneligible(
 }
 
 /**
- * Just before the Mimecast call, on an approved request: the same check, and the same denial when it
- * fails. A directory that cannot be asked counts as a failure (`unconfirmed`): nothing is granted on
+ * Just before a Mimecast add (the first, on an approved request, or the one made again after an
+ * unknown outcome's searches found nothing): the same check, and the same denial when it fails. A directory that cannot be asked counts as a failure (`unconfirmed`): nothing is granted on
  * an answer the bot could not get. Returns what to report in place of the grant, or undefined to go on.
  */
 export async function stopBeforeGrant(
@@ -89,8 +89,9 @@ export async function stopBeforeGrant(
   id: string,
 ): Promise<{ request: DelegationRequest | undefined } | undefined> {
   const request = await core.store.getRequest(id);
-  // Anything but an approved request is the claim's business (it refuses it).
-  if (request?.status !== 'approved') return undefined;
+  // Approved (the first add), or settling (the add once more after an unknown outcome); anything
+  // else is the claim's business (it refuses it).
+  if (request?.status !== 'approved' && request?.status !== 'settling') return undefined;
   let verdict: Eligibility;
   try {
     verdict = await checkEligibility(core, request);

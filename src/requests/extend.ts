@@ -1,13 +1,18 @@
 import { type Core, HOUR_MS } from './deps.js';
 import type { DelegationRequest } from './model.js';
-import { hasRole, type Refusal } from './permissions.js';
+import { ownerNotices } from './owner-notices.js';
+import { isApproverOf, type Refusal } from './permissions.js';
+import { decisionPath } from './policy.js';
 
 export type ExtendResult =
   | { ok: true; request: DelegationRequest }
   | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_approver' | 'own_request'> | 'bad_duration' }
   | { ok: false; reason: 'not_extendable'; request: DelegationRequest };
 
-/** Gives more time to a time-bound grant; approvers only, never on their own request. */
+/**
+ * Gives more time to a time-bound grant: the approvers of its rule only, never on their own request,
+ * and only by one of the durations its rule offers.
+ */
 export async function extend(
   core: Core,
   id: string,
@@ -17,10 +22,10 @@ export async function extend(
   const request = await core.store.getRequest(id);
   if (!request) return { ok: false, reason: 'not_found' };
   if (request.requesterId === approverId) return { ok: false, reason: 'own_request' };
-  if (!(await hasRole(core, approverId, 'approver'))) return { ok: false, reason: 'not_approver' };
+  if (!(await isApproverOf(core, request, approverId))) return { ok: false, reason: 'not_approver' };
   if (request.status !== 'completed' || !request.expiresAt)
     return { ok: false, reason: 'not_extendable', request };
-  if (!core.policy.durationChoicesHours.includes(hours) || hours <= 0)
+  if (!decisionPath(request, core.policy).durationChoicesHours.includes(hours) || hours <= 0)
     return { ok: false, reason: 'bad_duration' };
   const now = core.clock();
   // Extending access that has already run out starts from now, not from the past.
@@ -40,6 +45,7 @@ export async function extend(
       { target: 'card', event: 'extended' },
       { target: 'thread', event: 'extended', data: { by: approverId, hours } },
       { target: 'dm', event: 'extended', data: { by: approverId, hours } },
+      ...ownerNotices(request, { event: 'extended', data: { by: approverId, hours } }),
     ],
   });
   if (!result.ok) return { ok: false, reason: 'not_extendable', request: result.current ?? request };

@@ -7,6 +7,8 @@ export const REQUEST_STATUSES = [
   'pending',
   'approved',
   'provisioning',
+  /** The add's outcome is unknown and the bot is checking Mimecast for it (see settle.ts). */
+  'settling',
   'completed',
   'removing',
   'failed',
@@ -19,7 +21,7 @@ export const REQUEST_STATUSES = [
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** Statuses in which a request still asks something of people or of the bot. */
-export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'provisioning'];
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'provisioning', 'settling'];
 
 export interface CardRef {
   channel: string;
@@ -72,6 +74,20 @@ export interface DelegationRequest {
   viewId?: string;
   /** Why the bot denied it itself: the requester could no longer be given this access (see eligibility.ts). */
   ineligible?: IneligibleReason;
+  /** Which add this is under the one approval: absent for the first, 2 for the one made after settling. */
+  addAttempt?: number;
+  /** While settling: when the add's outcome became unknown, how many searches were made, and when the next is due. */
+  settleSince?: Date;
+  settleChecks?: number;
+  nextSettleAt?: Date;
+  /** Why settling could not tell (a search Mimecast refused or never answered); admins are told. */
+  settleProblem?: Failure;
+  /** How it is decided, fixed when it was made under a policy file (absent: the settings decide). */
+  route?: RequestRoute;
+  /** The approvals recorded so far, under a policy file (a rule may need several). */
+  approvals?: Approval[];
+  /** The mailbox owner's answer, when the rule asks for their consent. */
+  ownerAnswer?: OwnerAnswer;
   /** Optimistic-concurrency counter, bumped by every write. */
   version: number;
 }
@@ -91,8 +107,48 @@ export const INELIGIBLE_REASONS = [
 ] as const;
 export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
 
-/** Why a grant ended: it ran out, an admin revoked it, or the grantee said they were done. */
-export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee'] as const;
+/** What the mailbox's owner hears of requests for it: nothing, each grant, or they must agree first. */
+export const OWNER_MODES = ['none', 'notify', 'consent'] as const;
+export type OwnerMode = (typeof OWNER_MODES)[number];
+
+/**
+ * The decision path of a request, copied from the policy rule it was made under: it is decided by
+ * these, even if the policy file changes before it is.
+ */
+export interface RequestRoute {
+  /** The rule's name (`defaults` when no rule matched). */
+  rule: string;
+  /** sha256 of the policy file the rule came from. */
+  policyHash: string;
+  approverGroupIds: readonly string[];
+  /** Distinct approvers needed. */
+  approvals: number;
+  /** Where the card goes. */
+  channelId: string;
+  durationChoicesHours: readonly number[];
+  owner: OwnerMode;
+  /** The Slack user whose profile email is the mailbox; absent when none was found (a shared mailbox). */
+  ownerId?: string;
+  /** Granted at once by the rule, with no human click. */
+  autoApproved?: boolean;
+}
+
+export interface Approval {
+  by: string;
+  at: Date;
+}
+
+export interface OwnerAnswer {
+  answer: 'allowed' | 'refused';
+  by: string;
+  at: Date;
+}
+
+/**
+ * Why a grant ended: it ran out, an admin revoked it, the grantee said they were done, or a check
+ * against Mimecast found it gone (removed outside the bot).
+ */
+export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee', 'removed_outside_bot'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
 /** Who did something: a Slack user, or the bot itself (scheduler, recovery). */

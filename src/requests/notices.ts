@@ -29,9 +29,18 @@ const EVENT_DATA = {
   provisioned: z.undefined(),
   provisioning_failed: z.undefined(),
   outcome_unknown: z.undefined(),
+  /** The add's outcome is unknown: the bot is checking Mimecast (nobody should retry by hand). */
+  checking: z.undefined(),
+  /** A check found the access after all. */
+  settled: z.undefined(),
   extended: z.object({ by: z.string(), hours: z.number() }),
   removed: z.object({ why: z.enum(END_REASONS), coveredBy: z.string().optional() }),
   removal_failing: z.object({ attempts: z.number().int() }),
+  // A policy rule's path: an approval towards a quorum, the owner asked, allowing, and told of a grant.
+  approval_recorded: z.undefined(),
+  consent_requested: z.undefined(),
+  owner_allowed: z.undefined(),
+  granted: z.undefined(),
 } satisfies Record<string, z.ZodType>;
 
 export type NoticeEventName = keyof typeof EVENT_DATA;
@@ -50,8 +59,12 @@ export const NOTICE_EVENTS = {
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
+    'approval_recorded',
+    'owner_allowed',
   ],
   thread: [
     'reminder',
@@ -60,6 +73,8 @@ export const NOTICE_EVENTS = {
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
     'removal_failing',
@@ -73,16 +88,24 @@ export const NOTICE_EVENTS = {
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
   ],
+  /** The mailbox's owner, by DM, when a policy rule says so (see owner.ts). */
+  owner: ['consent_requested', 'granted', 'extended', 'removed'],
 } as const satisfies Record<string, readonly NoticeEventName[]>;
 
-/** Where a notice goes: the approval card (posted or updated), its thread, or the requester's DM. */
+/**
+ * Where a notice goes: the approval card (posted or updated), its thread, the requester's DM, or the
+ * mailbox owner's DM.
+ */
 export type NoticeTarget = keyof typeof NOTICE_EVENTS;
 export type CardEventName = (typeof NOTICE_EVENTS.card)[number];
 export type ThreadEventName = (typeof NOTICE_EVENTS.thread)[number];
 export type DmEventName = (typeof NOTICE_EVENTS.dm)[number];
+export type OwnerEventName = (typeof NOTICE_EVENTS.owner)[number];
 
 /** One event with its data; an event without data carries none. */
 export type NoticeEvent<E extends NoticeEventName = NoticeEventName> = {
@@ -99,9 +122,10 @@ export interface CardNotice {
 }
 export type ThreadNotice = { target: 'thread' } & NoticeEvent<ThreadEventName>;
 export type DmNotice = { target: 'dm' } & NoticeEvent<DmEventName>;
+export type OwnerNotice = { target: 'owner' } & NoticeEvent<OwnerEventName>;
 
 /** A notice as the core queues it. */
-export type NewNotice = CardNotice | ThreadNotice | DmNotice;
+export type NewNotice = CardNotice | ThreadNotice | DmNotice | OwnerNotice;
 
 /** A queued notice, read back for delivery. */
 export type Notice = NewNotice & {
@@ -118,7 +142,9 @@ export type OutcomeEventName =
   | 'already_had_access'
   | 'provisioned'
   | 'provisioning_failed'
-  | 'outcome_unknown';
+  | 'outcome_unknown'
+  | 'checking'
+  | 'settled';
 
 /** The same outcome on the card, in its thread and in the requester's DM. */
 export function everywhere(event: OutcomeEventName): NewNotice[] {

@@ -1,5 +1,6 @@
 import type { Core } from './deps.js';
 import type { DelegationRequest } from './model.js';
+import { approverGroupsOf, decisionPath } from './policy.js';
 
 /**
  * Who may do what. Roles come from Slack user groups (the policy names them); a refusal is returned as
@@ -10,10 +11,16 @@ export type Role = 'requester' | 'approver' | 'admin';
 export function hasRole(core: Core, userId: string, role: Role): Promise<boolean> {
   const groups = {
     requester: core.policy.requesterGroupIds,
-    approver: core.policy.approverGroupIds,
+    // Anyone who approves something: APPROVER_GROUP_IDS and every policy rule's approvers.
+    approver: approverGroupsOf(core.approval, core.policy),
     admin: core.policy.adminGroupIds,
   }[role];
   return core.directory.isMemberOfAny(userId, groups);
+}
+
+/** May this person decide (or extend) this request: are they one of its rule's approvers? */
+export function isApproverOf(core: Core, request: DelegationRequest, userId: string): Promise<boolean> {
+  return core.directory.isMemberOfAny(userId, decisionPath(request, core.policy).approverGroupIds);
 }
 
 /** Why the service would not do what someone asked. Each verb's result names the ones it can give. */
@@ -28,7 +35,11 @@ export type Refusal =
   /** Ending access early: only the grantee. */
   | 'not_grantee'
   /** Admin commands, revoke included. */
-  | 'not_admin';
+  | 'not_admin'
+  /** `/delegate policy test`: admins and approvers. */
+  | 'not_reviewer'
+  /** The owner's Allow and Refuse: only the mailbox's owner. */
+  | 'not_owner';
 
 /**
  * May this person see the request? The requester, approvers and admins may; the cheap check first, so
@@ -47,7 +58,16 @@ export async function seesEveryRequest(core: Core, userId: string): Promise<bool
   return (await hasRole(core, userId, 'approver')) || (await hasRole(core, userId, 'admin'));
 }
 
-export const ADMIN_COMMANDS = ['pending', 'active', 'revoke', 'audit', 'health'] as const;
+export const ADMIN_COMMANDS = [
+  'pending',
+  'active',
+  'revoke',
+  'audit',
+  'health',
+  'policy',
+  'reconcile',
+  'drift',
+] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 export function isAdminCommand(word: string): word is AdminCommand {
@@ -62,9 +82,12 @@ declare const checked: unique symbol;
  */
 export interface AdminPermit {
   readonly actor: string;
-  readonly command: AdminCommand;
+  readonly command: AdminCommand | ReviewCommand;
   readonly [checked]: true;
 }
+
+/** Commands for admins and approvers alike, checked and audited as admin commands are. */
+export type ReviewCommand = 'policy test';
 
 export type AdminAuthorization =
   | { ok: true; permit: AdminPermit }
@@ -94,6 +117,34 @@ export async function authorizeAdmin(
   if (!allowed) {
     core.logger.warn({ user: userId, command }, 'non-admin tried an admin command');
     return { ok: false, reason: 'not_admin' };
+  }
+  return { ok: true, permit: { actor: userId, command } as AdminPermit };
+}
+
+export type ReviewAuthorization =
+  | { ok: true; permit: AdminPermit }
+  | { ok: false; reason: Extract<Refusal, 'not_reviewer'> };
+
+/** A review command (`/delegate policy test`): for admins and approvers, audited like admin commands. */
+export async function authorizeReviewer(
+  core: Core,
+  userId: string,
+  command: ReviewCommand,
+  target?: string,
+): Promise<ReviewAuthorization> {
+  const allowed = (await hasRole(core, userId, 'admin')) || (await hasRole(core, userId, 'approver'));
+  await core.store.appendAudit(
+    {
+      requestId: null,
+      actor: userId,
+      action: allowed ? 'admin_command' : 'admin_command_refused',
+      details: { command, ...(target ? { target } : {}) },
+    },
+    core.clock(),
+  );
+  if (!allowed) {
+    core.logger.warn({ user: userId, command }, 'someone neither admin nor approver tried a review command');
+    return { ok: false, reason: 'not_reviewer' };
   }
   return { ok: true, permit: { actor: userId, command } as AdminPermit };
 }

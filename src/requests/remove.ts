@@ -1,7 +1,9 @@
 import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
 import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
+import { ownerNotices } from './owner-notices.js';
 import type { AdminPermit, Refusal } from './permissions.js';
-import type { MimecastApi, MimecastFailure } from './ports/index.js';
+import type { MimecastFailure } from './ports/index.js';
+import { removeRight } from './rights.js';
 
 /** Waits between failed removal attempts; the last repeats. */
 const REMOVAL_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000, HOUR_MS];
@@ -43,7 +45,7 @@ function removeAccess(core: Core, id: string, actor: Actor, why: EndReason): Pro
 }
 
 async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): Promise<EndResult> {
-  const { store, mimecast, logger } = core;
+  const { store, logger } = core;
   const now = core.clock();
   const claimed = await store.transition({
     id,
@@ -67,17 +69,16 @@ async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): 
   else if (request.preexisting) leaveInMimecast = 'the access existed before this request';
   else if (!request.mimecastId) leaveInMimecast = 'no Mimecast id was recorded';
 
+  let alreadyGone = false;
   if (!leaveInMimecast && request.mimecastId) {
-    let outcome: Awaited<ReturnType<MimecastApi['removeDelegate']>>;
-    try {
-      outcome = await mimecast.removeDelegate(request.mimecastId);
-    } catch (error) {
-      logger.error({ requestId: id, err: error }, 'Mimecast client threw');
-      outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
-    }
-    // A right Mimecast no longer knows is access that is already gone.
-    const alreadyGone = !outcome.ok && outcome.code === 'err_delegate_not_found';
-    if (!outcome.ok && !alreadyGone) return removalFailed(core, request, actor, outcome);
+    // Idempotent: a right Mimecast no longer has (checked with a search) counts as removed.
+    const removal = await removeRight(
+      core,
+      { id: request.mimecastId, granteeEmail: request.granteeEmail, mailbox: request.mailbox },
+      id,
+    );
+    if (!removal.ok) return removalFailed(core, request, actor, removal.failure);
+    alreadyGone = removal.how === 'already_gone';
   }
 
   const ended = core.clock();
@@ -93,12 +94,14 @@ async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): 
       details: {
         why,
         ...(leaveInMimecast ? { leftInMimecast: leaveInMimecast } : { mimecastId: request.mimecastId }),
+        ...(alreadyGone ? { alreadyGone: true } : {}),
       },
     },
     notices: [
       { target: 'card', event: 'removed' },
       { target: 'thread', event: 'removed', data },
       { target: 'dm', event: 'removed', data },
+      ...ownerNotices(request, { event: 'removed', data }),
     ],
   });
   core.notify();

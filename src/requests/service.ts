@@ -8,16 +8,32 @@ import {
   mayDecide,
 } from './decide.js';
 import { type Core, createCore, type RequestServiceDeps } from './deps.js';
+import { type RemoveFindingResult, removeFinding, standingFindings } from './drift.js';
 import { type ExtendResult, extend } from './extend.js';
+import type { DriftFinding } from './findings.js';
 import type { AuditEvent, DelegationRequest } from './model.js';
+import {
+  mayAnswerAsOwner,
+  type OwnerAllowResult,
+  type OwnerCheck,
+  type OwnerRefuseResult,
+  ownerAllow,
+  ownerRefuse,
+} from './owner.js';
 import {
   type AdminAuthorization,
   type AdminCommand,
   type AdminPermit,
   authorizeAdmin,
+  authorizeReviewer,
   hasRole,
+  type ReviewAuthorization,
+  type ReviewCommand,
 } from './permissions.js';
+import type { ApprovalPolicy } from './policy.js';
+import { describePolicy, type PolicyTest, recordPolicyAtStart, testPolicy } from './policy-review.js';
 import { provision } from './provision.js';
+import { type ReconcileResult, reconcileIfDue, reconcileNow } from './reconcile.js';
 import { type RecoveryReport, recoverInterrupted } from './recover.js';
 import { type EndAccessResult, type EndResult, endAccess, revoke } from './remove.js';
 import {
@@ -58,9 +74,9 @@ export class RequestService {
 
   // Asking
 
-  /** Whether this person may open the request form, and with what in it. */
-  requestForm(userId: string): Promise<RequestFormResult> {
-    return requestForm(this.core, userId);
+  /** Whether this person may open the request form, and with what in it (for this mailbox, if given). */
+  requestForm(userId: string, mailbox?: string): Promise<RequestFormResult> {
+    return requestForm(this.core, userId, mailbox);
   }
 
   submit(input: SubmissionInput): Promise<SubmitResult> {
@@ -85,6 +101,21 @@ export class RequestService {
 
   deny(id: string, approverId: string, reason?: string): Promise<DenyResult> {
     return deny(this.core, id, approverId, reason);
+  }
+
+  // The mailbox's owner, when its rule asks for their consent
+
+  /** Whether this person may answer for the mailbox's owner now (before the Refuse form opens). */
+  mayAnswerAsOwner(id: string, userId: string): Promise<OwnerCheck> {
+    return mayAnswerAsOwner(this.core, id, userId);
+  }
+
+  ownerAllow(id: string, userId: string): Promise<OwnerAllowResult> {
+    return ownerAllow(this.core, id, userId);
+  }
+
+  ownerRefuse(id: string, userId: string, reason: string): Promise<OwnerRefuseResult> {
+    return ownerRefuse(this.core, id, userId, reason);
   }
 
   /** Grants approved access in Mimecast (at most once per request); joins a run already under way. */
@@ -126,6 +157,11 @@ export class RequestService {
     return hasRole(this.core, userId, 'admin');
   }
 
+  /** Approves something: in APPROVER_GROUP_IDS or in a policy rule's approver groups. */
+  isApprover(userId: string): Promise<boolean> {
+    return hasRole(this.core, userId, 'approver');
+  }
+
   // Admin commands: each needs the permit `authorizeAdmin` gives (checked and audited).
 
   authorizeAdmin(userId: string, command: AdminCommand, target?: string): Promise<AdminAuthorization> {
@@ -148,11 +184,51 @@ export class RequestService {
     return health(this.core, permit);
   }
 
+  /** `/delegate reconcile`: the bot's records checked against Mimecast now (reconcile.ts). */
+  reconcile(permit: AdminPermit): Promise<ReconcileResult> {
+    return reconcileNow(this.core, permit);
+  }
+
+  /** `/delegate drift`: rights in Mimecast the bot did not grant, still standing. */
+  driftFindings(permit: AdminPermit): Promise<DriftFinding[]> {
+    return standingFindings(this.core, permit);
+  }
+
+  /** The Remove button of a drift finding: removes that right in Mimecast. */
+  removeFinding(permit: AdminPermit, id: string): Promise<RemoveFindingResult> {
+    return removeFinding(this.core, permit, id);
+  }
+
+  /** `/delegate policy`. */
+  describePolicy(permit: AdminPermit): ApprovalPolicy {
+    return describePolicy(this.core, permit);
+  }
+
+  /** `/delegate policy test` is for admins and approvers: checked and audited like admin commands. */
+  authorizeReviewer(userId: string, command: ReviewCommand, target?: string): Promise<ReviewAuthorization> {
+    return authorizeReviewer(this.core, userId, command, target);
+  }
+
+  /** `/delegate policy test <mailbox> [@requester]`: what would happen, creating nothing. */
+  testPolicy(permit: AdminPermit, mailbox: string, requesterId?: string): Promise<PolicyTest> {
+    return testPolicy(this.core, permit, mailbox, requesterId);
+  }
+
+  /** At start: records a first or changed policy file in the audit log. */
+  recordPolicyAtStart(): Promise<string | undefined> {
+    return recordPolicyAtStart(this.core);
+  }
+
   // The bot's own work
 
   /** One pass over everything due (reminders, expiry, removals, retries, notice pruning). */
   sweep(): Promise<SweepReport> {
     return this.core.work.track(sweep(this.core));
+  }
+
+  /** The scheduled reconciliation, if its interval has passed since the last run (by any process). */
+  reconcileIfDue(intervalMs: number): Promise<ReconcileResult> {
+    return reconcileIfDue(this.core, intervalMs);
   }
 
   recoverInterrupted(): Promise<RecoveryReport> {

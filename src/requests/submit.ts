@@ -2,10 +2,19 @@ import { isOwnMailbox, showsAsTyped } from './addresses.js';
 import type { Core } from './deps.js';
 import { type GranteeProblem, granteeProblem } from './eligibility.js';
 import { type OpenRequestsFull, openRequestsFull } from './limits.js';
-import { type DelegationRequest, domainOf, isEmailAddress, normalizeEmail, OPEN_STATUSES } from './model.js';
+import {
+  type DelegationRequest,
+  domainOf,
+  isEmailAddress,
+  normalizeEmail,
+  OPEN_STATUSES,
+  type OwnerMode,
+} from './model.js';
 import { hasRole } from './permissions.js';
+import { type PolicyRule, ruleFor } from './policy.js';
 import { DuplicateIdError, DuplicateViewError } from './ports/index.js';
 import { findReplay, type Replay } from './replays.js';
+import { approveByRule, routeDetails, routeFor, ruleRefusal, submittedNotices } from './routing.js';
 
 export const REASON_MAX_LENGTH = 1000;
 export const REASON_MIN_LENGTH = 3;
@@ -31,6 +40,10 @@ export type MailboxProblem =
   | { code: 'no_profile_email' }
   | { code: 'own_mailbox' }
   | { code: 'duplicate'; mailbox: string; pendingId: string }
+  /** The policy rule for this mailbox refuses every request, with this text. */
+  | { code: 'denied_by_rule'; text: string }
+  /** The policy rule takes requests for this mailbox only from members of these groups (as people know them). */
+  | { code: 'needs_group'; groups: readonly string[] }
   /** The address that would get access (the requester's profile email) is not allowed. */
   | GranteeProblem
   | ({ code: 'too_many_open' } & OpenRequestsFull)
@@ -39,7 +52,8 @@ export type MailboxProblem =
 export type ReasonProblem =
   | { code: 'too_short'; min: number }
   | { code: 'too_long'; max: number; length: number };
-export type DurationProblem = { code: 'not_offered' };
+/** `offeredHours` is set when a policy rule chose the durations this mailbox allows. */
+export type DurationProblem = { code: 'not_offered'; offeredHours?: readonly number[] };
 
 /** Everything the requester can fix, by field of the form. */
 export interface SubmissionErrors {
@@ -59,15 +73,41 @@ export type RequestFormResult =
       ok: true;
       /** Who would get access: the person's own profile email. */
       granteeEmail: string;
+      /** The mailbox's rule's choices (the defaults' until a mailbox is entered). */
       durationChoicesHours: readonly number[];
       defaultDurationHours: number;
+      /**
+       * With policy rules: the defaults' choices, which the form offers until a mailbox is entered
+       * (then the mailbox's rule's). Absent without rules: every mailbox offers the same.
+       */
+      baseDurationChoicesHours?: readonly number[];
+      /** How a request for the mailbox entered (or any mailbox) would be decided, for the form to say. */
+      path: FormPath;
     }
   | { ok: false; reason: 'not_requester' | 'no_profile_email' }
   | { ok: false; reason: 'grantee_not_allowed'; problem: GranteeProblem }
   | ({ ok: false; reason: 'too_many_open' } & OpenRequestsFull);
 
-/** Whether this person may open the request form, and with what in it. */
-export async function requestForm(core: Core, userId: string): Promise<RequestFormResult> {
+/** What the form tells the requester about who decides. */
+export interface FormPath {
+  channelId: string;
+  approvals: number;
+  owner: OwnerMode;
+  /** Granted at once for this person. */
+  autoApprove: boolean;
+  /** The rule will not take this request (deny, or a group the person is not in). */
+  refusal?: MailboxProblem;
+}
+
+/**
+ * Whether this person may open the request form, and with what in it; with a mailbox (typed after
+ * /delegate, or entered in the form), what that mailbox's policy rule offers.
+ */
+export async function requestForm(
+  core: Core,
+  userId: string,
+  mailboxText?: string,
+): Promise<RequestFormResult> {
   const [eligible, granteeEmail] = await Promise.all([
     hasRole(core, userId, 'requester'),
     core.directory.emailOf(userId),
@@ -81,11 +121,24 @@ export async function requestForm(core: Core, userId: string): Promise<RequestFo
   if (problem) return { ok: false, reason: 'grantee_not_allowed', problem };
   const full = await openRequestsFull(core, userId);
   if (full) return { ok: false, reason: 'too_many_open', ...full };
+  const mailbox = normalizeEmail(mailboxText ?? '');
+  const rule = isEmailAddress(mailbox) ? ruleFor(core.approval, mailbox) : core.approval.defaults;
+  const refusal = await ruleRefusal(core, rule, userId);
   return {
     ok: true,
     granteeEmail,
-    durationChoicesHours: core.policy.durationChoicesHours,
-    defaultDurationHours: core.policy.defaultDurationHours,
+    durationChoicesHours: rule.durationChoicesHours,
+    defaultDurationHours: rule.defaultDurationHours,
+    ...(core.approval.rules.length > 0
+      ? { baseDurationChoicesHours: core.approval.defaults.durationChoicesHours }
+      : {}),
+    path: {
+      channelId: rule.channelId,
+      approvals: rule.approvals,
+      owner: rule.owner,
+      autoApprove: rule.autoApprove && !refusal,
+      ...(refusal ? { refusal } : {}),
+    },
   };
 }
 
@@ -102,7 +155,7 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
 
   const mailbox = normalizeEmail(input.mailbox);
   const reason = cleanText(input.reason);
-  const durationHours = input.durationHours ?? policy.defaultDurationHours;
+  let rule: PolicyRule = core.approval.defaults;
 
   if (!mailbox) errors.mailbox = { code: 'missing' };
   else if (mailbox.length > MAILBOX_MAX_LENGTH || !isEmailAddress(mailbox)) {
@@ -114,7 +167,9 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     !policy.allowedEmailDomains.includes(domainOf(mailbox))
   ) {
     errors.mailbox = { code: 'domain_not_allowed', allowedDomains: policy.allowedEmailDomains };
-  }
+  } else rule = ruleFor(core.approval, mailbox);
+  // Checked against the rule's choices whatever the form showed.
+  const durationHours = input.durationHours ?? rule.defaultDurationHours;
 
   if (reason.length < REASON_MIN_LENGTH) {
     errors.reason = { code: 'too_short', min: REASON_MIN_LENGTH };
@@ -122,8 +177,10 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     errors.reason = { code: 'too_long', max: REASON_MAX_LENGTH, length: reason.length };
   }
 
-  if (!policy.durationChoicesHours.includes(durationHours)) {
-    errors.duration = { code: 'not_offered' };
+  if (!rule.durationChoicesHours.includes(durationHours)) {
+    errors.duration = core.approval.file
+      ? { code: 'not_offered', offeredHours: rule.durationChoicesHours }
+      : { code: 'not_offered' };
   }
 
   if (!(await hasRole(core, input.requesterId, 'requester'))) {
@@ -139,6 +196,11 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     errors.mailbox = grantee;
   } else if (!errors.mailbox && isOwnMailbox(granteeEmail, mailbox)) {
     errors.mailbox = { code: 'own_mailbox' };
+  }
+
+  if (!errors.mailbox) {
+    const refusal = await ruleRefusal(core, rule, input.requesterId);
+    if (refusal) errors.mailbox = refusal;
   }
 
   if (!errors.mailbox) {
@@ -161,6 +223,8 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     return replayed ? answerReplay(replayed) : { ok: false, errors };
   }
 
+  // The decision path is fixed now: the request is decided by this rule even if the policy changes.
+  const route = await routeFor(core, rule, mailbox);
   const now = core.clock();
   for (let attempt = 0; ; attempt += 1) {
     const request: DelegationRequest = {
@@ -174,6 +238,7 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
       createdAt: now,
       updatedAt: now,
       ...(input.viewId ? { viewId: input.viewId } : {}),
+      ...(route ? { route } : {}),
       version: 1,
     };
     try {
@@ -184,15 +249,13 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
           actor: input.requesterId,
           action: 'submitted',
           toStatus: 'pending',
-          details: { granteeEmail, mailbox, durationHours },
+          details: { granteeEmail, mailbox, durationHours, ...routeDetails(route) },
         },
-        [
-          { target: 'card', event: 'submitted' },
-          { target: 'dm', event: 'submitted' },
-        ],
+        submittedNotices(request),
       );
       core.logger.info({ requestId: request.id, requester: request.requesterId }, 'request submitted');
       core.notify();
+      if (route?.autoApproved) return { ok: true, request: await approveByRule(core, request) };
       return { ok: true, request };
     } catch (error) {
       if (error instanceof DuplicateIdError && attempt < 5) continue;

@@ -1,12 +1,18 @@
 import { type Core, HOUR_MS } from './deps.js';
+import { announceFindings } from './drift.js';
 import { SYSTEM_ACTOR } from './model.js';
 import { removeExpired } from './remove.js';
+import { type SettleReport, settleDue } from './settle.js';
 
 export interface SweepReport {
   expired: string[];
   reminded: string[];
   removed: string[];
   removalFailed: string[];
+  /** Unknown outcomes checked in Mimecast (settle.ts). */
+  settle: SettleReport;
+  /** Drift findings whose message to the admins went out in this pass (posting failed before). */
+  findingsAnnounced: number;
   /** Finished notices deleted after NOTICE_RETENTION_DAYS. */
   noticesPruned: number;
 }
@@ -19,7 +25,7 @@ const PRUNE_BATCHES_PER_SWEEP = 20;
 
 /**
  * One pass over everything that is due: pending requests to remind or expire, grants to remove,
- * removals to retry. Each step is a compare-and-set, so a pass after a restart, or two replicas
+ * removals to retry, unknown outcomes to check in Mimecast, drift findings still to announce. Each step is a compare-and-set, so a pass after a restart, or two replicas
  * sweeping at once, act once.
  */
 export async function sweep(core: Core): Promise<SweepReport> {
@@ -30,6 +36,8 @@ export async function sweep(core: Core): Promise<SweepReport> {
     reminded: [],
     removed: [],
     removalFailed: [],
+    settle: { settled: [], retried: [], unresolved: [], checks: 0 },
+    findingsAnnounced: 0,
     noticesPruned: 0,
   };
 
@@ -73,6 +81,9 @@ export async function sweep(core: Core): Promise<SweepReport> {
   }
 
   if (report.expired.length || report.reminded.length) core.notify();
+
+  report.settle = await settleDue(core);
+  report.findingsAnnounced = await announceFindings(core);
 
   const retainedSince = new Date(now.getTime() - NOTICE_RETENTION_DAYS * 24 * HOUR_MS);
   for (let batch = 0; batch < PRUNE_BATCHES_PER_SWEEP; batch++) {

@@ -1,6 +1,14 @@
 import type { Core } from './deps.js';
 import { type AuditEvent, type DelegationRequest, OPEN_STATUSES } from './model.js';
-import { type AdminPermit, hasRole, maySee, type Refusal, seesEveryRequest } from './permissions.js';
+import {
+  type AdminPermit,
+  hasRole,
+  isApproverOf,
+  maySee,
+  type Refusal,
+  seesEveryRequest,
+} from './permissions.js';
+import { type PolicyWarning, policyWarnings } from './policy-review.js';
 
 export type ViewResult =
   | { ok: true; request: DelegationRequest }
@@ -39,7 +47,7 @@ export async function myRequests(core: Core, userId: string): Promise<MyRequests
 export interface HomeContents {
   /** The person's own requests, most recent first. */
   mine: DelegationRequest[];
-  /** For an approver: the requests waiting that they may decide (never their own). */
+  /** For an approver: the requests waiting that they may decide (never their own, only their rules'). */
   queue?: DelegationRequest[];
 }
 
@@ -51,7 +59,9 @@ export async function home(core: Core, userId: string): Promise<HomeContents> {
   ]);
   if (!approver) return { mine };
   const pending = await core.store.listRequests({ statuses: ['pending'], limit: 100 });
-  return { mine, queue: pending.filter((r) => r.requesterId !== userId) };
+  const theirs = pending.filter((r) => r.requesterId !== userId);
+  const mayDecide = await Promise.all(theirs.map((r) => isApproverOf(core, r, userId)));
+  return { mine, queue: theirs.filter((_, index) => mayDecide[index]) };
 }
 
 /** `/delegate pending`: requests waiting for a decision. */
@@ -80,6 +90,8 @@ export interface HealthReport {
   mimecast: MimecastCheck;
   /** Slack's error for each waiting request whose card could not be posted. */
   cardProblems: string[];
+  /** Policy rules whose requests could never be approved (too few approvers). */
+  policyWarnings: PolicyWarning[];
 }
 
 /** `/delegate health`: the bot's side of it (Mimecast, and waiting requests nobody can see). */
@@ -90,7 +102,7 @@ export async function health(core: Core, permit: AdminPermit): Promise<HealthRep
   const cardProblems = waiting.flatMap((request) =>
     request.cardProblem && !request.card ? [request.cardProblem] : [],
   );
-  return { mimecast, cardProblems };
+  return { mimecast, cardProblems, policyWarnings: await policyWarnings(core) };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { DelegationRequest } from '../requests/model.js';
 import type { Notice } from '../requests/notices.js';
 import type { DeliveryReport, NoticeDelivery } from '../requests/ports/index.js';
 import {
+  ownerMessage,
   requestCard,
   requesterMessage,
   type SlackMessage,
@@ -44,8 +45,10 @@ function withRetryHint(error: unknown): unknown {
 }
 
 /**
- * Delivers queued notices to Slack: the approvers' card, replies in its thread, and DMs. It never
- * writes the store: the card it posts, or why it could not, goes back to the dispatcher, which records it.
+ * Delivers queued notices to Slack: the approvers' card (in the channel of the request's policy rule,
+ * APPROVAL_CHANNEL_ID without one), replies in its thread, and DMs to the requester and the mailbox's
+ * owner. It never writes the store: the card it posts, or why it could not, goes back to the
+ * dispatcher, which records it.
  */
 export class SlackDelivery implements NoticeDelivery {
   private readonly dmChannels = new Map<string, string>();
@@ -80,6 +83,12 @@ export class SlackDelivery implements NoticeDelivery {
               : requesterMessage(notice, notice.snapshot),
           );
           return undefined;
+        case 'owner': {
+          // The owner was found when the request was made; the core queues nothing without one.
+          const ownerId = notice.snapshot.route?.ownerId;
+          if (ownerId) await this.sendDirect(ownerId, ownerMessage(notice, notice.snapshot));
+          return undefined;
+        }
       }
     } catch (error) {
       throw withRetryHint(error);
@@ -88,12 +97,13 @@ export class SlackDelivery implements NoticeDelivery {
 
   /** Posts the card the first time (and reports where), then keeps it showing the request's current state. */
   private async showCard(request: DelegationRequest): Promise<DeliveryReport | undefined> {
-    const card = requestCard(request, this.options.extendChoicesHours);
+    // Approvers extend by the durations the request's rule offers.
+    const card = requestCard(request, request.route?.durationChoicesHours ?? this.options.extendChoicesHours);
     if (request.card) {
       await this.client.chat.update({ channel: request.card.channel, ts: request.card.ts, ...card });
       return undefined;
     }
-    const posted = await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...card });
+    const posted = await this.client.chat.postMessage({ channel: this.channelOf(request), ...card });
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage returned no ts');
     return { card: { channel: posted.channel, ts: posted.ts } };
   }
@@ -110,7 +120,7 @@ export class SlackDelivery implements NoticeDelivery {
     if (notice.target !== 'card' || !current || current.card) return undefined;
     const code = slackErrorCode(error) ?? NO_ANSWER;
     this.options.logger.error(
-      { requestId: current.id, channel: this.options.approvalChannelId, error: code },
+      { requestId: current.id, channel: this.channelOf(current), error: code },
       isChannelProblem(code)
         ? 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in'
         : 'the approval card could not be posted',
@@ -121,7 +131,7 @@ export class SlackDelivery implements NoticeDelivery {
   private async replyInThread(request: DelegationRequest, message: SlackMessage): Promise<void> {
     // Notices go out in order, so the card exists unless posting it was given up on.
     if (!request.card) {
-      await this.client.chat.postMessage({ channel: this.options.approvalChannelId, ...message });
+      await this.client.chat.postMessage({ channel: this.channelOf(request), ...message });
       return;
     }
     await this.client.chat.postMessage({
@@ -129,6 +139,11 @@ export class SlackDelivery implements NoticeDelivery {
       thread_ts: request.card.ts,
       ...message,
     });
+  }
+
+  /** Where the request's card goes: its policy rule's channel, or APPROVAL_CHANNEL_ID. */
+  private channelOf(request: DelegationRequest): string {
+    return request.route?.channelId ?? this.options.approvalChannelId;
   }
 
   private async sendDirect(userId: string, message: SlackMessage): Promise<void> {

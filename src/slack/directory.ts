@@ -14,6 +14,15 @@ const userInfo = z.object({
   }),
 });
 
+const userByEmail = z.object({
+  user: z.object({ id: z.string(), deleted: z.boolean().optional(), is_bot: z.boolean().optional() }),
+});
+const usergroupList = z.object({
+  usergroups: z.array(
+    z.object({ id: z.string(), handle: z.string().optional(), name: z.string().optional() }),
+  ),
+});
+
 const SWEEP_EVERY = 500;
 
 interface Cached<T> {
@@ -22,12 +31,15 @@ interface Cached<T> {
 }
 
 /**
- * Group membership and emails from Slack. usergroups.users.list is a tier-2 method (about 20 calls a
- * minute), so each group's members are cached for a short TTL and concurrent lookups share one call.
+ * Group membership, emails and mailbox owners from Slack. usergroups.users.list and usergroups.list are
+ * tier-2 methods (about 20 calls a minute), so answers are cached for a short TTL and concurrent
+ * lookups share one call.
  */
 export class SlackDirectory implements Directory {
   private readonly groups = new Map<string, Cached<ReadonlySet<string>>>();
   private readonly profiles = new Map<string, Cached<Profile | undefined>>();
+  private readonly owners = new Map<string, Cached<string | undefined>>();
+  private readonly handles = new Map<string, Cached<ReadonlyMap<string, string>>>();
 
   constructor(
     private readonly client: WebClient,
@@ -69,6 +81,38 @@ export class SlackDirectory implements Directory {
       this.options.logger.debug({ groupId, members: response.users.length }, 'user group loaded');
       return new Set(response.users);
     });
+  }
+
+  /**
+   * users.lookupByEmail: the active, human user with this profile email. Slack answers `users_not_found`
+   * for an address nobody has, and still finds a deactivated account (`deleted: true`): neither owns it.
+   */
+  async userWithEmail(email: string): Promise<string | undefined> {
+    return this.cached(this.owners, email.trim().toLowerCase(), async () => {
+      let answer: unknown;
+      try {
+        answer = await this.client.users.lookupByEmail({ email });
+      } catch (error) {
+        if (slackErrorCode(error) === 'users_not_found') return undefined;
+        throw error;
+      }
+      const { user } = userByEmail.parse(answer);
+      return user.deleted || user.is_bot ? undefined : user.id;
+    });
+  }
+
+  /** `@handle` of a user group, from usergroups.list (one call for every group, cached). */
+  async groupHandle(groupId: string): Promise<string | undefined> {
+    const handles = await this.cached(this.handles, 'all', async () => {
+      const response = usergroupList.parse(await this.client.usergroups.list({ include_disabled: true }));
+      return new Map(
+        response.usergroups.flatMap((group) => {
+          const label = group.handle ? `@${group.handle}` : group.name;
+          return label ? [[group.id, label] as const] : [];
+        }),
+      );
+    });
+    return handles.get(groupId);
   }
 
   private cached<T>(cache: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {

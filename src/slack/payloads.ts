@@ -62,3 +62,33 @@ export function selectedValue(
 }
 
 export const denyModalMetadata = z.object({ requestId: z.string(), channel: z.string().optional() });
+
+/** A button in a message, with the message it sits in (the owner's consent DM is updated once answered). */
+export const messageButtonClick = buttonClick.extend({
+  container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional() }).optional(),
+});
+
+/** Enter pressed in the request form's mailbox field (dispatch_action): the view, to update it. */
+export const mailboxEntered = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  view: z.object({ id: z.string().min(1), hash: z.string().min(1), callback_id: z.string() }),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(1000).nullish() })).min(1),
+});
+
+/** The owner's Refuse form: the request, and the consent DM to update once answered. */
+export const ownerRefuseMetadata = z.object({
+  requestId: z.string(),
+  message: z.object({ channel: z.string(), ts: z.string() }).optional(),
+});
+
+/** The chosen duration and the block it is in (its id changes with the mailbox's rule's choices). */
+export function durationChoice(
+  submission: ViewSubmission,
+  actionId: string,
+): { blockId: string; value: string | undefined } | undefined {
+  for (const [blockId, actions] of Object.entries(submission.view.state.values)) {
+    const input = actions[actionId];
+    if (input) return { blockId, value: input.selected_option?.value ?? undefined };
+  }
+  return undefined;
+}

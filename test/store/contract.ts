@@ -1,11 +1,13 @@
 /**
  * The Store port's contract, run against every adapter (sqlite.test.ts, postgres.test.ts): the same
  * calls, the same answers, the same guarantees under concurrency. The tests themselves are in
- * contract/: requests and transitions, notices, the audit chain, the form each request came from.
+ * contract/: requests and transitions, notices, the audit chain, drift findings and scheduled jobs,
+ * the form each request came from.
  */
 import { type TestContext, it as test } from 'vitest';
 import type { Store } from '../../src/requests/ports/index.js';
 import { auditContract } from './contract/audit.js';
+import { findingsContract } from './contract/findings.js';
 import { noticesContract } from './contract/notices.js';
 import { requestsContract } from './contract/requests.js';
 import { viewsContract } from './contract/views.js';
@@ -60,4 +62,5 @@ export function storeContract(target: ContractTarget): void {
   noticesContract(kit);
   auditContract(kit);
   viewsContract(kit);
+  findingsContract(kit);
 }

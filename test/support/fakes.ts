@@ -1,8 +1,10 @@
 import { createMemoryLogger } from '../../src/logger.js';
+import type { ApprovalPolicy } from '../../src/requests/policy.js';
 import type {
   AddDelegateInput,
   DelegateRight,
   Directory,
+  FindingDelivery,
   MimecastApi,
   MimecastResult,
   Profile,
@@ -17,6 +19,9 @@ export class FakeDirectory implements Directory {
   readonly deactivated = new Set<string>();
   /** Set to make every lookup fail, as when Slack cannot be reached. */
   unreachable = false;
+  /** Mailbox address → the user who owns it (users.lookupByEmail). */
+  readonly owners = new Map<string, string>();
+  readonly handles = new Map<string, string>();
 
   member(groupId: string, ...userIds: string[]): this {
     const members = this.groups.get(groupId) ?? new Set<string>();
@@ -52,6 +57,18 @@ export class FakeDirectory implements Directory {
     if (!known) return undefined;
     return { deactivated: this.deactivated.has(userId), email: this.emails.get(userId) };
   }
+
+  async membersOf(groupId: string): Promise<ReadonlySet<string>> {
+    return this.groups.get(groupId) ?? new Set();
+  }
+
+  async userWithEmail(email: string): Promise<string | undefined> {
+    return this.owners.get(email);
+  }
+
+  async groupHandle(groupId: string): Promise<string | undefined> {
+    return this.handles.get(groupId);
+  }
 }
 
 type AddOutcome = Awaited<ReturnType<MimecastApi['addDelegate']>>;
@@ -79,7 +96,13 @@ export class FakeMimecast implements MimecastApi {
   removeOutcomes: MimecastResult<object>[] = [];
   /** What findDelegates answers; a failure makes the bot add without checking. */
   rights: DelegateRight[] | MimecastResult<{ delegates: DelegateRight[] }> = [];
+  /** Rights by grantee: when a grantee is listed here, their search answers this instead of `rights`. */
+  rightsOf: Record<string, DelegateRight[]> = {};
+  /** Answers for the next searches, one each, before `rights` is used. */
+  findOutcomes: (DelegateRight[] | MimecastResult<{ delegates: DelegateRight[] }>)[] = [];
   readonly finds: string[] = [];
+  /** Resolve to let held searches finish (for races between sweeps). */
+  holdFinds: Promise<void> | undefined;
 
   async removeDelegate(id: string): Promise<MimecastResult<object>> {
     this.removes.push(id);
@@ -88,10 +111,25 @@ export class FakeMimecast implements MimecastApi {
 
   async findDelegates(primaryAddress: string): Promise<MimecastResult<{ delegates: DelegateRight[] }>> {
     this.finds.push(primaryAddress);
-    return Array.isArray(this.rights) ? { ok: true, delegates: this.rights } : this.rights;
+    if (this.holdFinds) await this.holdFinds;
+    const answer = this.findOutcomes.shift() ?? this.rightsOf[primaryAddress] ?? this.rights;
+    return Array.isArray(answer) ? { ok: true, delegates: answer } : answer;
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The real time plus an offset that only moves when told: for the bot running against the simulators,
+ * whose own clocks stay real, while its schedules (30 s, 2 min, 10 min) are stepped through at once.
+ */
+export function offsetClock(offsetMs = 0) {
+  let offset = offsetMs;
+  const clock = () => new Date(Date.now() + offset);
+  clock.advance = (ms: number) => {
+    offset += ms;
+  };
+  return clock;
 }
 
 /** A clock that only moves when told. */
@@ -106,11 +144,15 @@ export function fixedClock(start = '2026-11-28T10:00:00.000Z') {
 
 export interface ServiceFixtureOptions {
   store?: SqliteStore;
+  /** A policy per mailbox (as from POLICY_PATH); the settings alone without it. */
+  approvalPolicy?: ApprovalPolicy;
   clock?: ReturnType<typeof fixedClock>;
   mimecast?: FakeMimecast;
   domains?: string[];
   /** MAX_OPEN_REQUESTS; the service's default (5) when not given. */
   maxOpenRequests?: number;
+  findings?: FindingDelivery;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -128,6 +170,8 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
     .email('UALICE', 'alice@example.com')
     .email('UBOB', 'bob@example.com');
   let kicks = 0;
+  /** Times the service asked for a sweep (the next check of an unknown outcome). */
+  const wakes: Date[] = [];
   const { logger, lines } = createMemoryLogger('warn');
   const service = new RequestService({
     store,
@@ -139,6 +183,7 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       requesterGroupIds: ['SREQ'],
       approverGroupIds: ['SAPP'],
       adminGroupIds: ['SADM'],
+      approvalChannelId: 'CAPPROVALS',
       allowedEmailDomains: options.domains ?? [],
       durationChoicesHours: [24, 168, 0],
       defaultDurationHours: 24,
@@ -146,12 +191,18 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       reminderAfterHours: 4,
     },
     ...(options.maxOpenRequests ? { limits: { maxOpenRequests: options.maxOpenRequests } } : {}),
+    ...(options.approvalPolicy ? { approvalPolicy: options.approvalPolicy } : {}),
     onNotices: () => {
       kicks += 1;
     },
+    onDue: (at) => {
+      wakes.push(at);
+    },
+    ...(options.findings ? { findings: options.findings } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   /** What the service logged at warn and above, parsed. */
   const logLines = () =>
     lines.map((line) => JSON.parse(line) as { level: number; msg: string; [key: string]: unknown });
-  return { store, clock, mimecast, directory, service, kicks: () => kicks, logLines };
+  return { store, clock, mimecast, directory, service, kicks: () => kicks, wakes, logLines };
 }

@@ -145,6 +145,31 @@ describe('eligibility on approval (item 3)', () => {
     expect(ctx.mimecast.adds).toEqual([]);
   });
 
+  it('checks again before adding once more after an unknown outcome: a requester who left gets nothing', async () => {
+    const ctx = serviceFixture();
+    const request = await pending(ctx);
+    ctx.mimecast.outcomes.push({ ok: false, kind: 'outcome_unknown', message: 'no answer within 10000 ms' });
+    const approved = await ctx.service.approve(request.id, BOB);
+    if (!approved.ok || !approved.provisioning) throw new Error('not approved');
+    expect(await approved.provisioning).toMatchObject({ status: 'settling' });
+    // The three searches find nothing; before the add once more, Alice has been deactivated.
+    for (const wait of [30_000, 90_000, 480_000]) {
+      if (wait === 480_000) ctx.directory.deactivated.add(ALICE);
+      ctx.clock.advance(wait);
+      await ctx.service.sweep();
+    }
+    expect(ctx.mimecast.adds).toHaveLength(1);
+    expect(await ctx.store.getRequest(request.id)).toMatchObject({
+      status: 'denied',
+      ineligible: 'deactivated',
+    });
+    expect((await ctx.store.listAudit({ requestId: request.id })).at(-1)).toMatchObject({
+      action: 'denied_ineligible',
+      fromStatus: 'settling',
+      details: { reason: 'deactivated', stage: 'grant', approver: BOB },
+    });
+  });
+
   it('an eligible requester is approved and granted as before', async () => {
     const ctx = serviceFixture();
     const request = await pending(ctx);
@@ -214,6 +239,40 @@ describe('REQUEST_TTL_HOURS at decision time (item 5)', () => {
       ]);
       // The sweep finds nothing left to expire.
       expect((await ctx.service.sweep()).expired).toEqual([]);
+    },
+  );
+
+  it.each(['ownerAllow', 'ownerRefuse'] as const)(
+    'the mailbox owner’s %s on a request past its time expires it too (approval policy with consent)',
+    async (verb) => {
+      const route = {
+        approverGroupIds: ['SAPP'],
+        approvals: 1,
+        channelId: 'CAPPROVALS',
+        durationChoicesHours: [24],
+        defaultDurationHours: 24,
+        autoApprove: false,
+      };
+      const ctx = serviceFixture({
+        approvalPolicy: {
+          file: { path: 'policy.yml', sha256: 'f'.repeat(64) },
+          defaults: { name: 'defaults', mailboxes: ['*'], owner: 'none', ...route },
+          rules: [{ name: 'ceo', mailboxes: ['ceo@example.com'], owner: 'consent', ...route }],
+        },
+      });
+      ctx.directory.owners.set('ceo@example.com', 'UCEO');
+      const request = await pending(ctx, 'ceo@example.com');
+      ctx.clock.advance(72 * HOUR);
+      const answer =
+        verb === 'ownerAllow'
+          ? await ctx.service.ownerAllow(request.id, 'UCEO')
+          : await ctx.service.ownerRefuse(request.id, 'UCEO', 'not my mailbox to give');
+      expect(answer).toMatchObject({ ok: false, reason: 'already_decided', request: { status: 'expired' } });
+      expect((await ctx.store.listAudit({ requestId: request.id })).at(-1)).toMatchObject({
+        action: 'expired',
+        details: { when: 'decision', triedBy: 'UCEO' },
+      });
+      expect(ctx.mimecast.adds).toEqual([]);
     },
   );
 

@@ -25,6 +25,8 @@ import { buildStateValues, describeView, type ViewValues } from './view-state.js
 
 export type { ViewValues } from './view-state.js';
 
+const TEXT_INPUTS = ['plain_text_input', 'email_text_input', 'url_text_input', 'number_input'];
+
 export interface SlackDriverOptions {
   /** The app's request URL, e.g. http://127.0.0.1:PORT/slack/events (HTTP mode). */
   appUrl: string;
@@ -273,6 +275,66 @@ export class SlackDriver {
       is_enterprise_install: false,
       view: record.view,
       actions: [buttonAction(button, blockId)],
+    };
+    const response = await this.sendPayload(payload, options);
+    this.sim.handleAck(`block_actions ${actionId}`, response);
+    return { ...response, triggerId };
+  }
+
+  /**
+   * The user types `value` into a text input whose block has `dispatch_action: true`, and presses Enter
+   * (Slack's default, `on_enter_pressed`; or types it, with `on_character_entered`): Slack sends
+   * block_actions with the view as it is, its hash and the state entered so far (`values`, the other
+   * inputs; required ones may still be empty). An input without dispatch_action sends nothing: that throws.
+   */
+  async enterInView(
+    userId: string,
+    view: SimView,
+    blockId: string,
+    value: string,
+    options: InteractionOptions & { values?: ViewValues } = {},
+  ): Promise<DriverResponse & { triggerId: string }> {
+    const record = this.openView(userId, view);
+    const blocks = Array.isArray(record.view.blocks) ? record.view.blocks.filter(isJsonObject) : [];
+    const block = blocks.find((candidate) => candidate.block_id === blockId);
+    if (block === undefined) throw new Error(`view ${describeView(record)} has no block '${blockId}'`);
+    const element = isJsonObject(block.element) ? block.element : undefined;
+    if (block.type !== 'input' || element === undefined || !TEXT_INPUTS.includes(String(element.type))) {
+      throw new Error(`block '${blockId}' of view ${describeView(record)} is not a text input block`);
+    }
+    if (block.dispatch_action !== true) {
+      throw new Error(
+        `input '${blockId}' of view ${describeView(record)} has no dispatch_action: Slack sends nothing until the form is submitted`,
+      );
+    }
+    const actionId = String(element.action_id);
+    const state = buildStateValues(
+      record.view,
+      { ...options.values, [blockId]: { [actionId]: value } },
+      this.sim,
+      { draft: true },
+    );
+    const triggerId = this.sim.createTrigger({ userId, viewId: record.id });
+    const payload = {
+      type: 'block_actions',
+      user: this.userPayload(userId),
+      api_app_id: this.sim.appId,
+      token: this.verificationToken,
+      container: { type: 'view', view_id: record.id },
+      trigger_id: triggerId,
+      team: this.team(),
+      enterprise: null,
+      is_enterprise_install: false,
+      view: { ...record.view, state: { values: state } },
+      actions: [
+        {
+          type: element.type,
+          block_id: blockId,
+          action_id: actionId,
+          value,
+          action_ts: (Date.now() / 1000).toFixed(6),
+        },
+      ],
     };
     const response = await this.sendPayload(payload, options);
     this.sim.handleAck(`block_actions ${actionId}`, response);

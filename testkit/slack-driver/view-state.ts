@@ -16,8 +16,17 @@ export type ViewValues = Record<string, Record<string, string | string[] | null>
 
 type InputValue = string | string[] | null;
 
-/** Builds `view.state.values` exactly as Slack sends it for each input element type. */
-export function buildStateValues(view: JsonObject, values: ViewValues, sim: SlackSimulator): JsonObject {
+/**
+ * Builds `view.state.values` exactly as Slack sends it for each input element type. A `draft` is the
+ * state while the person is still filling the form in (sent with a dispatched action): required inputs
+ * may be empty and typed text is not checked yet.
+ */
+export function buildStateValues(
+  view: JsonObject,
+  values: ViewValues,
+  sim: SlackSimulator,
+  options: { draft?: boolean } = {},
+): JsonObject {
   const inputs = inputBlocksOf(view);
   const where = `view ${String(view.callback_id) || String(view.id)}`;
   for (const [blockId, actions] of Object.entries(values)) {
@@ -41,11 +50,13 @@ export function buildStateValues(view: JsonObject, values: ViewValues, sim: Slac
     const typed = values[block.block_id]?.[actionId];
     const value = typed === undefined ? initialValueOf(block.element) : typed;
     const isEmpty = value === null || value === '' || (Array.isArray(value) && value.length === 0);
-    if (isEmpty && block.optional !== true) {
+    if (isEmpty && block.optional !== true && !options.draft) {
       throw new Error(`Slack would not submit ${where}: required input '${block.block_id}' is empty`);
     }
     const label = `input '${block.block_id}'`;
-    state[block.block_id] = { [actionId]: elementState(block.element, isEmpty ? null : value, label, sim) };
+    state[block.block_id] = {
+      [actionId]: elementState(block.element, isEmpty ? null : value, label, sim, options.draft ?? false),
+    };
   }
   return state;
 }
@@ -103,6 +114,7 @@ function elementState(
   value: InputValue,
   label: string,
   sim: SlackSimulator,
+  draft: boolean,
 ): JsonObject {
   const type = String(element.type);
   const single = (): string | null => {
@@ -120,7 +132,7 @@ function elementState(
     case 'url_text_input':
     case 'number_input': {
       const text = single();
-      if (text !== null) checkTypedText(element, text, label);
+      if (text !== null && !draft) checkTypedText(element, text, label);
       return { type, value: text };
     }
     case 'static_select':

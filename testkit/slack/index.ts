@@ -40,7 +40,7 @@ import { type EnvelopeType, SocketMode } from './socket-mode.js';
 import { Triggers } from './triggers.js';
 import { ViewStore } from './view-store.js';
 import { webApiMethods } from './web-api/index.js';
-import { type SlackSimulatorOptions, Workspace } from './workspace.js';
+import { type SlackSimulatorOptions, type UsergroupDetails, Workspace } from './workspace.js';
 
 export { validateBlocks, validateView } from './block-kit/surfaces.js';
 export { type BlockProblem, type BlockSurface, formatBlockProblem } from './block-kit/validation.js';
@@ -60,7 +60,7 @@ export type {
   TriggerContext,
 } from './records.js';
 export { inputBlocksOf } from './view-store.js';
-export type { SlackSimulatorOptions } from './workspace.js';
+export type { SlackSimulatorOptions, UsergroupDetails } from './workspace.js';
 
 export async function startSlackSimulator(options: SlackSimulatorOptions): Promise<SlackSimulator> {
   const simulator = new SlackSimulator(options);
@@ -153,8 +153,9 @@ export class SlackSimulator {
     return this.parts.workspace.addUser(user);
   }
 
-  setUsergroup(groupId: string, userIds: string[]): void {
-    this.parts.workspace.setUsergroup(groupId, userIds);
+  /** A user group and its members, with the handle and name usergroups.list gives (defaults: the id). */
+  setUsergroup(groupId: string, userIds: string[], details: Partial<UsergroupDetails> = {}): void {
+    this.parts.workspace.setUsergroup(groupId, userIds, details);
   }
 
   addChannel(id: string, name?: string): void {

@@ -18,6 +18,13 @@ export interface SlackSimulatorOptions {
   port?: number;
 }
 
+export interface UsergroupDetails {
+  handle: string;
+  name: string;
+  /** A disabled group: usergroups.list leaves it out unless include_disabled. */
+  disabled?: boolean;
+}
+
 export class Workspace {
   readonly botToken: string;
   readonly botUserId: string;
@@ -31,6 +38,8 @@ export class Workspace {
   readonly users = new Map<string, DirectoryUser>();
   readonly channels = new Map<string, { id: string; name: string }>();
   readonly usergroups = new Map<string, string[]>();
+  /** How people know each group: its @handle and its name (usergroups.list). */
+  readonly usergroupDetails = new Map<string, UsergroupDetails>();
   /** Open DMs / group DMs: conversation id → member user ids. */
   readonly conversations = new Map<string, string[]>();
   /** One counter for trigger ids, response URLs and view ids. */
@@ -57,8 +66,15 @@ export class Workspace {
     return user;
   }
 
-  setUsergroup(groupId: string, userIds: string[]): void {
+  /** A user group and its members; its handle defaults to the id in lower case, its name to the id. */
+  setUsergroup(groupId: string, userIds: string[], details: Partial<UsergroupDetails> = {}): void {
     this.usergroups.set(groupId, [...userIds]);
+    const known = this.usergroupDetails.get(groupId);
+    this.usergroupDetails.set(groupId, {
+      handle: details.handle ?? known?.handle ?? groupId.toLowerCase(),
+      name: details.name ?? known?.name ?? groupId,
+      ...((details.disabled ?? known?.disabled) ? { disabled: true } : {}),
+    });
   }
 
   addChannel(id: string, name?: string): void {

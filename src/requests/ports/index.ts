@@ -1,6 +1,6 @@
 /** Everything the core needs from the world, declared once; adapters elsewhere implement it. */
 export type { Clock } from './clock.js';
-export type { DeliveryReport, NoticeDelivery, RetryAfterHint } from './delivery.js';
+export type { DeliveryReport, FindingDelivery, NoticeDelivery, RetryAfterHint } from './delivery.js';
 export type { Directory, Profile } from './directory.js';
 export type {
   AddDelegateInput,
@@ -14,6 +14,11 @@ export {
   type AuditFilter,
   DuplicateIdError,
   DuplicateViewError,
+  type FindingFilter,
+  type FindingTransitionInput,
+  type FindingTransitionResult,
+  type JobState,
+  type RecordFindingResult,
   type RequestFilter,
   type RequestPatch,
   type Store,

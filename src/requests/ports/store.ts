@@ -1,3 +1,4 @@
+import type { DriftFinding, FindingStatus } from '../findings.js';
 import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../model.js';
 import type { NewNotice } from '../notices.js';
 import type { TransitionName } from '../state-machine.js';
@@ -30,6 +31,8 @@ export interface Store {
   patchRequest(id: string, patch: RequestPatch): Promise<void>;
   appendAudit(event: AuditEventInput, at: Date): Promise<AuditEvent>;
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** The most recent audit event with one of these actions (e.g. the last policy change), if any. */
+  lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined>;
 
   /** The oldest undelivered notice of each request that is due, so a request's notices go out in order. */
   dueNotices(now: Date, limit: number): Promise<StoredNotice[]>;
@@ -54,6 +57,34 @@ export interface Store {
   releaseNoticeLeases(): Promise<number>;
   /** Deletes up to `limit` notices finished (delivered or given up) before `doneBefore`; returns how many. */
   pruneNotices(doneBefore: Date, limit: number): Promise<number>;
+
+  /**
+   * Records a drift finding, unless a finding for the same right (grantee and Mimecast id) still
+   * stands (open or being removed): then only its `lastSeenAt` moves and `created` is false. The audit
+   * event is written, in the same transaction, only when the finding is new: each right is reported once.
+   */
+  recordFinding(finding: DriftFinding, audit: AuditEventInput): Promise<RecordFindingResult>;
+  getFinding(id: string): Promise<DriftFinding | undefined>;
+  /** Findings, oldest first. */
+  listFindings(filter: FindingFilter): Promise<DriftFinding[]>;
+  /**
+   * Moves a finding to `to` if, and only if, it is still in one of `from` (a compare-and-set, with
+   * its audit event in the same transaction); the loser gets `{ ok: false, current }`.
+   */
+  transitionFinding(input: FindingTransitionInput): Promise<FindingTransitionResult>;
+  /** Where the admins were told of it; not a status change, not audited. */
+  patchFinding(id: string, patch: { message: DriftFinding['message'] }): Promise<void>;
+
+  /**
+   * Claims the periodic job `name` (e.g. the reconciliation) for one run: succeeds if, and only if,
+   * its last run started at or before `lastStartedBefore` (or it never ran) and no claim's lease is
+   * still running; the run then holds it until `leaseUntil` or `finishJob`. Several processes
+   * claiming at once: one wins.
+   */
+  claimJob(input: { name: string; now: Date; lastStartedBefore: Date; leaseUntil: Date }): Promise<boolean>;
+  /** Ends the run that holds `name`: its lease is released. */
+  finishJob(name: string, at: Date): Promise<void>;
+  getJob(name: string): Promise<JobState | undefined>;
 
   /** True when the store answers queries (for /readyz). */
   ping(): Promise<boolean>;
@@ -83,6 +114,13 @@ type PatchableField = keyof Pick<
   | 'preexisting'
   | 'removalAttempts'
   | 'nextRemovalAt'
+  | 'addAttempt'
+  | 'settleSince'
+  | 'settleChecks'
+  | 'nextSettleAt'
+  | 'settleProblem'
+  | 'approvals'
+  | 'ownerAnswer'
   | 'ineligible'
 >;
 
@@ -97,6 +135,8 @@ export interface RequestFilter {
   createdBefore?: Date;
   /** The request made from this Slack form (at most one). */
   viewId?: string;
+  /** Requests whose next outcome check (settling) is due at or before this time. */
+  settleDueBefore?: Date;
   limit?: number;
 }
 
@@ -148,6 +188,40 @@ export class DuplicateIdError extends Error {
     super(`request id ${id} already exists`);
     this.name = 'DuplicateIdError';
   }
+}
+
+export type RecordFindingResult = { created: boolean; finding: DriftFinding };
+
+export interface FindingFilter {
+  statuses?: readonly FindingStatus[];
+  granteeEmail?: string;
+  /** Only findings whose message to the admins is not posted yet. */
+  unannounced?: boolean;
+  limit?: number;
+}
+
+export interface FindingTransitionInput {
+  id: string;
+  from: readonly FindingStatus[];
+  to: FindingStatus;
+  at: Date;
+  /** Fields to change; a field given as undefined is cleared (as in a request's patch). */
+  patch?: {
+    [K in 'removalStartedAt' | 'resolvedBy' | 'resolvedAt' | 'lastSeenAt']?: DriftFinding[K] | undefined;
+  };
+  audit: { actor: string; action: string; details?: Record<string, unknown> };
+}
+
+export type FindingTransitionResult =
+  | { ok: true; finding: DriftFinding }
+  | { ok: false; current: DriftFinding | undefined };
+
+export interface JobState {
+  name: string;
+  lastStartedAt?: Date;
+  lastFinishedAt?: Date;
+  /** Set while a run holds the job. */
+  leaseUntil?: Date;
 }
 
 /** A request was already made from this form: a replayed or repeated submission makes no second one. */

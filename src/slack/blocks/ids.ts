@@ -18,4 +18,12 @@ export const IDS = {
   grantBlock: 'grant',
   extendAction: 'extend_access',
   revokeAction: 'revoke_access',
+  findingBlock: 'drift_finding',
+  removeFindingAction: 'remove_drift_right',
+  ownerAnswerBlock: 'owner_answer',
+  ownerAllowAction: 'owner_allow',
+  ownerRefuseAction: 'owner_refuse',
+  ownerRefuseModal: 'delegate_owner_refuse',
+  ownerReasonBlock: 'owner_reason',
+  ownerReasonInput: 'owner_reason_input',
 } as const;

@@ -1,8 +1,12 @@
 import type { ActionsBlockElement, KnownBlock } from '@slack/types';
+import type { DriftFinding } from '../../requests/findings.js';
 import type { DelegationRequest } from '../../requests/model.js';
-import type { DmEventName, NoticeEvent, ThreadEventName } from '../../requests/notices.js';
+import type { DmEventName, NoticeEvent, OwnerEventName, ThreadEventName } from '../../requests/notices.js';
+import { progressOf } from '../../requests/policy.js';
+import * as admin from '../copy/admin.js';
 import * as approver from '../copy/approver.js';
 import { BACK, describeDuration } from '../copy/common.js';
+import * as owner from '../copy/owner.js';
 import * as requester from '../copy/requester.js';
 import { mentionGroup } from '../mrkdwn.js';
 import { IDS } from './ids.js';
@@ -95,6 +99,9 @@ export function requestCard(
   extendChoicesHours: readonly number[] = [],
 ): SlackMessage {
   const words = approver.card;
+  // A request made under a policy rule: its approvals so far and the owner's part.
+  const progress = request.route ? progressOf(request, request.route) : undefined;
+  const path = progress ? approver.pathLines(request, progress) : [];
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: words.title(request) } },
     {
@@ -104,10 +111,14 @@ export function requestCard(
         { type: 'mrkdwn', text: words.duration(request) },
         { type: 'mrkdwn', text: words.grantee(request) },
         { type: 'mrkdwn', text: words.mailbox(request) },
+        ...(request.route ? [{ type: 'mrkdwn' as const, text: words.rule(request.route.rule) }] : []),
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: words.ifApproved(request) } },
     { type: 'section', text: { type: 'mrkdwn', text: words.reason(request) } },
+    ...(path.length
+      ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: path.join('\n') } }]
+      : []),
   ];
 
   if (request.status === 'pending') {
@@ -151,7 +162,10 @@ export function requestCard(
     });
   }
 
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: approver.cardStatusLine(request) }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: approver.cardStatusLine(request, progress) }],
+  });
   return { text: words.summary(request), blocks };
 }
 
@@ -176,7 +190,9 @@ export function threadMessage(
 export function requesterMessage(notice: NoticeEvent<DmEventName>, request: DelegationRequest): SlackMessage {
   const text = requester.dmText(notice, request);
   if (notice.event === 'submitted') return { text, blocks: withButton(text, cancelButton(request)) };
-  if (notice.event === 'provisioned') return { text, blocks: withButton(text, endAccessButton(request)) };
+  if (notice.event === 'provisioned' || notice.event === 'settled') {
+    return { text, blocks: withButton(text, endAccessButton(request)) };
+  }
   return { text };
 }
 
@@ -187,4 +203,100 @@ export function requesterMessage(notice: NoticeEvent<DmEventName>, request: Dele
 export function unseenRequestMessage(request: DelegationRequest, problem: string): SlackMessage {
   const text = requester.unseenRequestText(request, problem);
   return { text, blocks: withButton(text, cancelButton(request)) };
+}
+
+/**
+ * A drift finding in the approvers' channel: who can open what, with a Remove button (admins only,
+ * behind a dialog) while it is open; afterwards, what became of it.
+ */
+export function findingMessage(finding: DriftFinding, adminGroupIds: readonly string[]): SlackMessage {
+  const words = admin.findingMessage;
+  const summary = words.summary(finding);
+  switch (finding.status) {
+    case 'open': {
+      const text = words.open(finding, adminGroupIds.map(mentionGroup).join(' '));
+      const remove = admin.removeFindingButton;
+      const button: Button = {
+        type: 'button',
+        action_id: IDS.removeFindingAction,
+        style: 'danger',
+        text: { type: 'plain_text', text: remove.label },
+        value: finding.id,
+        confirm: askFirst(
+          remove.title,
+          { full: remove.text(finding), short: remove.short },
+          remove.confirm,
+          true,
+        ),
+      };
+      return {
+        text: summary,
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text } },
+          { type: 'actions', block_id: IDS.findingBlock, elements: [button] },
+        ],
+      };
+    }
+    case 'removing':
+      return {
+        text: summary,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.removing(finding) } }],
+      };
+    case 'removed':
+      return {
+        text: summary,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.removed(finding) } }],
+      };
+    case 'gone':
+      return {
+        text: summary,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.gone(finding) } }],
+      };
+  }
+}
+
+/** A direct message to the mailbox's owner; the consent request carries Allow and Refuse. */
+export function ownerMessage(notice: NoticeEvent<OwnerEventName>, request: DelegationRequest): SlackMessage {
+  const text = owner.ownerText(notice, request);
+  if (notice.event !== 'consent_requested') return { text };
+  const allow = owner.allowButton;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: IDS.ownerAnswerBlock,
+        elements: [
+          {
+            type: 'button',
+            action_id: IDS.ownerAllowAction,
+            style: 'primary',
+            text: { type: 'plain_text', text: allow.label },
+            value: request.id,
+            confirm: askFirst(allow.title, { full: allow.text(request), short: allow.short }, allow.confirm),
+          },
+          {
+            type: 'button',
+            action_id: IDS.ownerRefuseAction,
+            style: 'danger',
+            text: { type: 'plain_text', text: owner.refuseButton.label },
+            value: request.id,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The consent request once the owner answered: the same words, the buttons replaced by the answer. */
+export function ownerAnsweredMessage(request: DelegationRequest, answer: string): SlackMessage {
+  const text = owner.ownerText({ event: 'consent_requested' }, request);
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: answer }] },
+    ],
+  };
 }

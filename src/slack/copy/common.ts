@@ -103,6 +103,7 @@ const STATUS_WORDS: Record<RequestStatus, string> = {
   pending: 'Waiting for an approver',
   approved: 'Approved: granting access in Mimecast…',
   provisioning: 'Approved: granting access in Mimecast…',
+  settling: 'Approved: checking in Mimecast whether the access was granted…',
   completed: 'Access granted',
   removing: 'Removing access…',
   failed: 'Approved, but Mimecast refused it',
@@ -169,6 +170,61 @@ export function failureExplanation(failure: Failure | undefined): string {
   }
 }
 
+/** Why an add's outcome is unknown, in a few words: "Mimecast did not confirm the grant: …". */
+export function whyUnconfirmed(failure: Failure | undefined): string {
+  switch (failure?.kind) {
+    case 'interrupted':
+      return 'the bot stopped while Mimecast was being called';
+    case 'unexpected_response':
+      return 'Mimecast answered in a way the bot could not read';
+    case 'server_error':
+      return 'Mimecast answered with an error of its own after it had received the request';
+    default:
+      return 'no answer came back (a timeout or a lost connection)';
+  }
+}
+
+/**
+ * The final word on an unknown outcome, for the admins: what happened to the add, then why the bot
+ * could not settle it itself (a refused search, or a second add as unclear as the first).
+ */
+export function unknownOutcomeExplanation(request: DelegationRequest): string {
+  const { failure } = request;
+  const first =
+    failure?.kind === 'server_error'
+      ? 'Outcome unknown: Mimecast answered with an error of its own after it had received the request, so the access may or may not exist. An admin must check in Mimecast before anyone retries.'
+      : failureExplanation(failure);
+  const lines = [first];
+  if (request.settleProblem)
+    lines.push(`The bot could not check it itself: ${searchProblem(request.settleProblem)}`);
+  if ((request.addAttempt ?? 1) > 1) {
+    lines.push(
+      'The bot had checked three times without finding the access, so it asked Mimecast once more under the same approval; that answer could not be confirmed either.',
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Why a search of Mimecast did not answer the question. */
+export function searchProblem(problem: Failure): string {
+  switch (problem.kind) {
+    case 'permission':
+      return "Mimecast refused the search: the bot's Mimecast account may not read delegates.";
+    case 'not_found':
+      return 'Mimecast\'s delegate search is not available for this account (it answered "not found").';
+    case 'authentication':
+      return "Mimecast refused the bot's credentials for the search.";
+    case 'binding_expired':
+      return "the bot's Mimecast API keys have expired; an admin must re-issue them.";
+    case 'validation':
+      return `Mimecast refused the search${problem.message ? `: ${escapeMrkdwn(problem.message)}` : ' (the address may no longer exist in Mimecast)'}.`;
+    case 'unexpected_response':
+      return 'Mimecast answered the search in a way the bot could not read.';
+    default:
+      return 'Mimecast did not answer the last search (it was busy or out of reach).';
+  }
+}
+
 /** Mimecast's own request id, for a support case. */
 export function supportLine(failure: Failure | undefined): string {
   return failure?.requestId
@@ -178,14 +234,17 @@ export function supportLine(failure: Failure | undefined): string {
 
 /** How a grant ended, for the thread and the grantee's DM. */
 export function endSentence(request: DelegationRequest, data: NoticeData<'removed'>): string {
+  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
+  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
+  if (data.why === 'removed_outside_bot') {
+    return `${grantSentence(request, 'no longer')}: it was removed in Mimecast outside this bot (a check against Mimecast no longer found it), so this grant is marked as ended.`;
+  }
   const why =
     data.why === 'expired'
       ? 'it expired'
       : data.why === 'revoked'
         ? `${mentionUser(request.endedBy ?? '')} revoked it`
         : 'the grantee ended it';
-  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
-  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
   if (typeof data.coveredBy === 'string') {
     return `This grant ended (${why}), but ${grantee} keeps delegate access to ${mailbox} under ${data.coveredBy}.`;
   }
@@ -211,6 +270,13 @@ export function removalProblem(
   }
 }
 
+/** "<@A>, <@B> and <@C>". */
+export function mentionList(userIds: readonly string[]): string {
+  const mentions = userIds.map(mentionUser);
+  if (mentions.length <= 1) return mentions.join('');
+  return `${mentions.slice(0, -1).join(', ')} and ${mentions.at(-1)}`;
+}
+
 /** "a, b or c". */
 export function listWords(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
@@ -224,10 +290,19 @@ export function requestDetails(request: DelegationRequest): string {
     `• ${escapeMrkdwn(request.granteeEmail)} → delegate access to ${escapeMrkdwn(request.mailbox)}, ${describeDuration(request.durationHours)}`,
     `• Requested by ${mentionUser(request.requesterId)} on ${slackDate(request.createdAt)}`,
   ];
+  if (request.route) {
+    const approvals = request.approvals ?? [];
+    lines.push(
+      `• Policy rule *${escapeMrkdwn(request.route.rule)}*: ${approvals.length} of ${request.route.approvals} approval${request.route.approvals === 1 ? '' : 's'}${approvals.length ? ` (${mentionList(approvals.map((a) => a.by))})` : ''}`,
+    );
+  }
   if (request.decidedBy && request.decidedAt) {
     // A request the bot denied as ineligible after an approval keeps its approver.
     const verb = request.status === 'denied' && !request.ineligible ? 'Denied' : 'Approved';
-    lines.push(`• ${verb} by ${mentionUser(request.decidedBy)} on ${slackDate(request.decidedAt)}`);
+    const who = request.decidedBy.startsWith('policy:')
+      ? `the policy rule *${escapeMrkdwn(request.decidedBy.slice('policy:'.length))}*`
+      : mentionUser(request.decidedBy);
+    lines.push(`• ${verb} by ${who} on ${slackDate(request.decidedAt)}`);
   }
   if (request.ineligible) {
     lines.push(
@@ -239,8 +314,14 @@ export function requestDetails(request: DelegationRequest): string {
     lines.push(`• Ends on ${slackDate(request.expiresAt)}`);
   }
   if (request.endedAt && request.status === 'removed') lines.push(`• Ended on ${slackDate(request.endedAt)}`);
-  if (request.failure && ['failed', 'outcome_unknown'].includes(request.status)) {
-    lines.push(`• ${failureExplanation(request.failure)}`);
+  if (request.status === 'settling') {
+    lines.push(
+      `• Mimecast did not confirm the grant (${whyUnconfirmed(request.failure)}); the bot is checking whether it went through. Nobody needs to retry.`,
+    );
+  }
+  if (request.failure && request.status === 'failed') lines.push(`• ${failureExplanation(request.failure)}`);
+  if (request.status === 'outcome_unknown') {
+    lines.push(`• ${unknownOutcomeExplanation(request).replaceAll('\n', '\n• ')}`);
   }
   return lines.join('\n');
 }

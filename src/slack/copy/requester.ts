@@ -3,11 +3,18 @@ import type { CancelResult } from '../../requests/cancel.js';
 import type { GranteeProblem } from '../../requests/eligibility.js';
 import type { DelegationRequest, IneligibleReason } from '../../requests/model.js';
 import type { DmEventName, NoticeEvent } from '../../requests/notices.js';
-import type { RequestFormResult, SubmissionErrors, SubmissionField } from '../../requests/submit.js';
+import type {
+  FormPath,
+  MailboxProblem,
+  RequestFormResult,
+  SubmissionErrors,
+  SubmissionField,
+} from '../../requests/submit.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 import {
   describeDuration,
+  durationChoice,
   endSentence,
   FORMATTING_CHARACTERS,
   failureExplanation,
@@ -35,8 +42,27 @@ export const requestForm = {
   reasonLabel: 'Why do you need access?',
   reasonHint: 'The approver sees this. Mention a ticket if there is one.',
   durationLabel: 'For how long?',
-  whoDecides: (approvalChannelId: string) =>
-    `An approver in ${channelLink(approvalChannelId)} decides. You will get a direct message with the outcome.`,
+  /** Under the form: who decides a request for the mailbox entered (its policy rule's path). */
+  whoDecides: (path: FormPath) => {
+    if (path.refusal) return `:no_entry: ${mailboxProblemText(path.refusal)}`;
+    if (path.autoApprove) {
+      return "This mailbox's policy grants your request at once, without waiting for an approver. You will get a direct message when it is done.";
+    }
+    const approvers =
+      path.approvals === 1
+        ? `An approver in ${channelLink(path.channelId)} decides.`
+        : `${path.approvals} approvers in ${channelLink(path.channelId)} must approve.`;
+    const owner =
+      path.owner === 'consent'
+        ? " The mailbox's owner is asked too, and must allow it."
+        : path.owner === 'notify'
+          ? " The mailbox's owner is told when access is granted."
+          : '';
+    return `${approvers}${owner} You will get a direct message with the outcome.`;
+  },
+  /** Pressing Enter in the mailbox field shows what its rule offers. */
+  mailboxDispatchHint:
+    'The address of the mailbox, like sales@example.com. Press Enter to see what it allows.',
 };
 
 /** Why `/delegate` did not open the form. */
@@ -82,51 +108,7 @@ function granteeProblemText(problem: GranteeProblem, format: 'mrkdwn' | 'plain')
 /** What the form shows under each field the requester has to fix. */
 export function submissionErrorText(errors: SubmissionErrors): Partial<Record<SubmissionField, string>> {
   const text: Partial<Record<SubmissionField, string>> = {};
-  if (errors.mailbox) {
-    const problem = errors.mailbox;
-    switch (problem.code) {
-      case 'missing':
-        text.mailbox = 'Enter the address of the mailbox you need access to.';
-        break;
-      case 'invalid':
-        text.mailbox = 'That is not a valid email address. Enter it like sales@example.com.';
-        break;
-      case 'formatting_characters':
-        text.mailbox =
-          `Slack would show this address differently from the one that gets access (it has ${FORMATTING_CHARACTERS}), ` +
-          'so it cannot be requested here. Check the address; if it is right, ask your IT team to grant it in Mimecast.';
-        break;
-      case 'grantee_domain_not_allowed':
-      case 'grantee_formatting':
-        text.mailbox = granteeProblemText(problem, 'plain');
-        break;
-      case 'too_many_open':
-        text.mailbox =
-          `You already have ${problem.open.length} open requests, the most one person may have (${problem.limit}): ` +
-          `${openRequestsInline(problem.open)}. Cancel one you no longer need with /delegate cancel, or wait until one is decided.`;
-        break;
-      case 'form_already_used':
-        text.mailbox = 'This form was already submitted. Close it and run /delegate to make a new request.';
-        break;
-      case 'domain_not_allowed':
-        text.mailbox = `Only mailboxes in ${listWords(problem.allowedDomains.map((d) => `@${d}`))} can be requested here.`;
-        break;
-      case 'not_requester':
-        text.mailbox =
-          'You are not in a group that may request delegate access. Ask your IT team to add you if you need it.';
-        break;
-      case 'no_profile_email':
-        text.mailbox =
-          'Your Slack profile has no email address, so we cannot tell Mimecast who you are. Ask your Slack admin to add it.';
-        break;
-      case 'own_mailbox':
-        text.mailbox = 'That is your own mailbox: you already have access to it.';
-        break;
-      case 'duplicate':
-        text.mailbox = `You already have a request for ${problem.mailbox} waiting (${problem.pendingId}). Use /delegate status ${problem.pendingId} to follow it.`;
-        break;
-    }
-  }
+  if (errors.mailbox) text.mailbox = mailboxProblemText(errors.mailbox);
   if (errors.reason) {
     const problem = errors.reason;
     text.reason =
@@ -134,8 +116,52 @@ export function submissionErrorText(errors: SubmissionErrors): Partial<Record<Su
         ? 'Say why you need access, so the approver can decide.'
         : `Keep the reason under ${problem.max} characters (it has ${problem.length}).`;
   }
-  if (errors.duration) text.duration = 'Choose one of the offered durations.';
+  if (errors.duration) {
+    const offered = errors.duration.offeredHours;
+    text.duration = offered
+      ? `Choose one of the offered durations. For this mailbox: ${listWords(offered.map(durationChoice))}.`
+      : 'Choose one of the offered durations.';
+  }
   return text;
+}
+
+/** What is wrong with the mailbox field, in words for the form (plain text: no mentions). */
+export function mailboxProblemText(problem: MailboxProblem): string {
+  switch (problem.code) {
+    case 'missing':
+      return 'Enter the address of the mailbox you need access to.';
+    case 'invalid':
+      return 'That is not a valid email address. Enter it like sales@example.com.';
+    case 'domain_not_allowed':
+      return `Only mailboxes in ${listWords(problem.allowedDomains.map((d) => `@${d}`))} can be requested here.`;
+    case 'not_requester':
+      return 'You are not in a group that may request delegate access. Ask your IT team to add you if you need it.';
+    case 'no_profile_email':
+      return 'Your Slack profile has no email address, so we cannot tell Mimecast who you are. Ask your Slack admin to add it.';
+    case 'own_mailbox':
+      return 'That is your own mailbox: you already have access to it.';
+    case 'duplicate':
+      return `You already have a request for ${problem.mailbox} waiting (${problem.pendingId}). Use /delegate status ${problem.pendingId} to follow it.`;
+    case 'denied_by_rule':
+      return problem.text;
+    case 'needs_group':
+      return `Requests for this mailbox are taken only from members of ${listWords(problem.groups)}. Ask to join that group if you need this access.`;
+    case 'formatting_characters':
+      return (
+        `Slack would show this address differently from the one that gets access (it has ${FORMATTING_CHARACTERS}), ` +
+        'so it cannot be requested here. Check the address; if it is right, ask your IT team to grant it in Mimecast.'
+      );
+    case 'grantee_domain_not_allowed':
+    case 'grantee_formatting':
+      return granteeProblemText(problem, 'plain');
+    case 'too_many_open':
+      return (
+        `You already have ${problem.open.length} open requests, the most one person may have (${problem.limit}): ` +
+        `${openRequestsInline(problem.open)}. Cancel one you no longer need with /delegate cancel, or wait until one is decided.`
+      );
+    case 'form_already_used':
+      return 'This form was already submitted. Close it and run /delegate to make a new request.';
+  }
 }
 
 /** What the form turns into once the request is recorded. */
@@ -143,10 +169,25 @@ export const requestSent = {
   title: 'Request sent',
   close: 'Done',
   text: (request: DelegationRequest) =>
-    `Your request *${request.id}* is with the approvers: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
-    `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)} if approved.\n` +
-    `You will get a direct message when it is decided. Follow it with \`/delegate status ${request.id}\`.`,
+    request.route?.autoApproved
+      ? `Your request *${request.id}* was approved at once by this mailbox's policy: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
+        `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)}.\n` +
+        `You will get a direct message when it is granted. Follow it with \`/delegate status ${request.id}\`.`
+      : `Your request *${request.id}* is with the approvers${pathNote(request)}: *${escapeMrkdwn(request.granteeEmail)}* will get ` +
+        `delegate access to *${escapeMrkdwn(request.mailbox)}* for ${describeDuration(request.durationHours)} if approved.\n` +
+        `You will get a direct message when it is decided. Follow it with \`/delegate status ${request.id}\`.`,
 };
+
+/** " (2 approvals needed; the mailbox's owner is asked too)", for a request whose rule asks more than one approval. */
+function pathNote(request: DelegationRequest): string {
+  const route = request.route;
+  if (!route) return '';
+  const parts = [
+    ...(route.approvals > 1 ? [`${route.approvals} approvals needed`] : []),
+    ...(route.owner === 'consent' && route.ownerId ? ["the mailbox's owner is asked too"] : []),
+  ];
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
 
 // Direct messages
 
@@ -161,11 +202,16 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
     case 'extended':
       return `Your delegate access to *${escapeMrkdwn(request.mailbox)}* (${id}) was extended by ${mentionUser(notice.data.by)} until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
     case 'removed':
-      return `${endSentence(request, notice.data)} (${id})`;
+      return `${endSentence(request, notice.data)} (${id})${notice.data.why === 'removed_outside_bot' ? ' If you still need it, submit a new request with /delegate.' : ''}`;
     case 'submitted':
-      return `Your request ${id} is with the approvers: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
-    case 'denied':
-      return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${request.denyReason ? `\nReason: ${escapeMrkdwn(request.denyReason)}` : ''}`;
+      return `Your request ${id} is with the approvers${pathNote(request)}: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
+    case 'denied': {
+      const reason = request.denyReason ? `\nReason: ${escapeMrkdwn(request.denyReason)}` : '';
+      if (request.ownerAnswer?.answer === 'refused') {
+        return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was refused by the mailbox's owner, ${mentionUser(request.ownerAnswer.by)}.${reason}`;
+      }
+      return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${reason}`;
+    }
     case 'denied_ineligible': {
       const { because, todo } = ineligibleForYou(notice.data.reason, request);
       return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was not granted: ${because}. Nothing was changed in Mimecast. ${todo}`;
@@ -178,6 +224,12 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
       return `Your request ${id} was approved, but Mimecast did not grant the access. ${failureExplanation(request.failure)}`;
     case 'outcome_unknown':
       return `Your request ${id} was approved, but we could not confirm it in Mimecast. An admin has been asked to check; you do not need to submit it again.`;
+    case 'checking':
+      return `Your request ${id} was approved, but Mimecast did not confirm the grant straight away. The bot is checking whether it went through and will tell you here within about a quarter of an hour. You do not need to do anything; please do not submit the request again.`;
+    case 'settled': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
+      return `:white_check_mark: Your request ${id} went through after all: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;
+    }
     default:
       return unworded(notice);
   }

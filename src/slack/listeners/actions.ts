@@ -71,6 +71,11 @@ export function registerActions(app: App, context: ListenerContext): void {
       await click.tell(approver.decisionRefusal(result));
       return;
     }
+    if (!result.provisioning) {
+      // Counted towards the rule's quorum (or waiting for the owner): the card shows it too.
+      await click.tell(approver.approvalRecorded(click.requestId, result.progress));
+      return;
+    }
     // The approval queued the grant, which runs after this click is answered; should it fail on the
     // bot's side, the approver hears that their approval stands (the service has logged the fault).
     context.work.track(

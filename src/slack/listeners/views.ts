@@ -6,7 +6,7 @@ import { requestSubmittedModal } from '../blocks/request-modal.js';
 import * as approver from '../copy/approver.js';
 import { SOMETHING_WENT_WRONG } from '../copy/common.js';
 import * as requester from '../copy/requester.js';
-import { denyModalMetadata, inputText, selectedValue, viewSubmission } from '../payloads.js';
+import { denyModalMetadata, durationChoice, inputText, viewSubmission } from '../payloads.js';
 import type { ListenerContext } from './context.js';
 import { rememberingAck } from './retries.js';
 
@@ -26,8 +26,10 @@ export function registerViews(app: App, { service, logger }: ListenerContext): v
       return;
     }
     const submission = parsed.data;
-    const durationText = selectedValue(submission, IDS.durationBlock, IDS.durationInput);
-    const durationHours = durationText === undefined ? undefined : Number(durationText);
+    // The duration menu's block id follows the mailbox's rule (see durationBlockId).
+    const duration = durationChoice(submission, IDS.durationInput);
+    const durationHours = duration?.value === undefined ? undefined : Number(duration.value);
+    const blocks = { ...FIELD_BLOCKS, duration: duration?.blockId ?? IDS.durationBlock };
     try {
       // Validation answers inside the modal, so this runs before the ack; it is a few cached lookups.
       const result = await service.submit({
@@ -41,7 +43,7 @@ export function registerViews(app: App, { service, logger }: ListenerContext): v
       if (!result.ok) {
         const errors: Record<string, string> = {};
         for (const [field, message] of Object.entries(requester.submissionErrorText(result.errors))) {
-          errors[FIELD_BLOCKS[field as SubmissionField]] = message;
+          errors[blocks[field as SubmissionField]] = message;
         }
         await ack({ response_action: 'errors', errors });
         return;

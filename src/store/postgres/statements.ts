@@ -74,6 +74,11 @@ export const insertAuditEvent = named(
    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 );
 
+export const lastAuditEventOf = named(
+  'last_audit_event_of',
+  'SELECT * FROM audit_events WHERE action = ANY($1::text[]) ORDER BY seq DESC LIMIT 1',
+);
+
 /** Due: undelivered, its retry time come, not leased, and no earlier notice of its request still undelivered. */
 const DUE = `n.done_at IS NULL
      AND n.next_attempt_at <= $1

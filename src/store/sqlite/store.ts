@@ -2,12 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
+import type { DriftFinding } from '../../requests/findings.js';
 import type { AuditEvent, AuditEventInput, DelegationRequest } from '../../requests/model.js';
 import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
   DuplicateIdError,
   DuplicateViewError,
+  type FindingFilter,
+  type FindingTransitionInput,
+  type FindingTransitionResult,
+  type JobState,
+  type RecordFindingResult,
   type RequestFilter,
   type RequestPatch,
   type Store,
@@ -19,6 +25,7 @@ import { canTransition, TRANSITIONS } from '../../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from '../audit-chain.js';
 import { applyPatch, parseRequestDoc, serializeRequest } from '../serialize.js';
 import { WalCheckpointer } from './checkpointer.js';
+import { SqliteFindings } from './findings.js';
 import { migrate } from './migrations.js';
 import { type AuditRow, type NoticeRow, type RequestRow, rowParams, toAuditEvent, toNotice } from './rows.js';
 
@@ -41,6 +48,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly checkpointer: WalCheckpointer | undefined;
+  private readonly findings: SqliteFindings;
   /** Notices marked delivered in this pass of the event loop, committed together at its end. */
   private delivered: { id: number; at: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
@@ -53,6 +61,11 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
+    this.findings = new SqliteFindings(
+      this.db,
+      (text) => this.sql(text),
+      (event, at) => this.insertAudit(event, at),
+    );
     if (!inMemory && (options.backgroundCheckpoints ?? true)) {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new WalCheckpointer(path, {
@@ -140,6 +153,11 @@ export class SqliteStore implements Store {
     if (filter.viewId) {
       where.push('view_id = ?');
       params.push(filter.viewId);
+    }
+    if (filter.settleDueBefore) {
+      // Dates are stored as ISO 8601 text in the document, so text order is time order.
+      where.push("json_extract(doc, '$.nextSettleAt') <= ?");
+      params.push(filter.settleDueBefore.toISOString());
     }
     if (filter.statuses) {
       if (filter.statuses.length === 0) return [];
@@ -266,6 +284,14 @@ export class SqliteStore implements Store {
       .map(toAuditEvent);
   }
 
+  async lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined> {
+    if (actions.length === 0) return undefined;
+    const row = this.sql<string[], AuditRow>(
+      `SELECT * FROM audit_events WHERE action IN (${actions.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT 1`,
+    ).get(...actions);
+    return row ? toAuditEvent(row) : undefined;
+  }
+
   private insertNotices(request: DelegationRequest, notices: readonly NewNotice[], at: Date): void {
     const insert = this.sql(
       `INSERT INTO notices (request_id, target, event, data, snapshot, attempts, next_attempt_at, created_at)
@@ -381,6 +407,38 @@ export class SqliteStore implements Store {
       `DELETE FROM notices WHERE id IN (
          SELECT id FROM notices WHERE done_at IS NOT NULL AND done_at < ? ORDER BY done_at LIMIT ?)`,
     ).run(doneBefore.toISOString(), limit).changes;
+  }
+
+  async recordFinding(finding: DriftFinding, audit: AuditEventInput): Promise<RecordFindingResult> {
+    return this.findings.record(finding, audit);
+  }
+
+  async getFinding(id: string): Promise<DriftFinding | undefined> {
+    return this.findings.get(id);
+  }
+
+  async listFindings(filter: FindingFilter): Promise<DriftFinding[]> {
+    return this.findings.list(filter);
+  }
+
+  async transitionFinding(input: FindingTransitionInput): Promise<FindingTransitionResult> {
+    return this.findings.transition(input);
+  }
+
+  async patchFinding(id: string, patch: { message: DriftFinding['message'] }): Promise<void> {
+    this.findings.patch(id, patch);
+  }
+
+  async claimJob(input: { name: string; now: Date; lastStartedBefore: Date; leaseUntil: Date }) {
+    return this.findings.claimJob(input);
+  }
+
+  async finishJob(name: string, at: Date): Promise<void> {
+    this.findings.finishJob(name, at);
+  }
+
+  async getJob(name: string): Promise<JobState | undefined> {
+    return this.findings.getJob(name);
   }
 
   async ping(): Promise<boolean> {

@@ -119,5 +119,32 @@ export function auditContract({ target, fresh, it }: ContractKit): void {
       });
       expect((await store.listAudit({}))[2]).toMatchObject({ requestId: null, details: {} });
     });
+
+    it('finds the latest event with one of some actions (the last policy change), or none', async (context) => {
+      const { expect } = context;
+      const { store } = await fresh(context);
+      expect(await store.lastAuditEvent(['policy_loaded', 'policy_changed'])).toBeUndefined();
+      expect(await store.lastAuditEvent([])).toBeUndefined();
+      const loaded = await store.appendAudit(
+        { requestId: null, actor: 'system', action: 'policy_loaded', details: { hash: 'aaa' } },
+        AT,
+      );
+      await store.createRequest(request('DR-AAAAAA'), submitted('DR-AAAAAA'), []);
+      expect(await store.lastAuditEvent(['policy_loaded', 'policy_changed'])).toEqual(loaded);
+      const changed = await store.appendAudit(
+        {
+          requestId: null,
+          actor: 'system',
+          action: 'policy_changed',
+          details: { previousHash: 'aaa', hash: 'bbb' },
+        },
+        later(1000),
+      );
+      await store.appendAudit({ requestId: null, actor: 'UADMIN', action: 'admin_command' }, later(2000));
+      expect(await store.lastAuditEvent(['policy_loaded', 'policy_changed'])).toEqual(changed);
+      expect(await store.lastAuditEvent(['policy_loaded'])).toEqual(loaded);
+      expect(await store.lastAuditEvent(['submitted'])).toMatchObject({ seq: 2, requestId: 'DR-AAAAAA' });
+      expect(await store.lastAuditEvent(['no_such_action'])).toBeUndefined();
+    });
   });
 }

@@ -229,5 +229,68 @@ export function requestsContract({ target, fresh, it }: ContractKit): void {
         await ids({ requesterId: 'UALICE', statuses: ['completed'], mailbox: 'sales@example.com' }),
       ).toEqual(['DR-BBBBBB']);
     });
+
+    it('keeps a policy rule’s decision path, and records approvals one at a time by version, across two stores', async (context) => {
+      const { expect } = context;
+      const { db, store } = await fresh(context);
+      const other = await db.open();
+      const route = {
+        rule: 'executives',
+        policyHash: 'a'.repeat(64),
+        approverGroupIds: ['SSECURITY'],
+        approvals: 2,
+        channelId: 'CSECURITY',
+        durationChoicesHours: [4, 24],
+        owner: 'consent' as const,
+        ownerId: 'UCEO',
+      };
+      await store.createRequest(request('DR-AAAAAA', { route }), submitted('DR-AAAAAA'), []);
+      expect(await other.getRequest('DR-AAAAAA')).toEqual(request('DR-AAAAAA', { route }));
+      // Twenty approvers at once, each counting from version 1: one is recorded, the others lose.
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? other : store).transition({
+            id: 'DR-AAAAAA',
+            name: 'recordApproval',
+            at: later(i),
+            expectedVersion: 1,
+            patch: { approvals: [{ by: `U${i}`, at: later(i) }] },
+            audit: { actor: `U${i}`, action: 'approval_recorded' },
+          }),
+        ),
+      );
+      const winners = results.flatMap((result) => (result.ok ? [result.request] : []));
+      expect(winners).toHaveLength(1);
+      const first = winners[0]!;
+      expect(first).toMatchObject({ status: 'pending', version: 2, route });
+      expect(first.approvals).toEqual([{ by: first.approvals?.[0]?.by, at: expect.any(Date) }]);
+      const allowed = await other.transition({
+        id: 'DR-AAAAAA',
+        name: 'approve',
+        at: later(100),
+        expectedVersion: 2,
+        patch: {
+          decidedBy: 'U99',
+          decidedAt: later(100),
+          approvals: [...(first.approvals ?? []), { by: 'U99', at: later(100) }],
+          ownerAnswer: { answer: 'allowed', by: 'UCEO', at: later(50) },
+        },
+        audit: { actor: 'U99', action: 'approved' },
+      });
+      expect(allowed.ok && allowed.request).toMatchObject({
+        status: 'approved',
+        version: 3,
+        route,
+        approvals: [first.approvals?.[0], { by: 'U99', at: later(100) }],
+        ownerAnswer: { answer: 'allowed', by: 'UCEO', at: later(50) },
+      });
+      expect(await store.getRequest('DR-AAAAAA')).toEqual(allowed.ok ? allowed.request : undefined);
+      const audit = await store.listAudit({ requestId: 'DR-AAAAAA' });
+      expect(audit.map((e) => [e.action, e.fromStatus, e.toStatus])).toEqual([
+        ['submitted', null, 'pending'],
+        ['approval_recorded', 'pending', 'pending'],
+        ['approved', 'pending', 'approved'],
+      ]);
+    });
   });
 }

@@ -299,6 +299,35 @@ describe('validateView', () => {
     expect(validateView(modal(), 'modal')).toEqual([]);
   });
 
+  it('checks when a text input dispatches its actions (dispatch_action_config)', () => {
+    const input = (config: unknown) => ({
+      type: 'input',
+      block_id: 'mailbox',
+      dispatch_action: true,
+      label: { type: 'plain_text', text: 'Mailbox' },
+      element: { type: 'email_text_input', action_id: 'mailbox_input', dispatch_action_config: config },
+    });
+    expect(validateBlocks([input({ trigger_actions_on: ['on_enter_pressed'] })], 'modal')).toEqual([]);
+    expect(
+      validateBlocks([input({ trigger_actions_on: ['on_enter_pressed', 'on_character_entered'] })], 'modal'),
+    ).toEqual([]);
+    expect(validateBlocks([input({ trigger_actions_on: ['on_blur'] })], 'modal')).toEqual([
+      {
+        pointer: '/blocks/0/element/dispatch_action_config/trigger_actions_on/0',
+        message: 'must be one of: on_enter_pressed, on_character_entered',
+      },
+    ]);
+    expect(validateBlocks([input({ trigger_actions_on: [] })], 'modal')).toEqual([
+      {
+        pointer: '/blocks/0/element/dispatch_action_config/trigger_actions_on',
+        message: 'must provide at least 1 items',
+      },
+    ]);
+    expect(validateBlocks([input('on_enter_pressed')], 'modal')).toEqual([
+      { pointer: '/blocks/0/element/dispatch_action_config', message: 'must provide an object' },
+    ]);
+  });
+
   it.each([
     [
       'a 25-character title',

@@ -34,6 +34,43 @@ describe('Slack simulator, chat and directory methods, through a real WebClient'
     );
   });
 
+  it('finds users by email as Slack does: users_not_found for an unknown or deactivated one', async () => {
+    const found = await client.users.lookupByEmail({ email: 'Alice@Example.com' });
+    expect(found.user).toMatchObject({ id: 'U1', deleted: false, profile: { email: 'alice@example.com' } });
+    sim.addUser({ id: 'U5', name: 'left', email: 'left@example.com', deleted: true });
+    expect((await slackError(client.users.lookupByEmail({ email: 'left@example.com' }))).error).toBe(
+      'users_not_found',
+    );
+    expect((await slackError(client.users.lookupByEmail({ email: 'nobody@example.com' }))).error).toBe(
+      'users_not_found',
+    );
+    expect((await slackError(client.apiCall('users.lookupByEmail', {}))).error).toBe('invalid_arguments');
+  });
+
+  it('lists user groups with their handles, members and counts on request, disabled ones only if asked', async () => {
+    sim.setUsergroup('S2', ['U4'], { handle: 'security', name: 'Security team' });
+    sim.setUsergroup('S3', [], { handle: 'old', name: 'Old', disabled: true });
+    const listed = await client.usergroups.list({});
+    expect(listed.usergroups?.map((g) => [g.id, g.handle, g.name, g.date_delete])).toEqual([
+      ['S1', 's1', 'S1', 0],
+      ['S2', 'security', 'Security team', 0],
+    ]);
+    expect(listed.usergroups?.[1]).toMatchObject({ team_id: 'T1', is_usergroup: true });
+    expect(listed.usergroups?.[1]).not.toHaveProperty('users');
+    const full = await client.usergroups.list({
+      include_users: true,
+      include_count: true,
+      include_disabled: true,
+    });
+    expect(full.usergroups?.map((g) => [g.id, g.users, g.user_count])).toEqual([
+      ['S1', ['U1', 'U2'], 2],
+      ['S2', ['U4'], 1],
+      ['S3', [], 0],
+    ]);
+    sim.usergroups.delete('S2');
+    sim.usergroups.delete('S3');
+  });
+
   it('opens a stable DM per user and refuses unknown or deactivated users', async () => {
     const first = await client.conversations.open({ users: 'U1' });
     expect(first.channel).toEqual({ id: 'DU1' });

@@ -188,6 +188,7 @@ export function validateElement(
       validation.integer(element, 'initial_date_time', pointer, { min: 0 });
       return;
     case 'plain_text_input': {
+      validateDispatchConfig(validation, element, pointer);
       validation.string(element, 'initial_value', pointer);
       validation.boolean(element, 'multiline', pointer);
       const minLength = validation.integer(element, 'min_length', pointer, { min: 0, max: 3000 });
@@ -199,6 +200,7 @@ export function validateElement(
     }
     case 'email_text_input':
     case 'url_text_input':
+      validateDispatchConfig(validation, element, pointer);
       validation.string(element, 'initial_value', pointer);
       return;
     case 'number_input': {
@@ -217,6 +219,25 @@ export function validateElement(
       // rich_text_input, file_input, workflow_button: only their common fields are checked.
       return;
   }
+}
+
+const DISPATCH_TRIGGERS = ['on_enter_pressed', 'on_character_entered'];
+
+/** When a text input sends block_actions (with dispatch_action on its block): on Enter, on each character. */
+function validateDispatchConfig(validation: BlockValidation, element: JsonObject, pointer: string): void {
+  const config = element.dispatch_action_config;
+  if (config === undefined) return;
+  const at = `${pointer}/dispatch_action_config`;
+  if (!isJsonObject(config)) {
+    validation.add(at, 'must provide an object');
+    return;
+  }
+  const triggers = validation.array(config, 'trigger_actions_on', at, { min: 1, max: 2 });
+  triggers?.forEach((trigger, index) => {
+    if (typeof trigger !== 'string' || !DISPATCH_TRIGGERS.includes(trigger)) {
+      validation.add(`${at}/trigger_actions_on/${index}`, `must be one of: ${DISPATCH_TRIGGERS.join(', ')}`);
+    }
+  });
 }
 
 function validateConfirm(validation: BlockValidation, confirm: unknown, pointer: string): void {

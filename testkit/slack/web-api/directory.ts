@@ -1,4 +1,7 @@
-/** The directory methods: users.info, users.lookupByEmail, usergroups.users.list and conversations.open. */
+/**
+ * The directory methods: users.info, users.lookupByEmail, usergroups.list, usergroups.users.list and
+ * conversations.open.
+ */
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../json.js';
 import type { SimParts } from '../parts.js';
@@ -10,6 +13,7 @@ export function directoryMethods({ workspace }: SimParts): MethodTable {
   return {
     'users.info': (args) => usersInfo(workspace, args),
     'users.lookupByEmail': (args) => usersLookupByEmail(workspace, args),
+    'usergroups.list': (args) => usergroupsList(workspace, args),
     'usergroups.users.list': (args) => usergroupsUsersList(workspace, args),
     'conversations.open': (args) => conversationsOpen(workspace, args),
   };
@@ -43,11 +47,50 @@ function usersInfo(workspace: Workspace, args: JsonObject): ApiResult {
   return { ok: true, user: userObject(workspace, user) };
 }
 
+/**
+ * As Slack documents it: an address no user has, and a deactivated user's, both answer
+ * `users_not_found`; a missing `email` is `invalid_arguments`.
+ */
 function usersLookupByEmail(workspace: Workspace, args: JsonObject): ApiResult {
-  const email = argString(args, 'email')?.toLowerCase();
+  const email = argString(args, 'email')?.trim().toLowerCase();
+  if (!email) {
+    return failure('invalid_arguments', {
+      response_metadata: { messages: ['missing required field: email'] },
+    });
+  }
   const user = [...workspace.users.values()].find((u) => u.email?.toLowerCase() === email && !u.deleted);
   if (user === undefined) return failure('users_not_found');
   return { ok: true, user: userObject(workspace, user) };
+}
+
+/** Every user group of the team, as Slack lists them; members with include_users, counts with include_count. */
+function usergroupsList(workspace: Workspace, args: JsonObject): ApiResult {
+  const usergroups = [...workspace.usergroups.entries()].flatMap(([id, members]) => {
+    const details = workspace.usergroupDetails.get(id) ?? { handle: id.toLowerCase(), name: id };
+    if (details.disabled && !argBoolean(args, 'include_disabled')) return [];
+    return [
+      {
+        id,
+        team_id: workspace.teamId,
+        is_usergroup: true,
+        name: details.name,
+        description: '',
+        handle: details.handle,
+        is_external: false,
+        date_create: 1_700_000_000,
+        date_update: 1_700_000_000,
+        date_delete: details.disabled ? 1_700_000_100 : 0,
+        auto_type: null,
+        created_by: 'USLACKBOT',
+        updated_by: 'USLACKBOT',
+        deleted_by: null,
+        prefs: { channels: [], groups: [] },
+        ...(argBoolean(args, 'include_users') ? { users: [...members] } : {}),
+        ...(argBoolean(args, 'include_count') ? { user_count: members.length } : {}),
+      },
+    ];
+  });
+  return { ok: true, usergroups };
 }
 
 function usergroupsUsersList(workspace: Workspace, args: JsonObject): ApiResult {

@@ -25,7 +25,7 @@ export async function healthCommand(input: CommandInput, permit: AdminPermit): P
   } catch (error) {
     slack = { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
-  const { mimecast, cardProblems } = await service.health(permit);
+  const { mimecast, cardProblems, policyWarnings } = await service.health(permit);
   await input.reply(
     healthReport({
       settings: describeConfig(config),
@@ -33,6 +33,7 @@ export async function healthCommand(input: CommandInput, permit: AdminPermit): P
       approvalChannelId: config.access.approvalChannelId,
       cardProblems,
       mimecast,
+      policy: { approval: config.approvalPolicy, warnings: policyWarnings },
     }),
   );
 }

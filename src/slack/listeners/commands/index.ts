@@ -11,6 +11,8 @@ import { helpCommand, unknownSubcommand } from './help.js';
 import type { CommandInput } from './input.js';
 import { listCommand } from './list.js';
 import { activeCommand, pendingCommand } from './pending.js';
+import { policyCommand, policyTestCommand } from './policy.js';
+import { driftCommand, reconcileCommand } from './reconcile.js';
 import { openRequestForm } from './request-form.js';
 import { revokeCommand } from './revoke.js';
 import { statusCommand } from './status.js';
@@ -29,6 +31,9 @@ const ADMINS = {
   revoke: revokeCommand,
   audit: auditCommand,
   health: healthCommand,
+  policy: policyCommand,
+  reconcile: reconcileCommand,
+  drift: driftCommand,
 } satisfies Record<AdminCommand, (input: CommandInput, permit: AdminPermit) => Promise<void>>;
 
 function isEveryoneCommand(word: string): word is keyof typeof EVERYONE {
@@ -65,6 +70,9 @@ export function registerCommands(app: App, context: ListenerContext): void {
       const input: CommandInput = { userId, args, reply, client, log, context };
       if (isEveryoneCommand(subcommand)) {
         await EVERYONE[subcommand](input);
+      } else if (subcommand === 'policy' && args[0]?.toLowerCase() === 'test') {
+        // For approvers as well as admins: checked (and audited) by the command itself.
+        await policyTestCommand(input);
       } else if (isAdminCommand(subcommand)) {
         const allowed = await service.authorizeAdmin(userId, subcommand, args[0]);
         if (allowed.ok) await ADMINS[subcommand](input, allowed.permit);

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../../logger.js';
 import { isEmailAddress, normalizeEmail } from '../../../requests/model.js';
-import { requestModal } from '../../blocks/request-modal.js';
+import { modalInput, requestModal } from '../../blocks/request-modal.js';
 import { lateTrigger } from '../../copy/common.js';
 import { requestFormRefusal } from '../../copy/requester.js';
 import { isLateTrigger } from '../../errors.js';
@@ -17,22 +17,17 @@ export async function openRequestForm(input: {
   log: Logger;
   context: ListenerContext;
 }): Promise<void> {
-  const form = await input.context.service.requestForm(input.userId);
+  const mailbox = normalizeEmail(input.mailboxText);
+  const typed = isEmailAddress(mailbox) ? mailbox : undefined;
+  const form = await input.context.service.requestForm(input.userId, typed);
   if (!form.ok) {
     await input.reply(requestFormRefusal(form));
     return;
   }
-  const mailbox = normalizeEmail(input.mailboxText);
   try {
     await input.client.views.open({
       trigger_id: input.triggerId,
-      view: requestModal({
-        granteeEmail: form.granteeEmail,
-        ...(isEmailAddress(mailbox) ? { mailbox } : {}),
-        durationChoicesHours: form.durationChoicesHours,
-        defaultDurationHours: form.defaultDurationHours,
-        approvalChannelId: input.context.config.access.approvalChannelId,
-      }),
+      view: requestModal(modalInput(form, typed, input.context.config.access.approvalChannelId)),
     });
   } catch (error) {
     if (!isLateTrigger(error)) throw error;
