@@ -62,6 +62,14 @@ async function startBaseline(): Promise<() => Promise<void>> {
       signingSecret: process.env.SLACK_SIGNING_SECRET ?? '',
       processBeforeResponse: false,
       logLevel: LogLevel.WARN,
+      // For the abuse phase, which asks both apps' /healthz while it attacks them.
+      customRoutes: [
+        {
+          path: '/healthz',
+          method: ['GET'],
+          handler: (_req, res) => res.writeHead(200).end('{"status":"ok"}'),
+        },
+      ],
     }),
     clientOptions: { slackApiUrl: process.env.SLACK_API_URL ?? '' },
     logLevel: LogLevel.WARN,

@@ -13,11 +13,15 @@
  * measurements right after the bot's so that both see the same machine. The phases are in
  * bench/phases.ts, the report in bench/report.ts; results go to stdout and to bench/results.json, or
  * bench/results-postgres.json (git-ignored).
+ *
+ * `npm run bench -- --abuse` runs only the abuse phase (bench/abuse.ts): unsigned, oversized and
+ * stalled bodies against the bot and against Bolt's receiver alone, with RSS before, during and after.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runAbuse } from './abuse.js';
 import { STORE } from './args.js';
 import { BenchChild } from './children.js';
 import {
@@ -53,6 +57,12 @@ function sourceVersion(): string {
   } catch {
     return 'unknown (no git)';
   }
+}
+
+// `npm run bench -- --abuse`: the abuse phase alone (bench/abuse.ts), then exit.
+if (process.argv.includes('--abuse')) {
+  await runAbuse();
+  process.exit(0);
 }
 
 const store = STORE;

@@ -159,6 +159,9 @@ export async function startWorkspace(deadline: number, store: BenchStore): Promi
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
       ...settings,
       GROUP_CACHE_TTL_SECONDS: String(GROUP_CACHE_TTL_SECONDS),
+      // Each synthetic requester has many requests waiting at once (the ack phase leaves thousands
+      // pending): far more than a person may have (MAX_OPEN_REQUESTS, 5 by default).
+      MAX_OPEN_REQUESTS: '100',
       // The production default; long enough for the 5 s Mimecast delay to end in success.
       MIMECAST_TIMEOUT_MS: '10000',
       LOG_LEVEL: 'warn',

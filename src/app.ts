@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import { App, type CustomRoute, SocketModeReceiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { countingStore, measuredMimecast, slackCallCounter } from './metrics/decorators.js';
 import { type BotMetrics, createMetrics } from './metrics/registry.js';
 import { MimecastClient } from './mimecast/client.js';
+import { currentRequest } from './request-context.js';
 import { InFlight } from './requests/in-flight.js';
 import { NoticeDispatcher } from './requests/notice-dispatcher.js';
 import type { Clock, MimecastApi, Store } from './requests/ports/index.js';
@@ -18,8 +19,12 @@ import { Turns } from './requests/turns.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { isPermanentSlackError, SlackDelivery } from './slack/delivery.js';
 import { SlackDirectory } from './slack/directory.js';
+import { SlackFindingDelivery } from './slack/finding-delivery.js';
 import { slackTransport } from './slack/http.js';
+import { HTTP_LIMITS, type HttpLimits } from './slack/http-limits.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { type Installation, identifyInstallation, originGuard } from './slack/origin.js';
+import { GuardedReceiver } from './slack/receiver.js';
 import { createStore } from './store/open.js';
 
 export interface BotOptions {
@@ -32,6 +37,8 @@ export interface BotOptions {
   clientOptions?: WebClientOptions;
   /** How often undelivered notices are retried; defaults to every second. */
   noticePollIntervalMs?: number;
+  /** The HTTP receiver's limits (HTTP_LIMITS), e.g. shorter timeouts in tests. */
+  httpLimits?: Partial<HttpLimits>;
   /**
    * Tests only: shorter claims and sweeps than the settings allow, so that taking over the work of a
    * replica that died takes seconds, not minutes (see test/support/bot-process.ts).
@@ -91,6 +98,8 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   );
   let ready = false;
   let stopping: Promise<void> | undefined;
+  // Whose payloads are taken: learnt from Slack at start, before the first request is read.
+  let installation: Installation | undefined;
 
   const customRoutes: CustomRoute[] = [
     {
@@ -148,12 +157,13 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     config.slack.mode === 'http'
       ? new App({
           token: config.slack.botToken,
-          receiver: new HTTPReceiver({
+          receiver: new GuardedReceiver({
             signingSecret: config.slack.signingSecret,
             customRoutes,
-            logger: boltLog,
-            // The default: Slack gets its ack before slow work runs.
-            processBeforeResponse: false,
+            boltLogger: boltLog,
+            logger: logger.child({ component: 'http' }),
+            limits: { ...HTTP_LIMITS, ...options.httpLimits },
+            installation: () => installation,
           }),
           clientOptions,
           logger: boltLog,
@@ -165,8 +175,21 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
           socketMode: true,
           appToken: config.slack.appToken ?? '',
           signingSecret: config.slack.signingSecret,
-          customRoutes,
-          installerOptions: { port: config.slack.port },
+          receiver: new SocketModeReceiver({
+            appToken: config.slack.appToken ?? '',
+            customRoutes,
+            installerOptions: { port: config.slack.port, clientOptions },
+            logger: boltLog,
+            // An envelope Bolt fails on before any listener (a shape it cannot read) would fail the
+            // same way when Slack resends it: log it with its request, and acknowledge it.
+            processEventErrorHandler: async ({ error, event }) => {
+              logger.error(
+                { err: error, req: currentRequest(), type: (event.body as { type?: unknown }).type },
+                'Bolt failed on a Socket Mode payload; acknowledged so that Slack does not resend it',
+              );
+              return true;
+            },
+          }),
           clientOptions,
           logger: boltLog,
           deferInitialization: true,
@@ -209,8 +232,15 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       requestTtlHours: config.lifecycle.requestTtlHours,
       reminderAfterHours: config.lifecycle.reminderAfterHours,
     },
+    limits: { maxOpenRequests: config.access.maxOpenRequests },
     approvalPolicy: config.approvalPolicy,
     onNotices: () => dispatcher.kick(),
+    // The next check of an unknown outcome, when it comes before the next regular sweep.
+    onDue: (at) => scheduler.wake(at),
+    findings: new SlackFindingDelivery(app.client, {
+      approvalChannelId: config.access.approvalChannelId,
+      adminGroupIds: config.access.adminGroupIds,
+    }),
     turns,
     processId: `${hostname()}#${process.pid}-${randomBytes(3).toString('hex')}`,
     ...(options.claimLeaseMs ? { claimLeaseMs: options.claimLeaseMs } : {}),
@@ -219,9 +249,14 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
   const scheduler = new Scheduler(service, {
     intervalMs: options.schedulerIntervalMs ?? config.lifecycle.schedulerIntervalMs,
     logger: logger.child({ component: 'scheduler' }),
+    clock,
+    reconcileIntervalMs: config.lifecycle.reconcileIntervalHours * 3_600_000,
   });
 
   const listenerWork = new InFlight();
+  // Over Socket Mode no HTTP gate sees the payloads: the same shape and origin checks run first here.
+  if (config.slack.mode === 'socket')
+    app.use(originGuard(() => installation, logger.child({ component: 'socket' })));
   registerListeners(app, { service, turns, config, logger, work: listenerWork });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -237,6 +272,11 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     async start() {
       await opened.ready;
       await initSlack(app, logger);
+      installation = await identifyInstallation(app.client, config.slack.appId, logger);
+      logger.info(
+        { team: installation.teamId, enterprise: installation.enterpriseId, appId: installation.appId },
+        'taking payloads for this installation only',
+      );
       const started = (await app.start(config.slack.port)) as unknown;
       await service.recordPolicyAtStart();
       dispatcher.start();

@@ -22,15 +22,19 @@ export interface AppConfig {
     readonly port: number;
     /** Web API base URL (GovSlack, tests); undefined means Slack's default. */
     readonly apiUrl: string | undefined;
+    /** This app's id (A…): payloads for another app are refused. Undefined: asked of Slack at start (bots.info). */
+    readonly appId: string | undefined;
   };
   readonly access: {
     readonly requesterGroupIds: readonly string[];
     readonly approverGroupIds: readonly string[];
     readonly adminGroupIds: readonly string[];
     readonly approvalChannelId: string;
-    /** Lower-case domains a requested mailbox may belong to; empty means any. */
+    /** Lower-case domains the requested mailbox and the grantee's own address must belong to; empty means any. */
     readonly allowedEmailDomains: readonly string[];
     readonly groupCacheTtlMs: number;
+    /** Requests one person may have open (waiting, approved or being granted) at once. */
+    readonly maxOpenRequests: number;
   };
   readonly lifecycle: {
     /** Duration choices offered in the request modal, in hours; 0 means permanent. */
@@ -42,6 +46,8 @@ export interface AppConfig {
     readonly schedulerIntervalMs: number;
     /** How long an orderly stop waits for Mimecast calls under way to finish. */
     readonly shutdownTimeoutMs: number;
+    /** How often grants are checked against Mimecast (reconciliation), in hours; 0 turns it off. */
+    readonly reconcileIntervalHours: number;
   };
   readonly database: DatabaseConfig;
   readonly mimecast: MimecastConfig;
@@ -67,6 +73,7 @@ export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; proble
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const SLACK_APP_ID = /^A[A-Z0-9]{2,}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Blank strings count as unset, as they do in most .env files. */
@@ -160,6 +167,13 @@ export function loadConfig(env: Env): ConfigResult {
     if (parsed.success) apiUrl = apiUrlRaw.endsWith('/') ? apiUrlRaw : `${apiUrlRaw}/`;
     else problem('SLACK_API_URL', 'must be a URL like https://slack.com/api/');
   }
+  const appId = read(env, 'SLACK_APP_ID');
+  if (appId !== undefined && !SLACK_APP_ID.test(appId)) {
+    problem(
+      'SLACK_APP_ID',
+      `"${appId}" is not a Slack app id (they look like A0123ABCD, under Basic Information)`,
+    );
+  }
 
   // --- who may do what
   const requesterGroupIds = groupIds('REQUESTER_GROUP_IDS');
@@ -178,6 +192,7 @@ export function loadConfig(env: Env): ConfigResult {
       problem('ALLOWED_EMAIL_DOMAINS', `"${domain}" is not a domain like example.com`);
   }
   const groupCacheTtlMs = integer('GROUP_CACHE_TTL_SECONDS', 60, 0, 86_400) * 1000;
+  const maxOpenRequests = integer('MAX_OPEN_REQUESTS', 5, 1, 100);
 
   // --- lifecycle
   const allowPermanent = boolean('ALLOW_PERMANENT', false);
@@ -204,6 +219,7 @@ export function loadConfig(env: Env): ConfigResult {
   const reminderAfterHours = integer('REMINDER_AFTER_HOURS', 4, 1, 24 * 30);
   const schedulerIntervalMs = integer('SCHEDULER_INTERVAL_SECONDS', 60, 1, 3600) * 1000;
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600) * 1000;
+  const reconcileIntervalHours = integer('RECONCILE_INTERVAL_HOURS', 24, 0, 24 * 30);
 
   // --- the approval policy file: its problems are reported with the settings', each with its line
   const policyPath = read(env, 'POLICY_PATH');
@@ -229,7 +245,7 @@ export function loadConfig(env: Env): ConfigResult {
 
   const config: AppConfig = {
     logLevel,
-    slack: { mode, botToken, signingSecret, appToken, port, apiUrl },
+    slack: { mode, botToken, signingSecret, appToken, port, apiUrl, appId },
     access: {
       requesterGroupIds,
       approverGroupIds,
@@ -237,6 +253,7 @@ export function loadConfig(env: Env): ConfigResult {
       approvalChannelId,
       allowedEmailDomains,
       groupCacheTtlMs,
+      maxOpenRequests,
     },
     lifecycle: {
       durationChoicesHours,
@@ -246,6 +263,7 @@ export function loadConfig(env: Env): ConfigResult {
       reminderAfterHours,
       schedulerIntervalMs,
       shutdownTimeoutMs,
+      reconcileIntervalHours,
     },
     database,
     mimecast,
@@ -399,6 +417,9 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     adminGroups: config.access.adminGroupIds,
     approvalChannel: config.access.approvalChannelId,
     allowedEmailDomains: config.access.allowedEmailDomains.length ? config.access.allowedEmailDomains : 'any',
+    maxOpenRequests: config.access.maxOpenRequests,
+    slackAppId: config.slack.appId ?? 'asked of Slack at start',
+    reconcileIntervalHours: config.lifecycle.reconcileIntervalHours || 'off',
     mimecastBaseUrl: config.mimecast.baseUrl,
     mimecastApi: config.mimecast.auth.kind === 'hmac' ? '1.0 (HMAC keys)' : '2.0 (OAuth client credentials)',
     ...(config.approvalPolicy.file

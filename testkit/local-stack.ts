@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   /** Slack Web API retries (0 in tests, so a failing call fails fast). */
   slackRetries?: number;
   noticePollIntervalMs?: number;
+  /** The HTTP receiver's limits, e.g. shorter timeouts for the fault tests. */
+  httpLimits?: BotOptions['httpLimits'];
   /** Reuse running simulators and a database, to restart the bot alone. */
   reuse?: { sim: SlackSimulator; mimecast: MimecastSimulator; databasePath: string };
 }
@@ -121,6 +123,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     SLACK_APP_TOKEN: sim.appToken, // used in Socket Mode (SLACK_MODE=socket)
     PORT: '0',
     MIMECAST_TIMEOUT_MS: '1000',
+    // The scheduled reconciliation would search Mimecast at every start; tests that want it set it.
+    RECONCILE_INTERVAL_HOURS: '0',
     ...options.env,
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
@@ -129,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     clientOptions: { retryConfig: { retries: options.slackRetries ?? 0 } },
     ...(options.noticePollIntervalMs ? { noticePollIntervalMs: options.noticePollIntervalMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
   });
   const { port } = await bot.start();
   const socketMode = loaded.config.slack.mode === 'socket';

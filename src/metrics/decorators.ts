@@ -20,10 +20,16 @@ function outcomeOf(input: TransitionInput): string | undefined {
   switch (input.name) {
     case 'provisioned':
       return input.audit.action === 'already_had_access' ? 'already_had_access' : 'granted';
+    case 'settledPresent':
+      // An unknown outcome that a search in Mimecast found granted.
+      return 'granted';
     case 'provisioningFailed':
       return 'failed';
     case 'provisioningUnknown':
+    case 'settleFailed':
       return 'outcome_unknown';
+    case 'refuseIneligible':
+      return 'ineligible';
     case 'deny':
       return 'denied';
     case 'cancel':

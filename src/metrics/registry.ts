@@ -12,7 +12,11 @@ import type { Store, StoreOverview } from '../requests/ports/index.js';
 export interface BotMetrics {
   readonly registry: Registry;
   readonly requestsSubmitted: Counter;
-  /** Requests by how they ended: granted, already_had_access, failed, outcome_unknown, denied, cancelled, expired. */
+  /**
+   * Requests by how they ended: granted (also once a search settled an unknown outcome),
+   * already_had_access, failed, outcome_unknown (left to an admin), denied, ineligible (denied by the
+   * bot), cancelled, expired.
+   */
   readonly requestOutcomes: Counter<'outcome'>;
   /** Decisions: approved, denied. */
   readonly decisions: Counter<'decision'>;

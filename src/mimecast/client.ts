@@ -120,8 +120,12 @@ export class MimecastClient {
     return this.#call(REMOVE_DELEGATE_PATH, { data: [{ id }] }, readRemoval);
   }
 
-  findDelegates(primaryAddress: string): Promise<MimecastResult<{ delegates: DelegateRight[] }>> {
-    return this.#call(FIND_DELEGATES_PATH, { data: [{ primaryAddress }] }, readDelegates);
+  /**
+   * The rights the grantee holds: the mailboxes `granteeAddress` can open. Mimecast keeps a right
+   * against the grantee's account, so this is searched by grantee, never by mailbox.
+   */
+  findDelegates(granteeAddress: string): Promise<MimecastResult<{ delegates: DelegateRight[] }>> {
+    return this.#call(FIND_DELEGATES_PATH, { data: [{ primaryAddress: granteeAddress }] }, readDelegates);
   }
 
   async close(): Promise<void> {
@@ -149,8 +153,13 @@ export class MimecastClient {
       this.#logger.info(fields, 'mimecast call succeeded');
       return { ok: true, requestId: outcome.mcReqId, ...result.value };
     }
-    this.#logger.warn({ ...fields, code: result.code, reason: result.message }, 'mimecast call failed');
-    return { ...result, requestId: outcome.mcReqId };
+    // An answer we could not read is logged by its layout (keys only), which support needs to adapt.
+    const { shape, ...failure } = result;
+    this.#logger.warn(
+      { ...fields, code: failure.code, reason: failure.message, ...(shape ? { shape } : {}) },
+      'mimecast call failed',
+    );
+    return { ...failure, requestId: outcome.mcReqId };
   }
 
   /**

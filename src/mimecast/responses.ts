@@ -18,7 +18,11 @@ const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 
 /** A failure before the request id is attached; the caller knows which attempt it belongs to. */
 export type Failure = Omit<MimecastFailure, 'requestId'>;
-export type Interpretation<T> = { ok: true; value: T } | Failure;
+/**
+ * A failure may carry `shape`: the keys of an answer we could not read (never its values), for the log
+ * line of the call; the client drops it from what callers get.
+ */
+export type Interpretation<T> = { ok: true; value: T } | (Failure & { shape?: string });
 /** Reads the `data` items of a successful envelope into the value a call returns. */
 export type Reader<T> = (data: unknown[]) => Interpretation<T>;
 
@@ -65,11 +69,23 @@ const tokenSchema = z.looseObject({
 
 const addResultSchema = z.looseObject({ id: z.string().optional(), success: z.boolean().optional() });
 const removeResultSchema = z.looseObject({ success: z.boolean().optional() });
+/**
+ * One right in a delegate search. Mimecast writes `emailAddress` and `id`; some tenants write
+ * `delegateAddress` or `delegateEmailAddress` for the address, `delegateId` or `secureId` for the id.
+ */
+const optionalText = z.string().optional().catch(undefined);
 const delegateRightSchema = z.looseObject({
-  id: z.string().min(1),
-  primaryAddress: z.string(),
-  delegateAddress: z.string(),
+  emailAddress: optionalText,
+  delegateAddress: optionalText,
+  delegateEmailAddress: optionalText,
+  id: optionalText,
+  delegateId: optionalText,
+  secureId: optionalText,
+  name: optionalText,
+  source: optionalText,
 });
+/** Mimecast's own layout: one item per address searched, its rights listed in `delegateUsers`. */
+const delegateListSchema = z.looseObject({ delegateUsers: z.array(z.unknown()) });
 
 interface ErrorDetail {
   code?: string | undefined;
@@ -240,15 +256,69 @@ export function readRemoval(data: unknown[]): Interpretation<object> {
   return { ok: true, value: {} };
 }
 
+/**
+ * The rights a delegate search lists. Mimecast answers `{"data":[{"delegateUsers":[{"emailAddress",
+ * "name","id","source"}]}]}`; the flatter variants some tenants return put the rights directly in
+ * `data` and may name the address `delegateAddress` or `delegateEmailAddress` and the id `delegateId`
+ * or `secureId`. Anything else is an answer we cannot read: its keys go to the log, never its values.
+ */
 export function readDelegates(data: unknown[]): Interpretation<{ delegates: DelegateRight[] }> {
-  const items = z.array(delegateRightSchema).safeParse(data);
-  if (!items.success) return unexpected('Mimecast answered the delegate search with items we cannot read');
-  const delegates = items.data.map(({ id, primaryAddress, delegateAddress }) => ({
-    id,
-    primaryAddress,
-    delegateAddress,
-  }));
+  const nested = data.map((item) => delegateListSchema.safeParse(item));
+  const items = nested.every((item) => item.success)
+    ? nested.flatMap((item) => (item.success ? item.data.delegateUsers : []))
+    : data;
+  const delegates: DelegateRight[] = [];
+  for (const item of items) {
+    const right = readRight(item);
+    if (right === undefined) {
+      return {
+        ok: false,
+        kind: 'unexpected_response',
+        message: 'Mimecast answered the delegate search in a shape the bot cannot read',
+        shape: shapeOf(data),
+      };
+    }
+    delegates.push(right);
+  }
   return { ok: true, value: { delegates } };
+}
+
+function readRight(item: unknown): DelegateRight | undefined {
+  const parsed = delegateRightSchema.safeParse(item);
+  if (!parsed.success) return undefined;
+  const fields = parsed.data;
+  const mailbox = firstText(fields.emailAddress, fields.delegateAddress, fields.delegateEmailAddress);
+  const id = firstText(fields.id, fields.delegateId, fields.secureId);
+  if (mailbox === undefined || id === undefined) return undefined;
+  return {
+    id,
+    mailbox,
+    ...(fields.name ? { name: fields.name } : {}),
+    ...(fields.source ? { source: fields.source } : {}),
+  };
+}
+
+function firstText(...values: (string | undefined)[]): string | undefined {
+  return values.find((value) => value !== undefined && value.trim() !== '');
+}
+
+/**
+ * The layout of a data array for the log: each item's keys (and those of the first entry of a list in
+ * it), never a value. A key that looks like an address is masked, in case a tenant keys by address.
+ */
+export function shapeOf(data: unknown[], max = 3): string {
+  const keysOf = (value: unknown): string => {
+    if (Array.isArray(value))
+      return `[${value.length === 0 ? '' : keysOf(value[0])}${value.length > 1 ? ', …' : ''}]`;
+    if (value === null || typeof value !== 'object') return value === null ? 'null' : typeof value;
+    const entries = Object.entries(value as Record<string, unknown>).map(([key, inner]) => {
+      const name = key.includes('@') ? '<address>' : key;
+      return Array.isArray(inner) ? `${name}: ${keysOf(inner)}` : name;
+    });
+    return `{${entries.join(', ')}}`;
+  };
+  const shown = data.slice(0, max).map((item) => keysOf(item));
+  return `data: [${shown.join(', ')}${data.length > max ? `, …${data.length - max} more` : ''}]`;
 }
 
 /** X-RateLimit-Reset is in milliseconds (unlike many APIs, where it is seconds or a timestamp). */

@@ -65,13 +65,20 @@ export interface MimecastFailure {
 
 export type MimecastResult<T> = ({ ok: true; requestId?: string | undefined } & T) | MimecastFailure;
 
+/**
+ * One delegate right, as a search by grantee tells it (`find-delegate-users` with the grantee as
+ * `primaryAddress`): a mailbox the grantee can open, and the right's id. Mimecast stores a right
+ * against the grantee's account, so searching with the mailbox's own address does not list it.
+ */
 export interface DelegateRight {
-  /** Mimecast secure id of the delegate right. */
+  /** Mimecast secure id of the delegate right (what `remove-delegate-user` takes). */
   id: string;
-  /** The user who has been granted access. */
-  primaryAddress: string;
-  /** The mailbox that is accessible to them. */
-  delegateAddress: string;
+  /** The mailbox the searched grantee can open (Mimecast's `emailAddress` in the answer). */
+  mailbox: string;
+  /** The mailbox's display name, when Mimecast gives one. */
+  name?: string | undefined;
+  /** Where the right came from, when Mimecast says (e.g. ADCON for the Administration Console). */
+  source?: string | undefined;
 }
 
 export interface AddDelegateInput {

@@ -1,4 +1,6 @@
 import type { Core } from './deps.js';
+import { type IneligibleRefusal, refuseIfIneligible } from './eligibility.js';
+import { expireOnTheSpot, isOverdue } from './expiry.js';
 import { type DelegationRequest, truncate } from './model.js';
 import { isApproverOf, type Refusal } from './permissions.js';
 import type { Progress } from './policy.js';
@@ -33,12 +35,15 @@ export type ApproveResult =
   | { ok: true; request: DelegationRequest; provisioning?: undefined; progress: Progress }
   | Extract<DecisionCheck, { ok: false }>
   /** This approver's approval is already counted; `progress` says what the request still needs. */
-  | { ok: false; reason: 'already_approved'; request: DelegationRequest; progress: Progress };
+  | { ok: false; reason: 'already_approved'; request: DelegationRequest; progress: Progress }
+  /** The requester may no longer be given the access: the bot denied the request instead. */
+  | IneligibleRefusal;
 
 /**
  * Whether this user may decide this request now: it waits for a decision, they are one of its rule's
- * approvers, and it is not their own. The transition checks the status again, so a decision made
- * meanwhile still wins.
+ * approvers, it is not their own, and it has not outlived REQUEST_TTL_HOURS (then it is expired on the
+ * spot, whatever the sweep has done, and they are told it expired). The transition checks the status
+ * again, so a decision made meanwhile still wins.
  */
 export async function mayDecide(core: Core, id: string, userId: string): Promise<DecisionCheck> {
   const request = await core.store.getRequest(id);
@@ -46,6 +51,9 @@ export async function mayDecide(core: Core, id: string, userId: string): Promise
   if (!canTransition('approve', request.status)) return { ok: false, reason: 'already_decided', request };
   if (request.requesterId === userId) return { ok: false, reason: 'own_request' };
   if (!(await isApproverOf(core, request, userId))) return { ok: false, reason: 'not_approver' };
+  if (isOverdue(core, request)) {
+    return { ok: false, reason: 'already_decided', request: await expireOnTheSpot(core, request, userId) };
+  }
   return { ok: true, request };
 }
 
@@ -63,6 +71,9 @@ export async function approve(core: Core, id: string, approverId: string): Promi
     if (step.kind === 'already_approved') {
       return { ok: false, reason: 'already_approved', request: checked.request, progress: step.progress };
     }
+    // The requester may have left the requester groups, been deactivated or changed email since.
+    const ineligible = await refuseIfIneligible(core, checked.request, approverId);
+    if (ineligible) return ineligible;
     const result = await core.store.transition(step.input);
     if (!result.ok) {
       if (lostRace(result.current, attempt)) continue;

@@ -4,7 +4,14 @@ import { newRequestId } from './ids.js';
 import { InFlight } from './in-flight.js';
 import type { DelegationRequest, Failure } from './model.js';
 import { type AccessPolicy, type ApprovalPolicy, settingsPolicy } from './policy.js';
-import type { Clock, Directory, MimecastApi, MimecastFailure, Store } from './ports/index.js';
+import type {
+  Clock,
+  Directory,
+  FindingDelivery,
+  MimecastApi,
+  MimecastFailure,
+  Store,
+} from './ports/index.js';
 import { NO_WAIT, type TurnTaker } from './turns.js';
 
 /** What the composition root gives the request service. */
@@ -13,12 +20,23 @@ export interface RequestServiceDeps {
   mimecast: MimecastApi;
   directory: Directory;
   policy: AccessPolicy;
+  /** How much one person may ask for at once; defaults in DEFAULT_LIMITS. */
+  limits?: Partial<RequestLimits>;
   /** The approval policy per mailbox (POLICY_PATH); without it the settings decide every mailbox. */
   approvalPolicy?: ApprovalPolicy;
   clock: Clock;
   logger: Logger;
   /** Called after every write that queued notices, so they go out now rather than at the next sweep. */
   onNotices?: () => void;
+  /**
+   * Called when something is due at `at` (the next outcome check of a settling request), so that a
+   * sweep runs then rather than at the next regular one. A hint only: what is due lives in the store.
+   */
+  onDue?: (at: Date) => void;
+  /** Puts drift findings in front of the admins (Slack in production); without it they are only stored. */
+  findings?: FindingDelivery;
+  /** How the reconciliation waits when Mimecast's rate limit says so; tests pass one that does not wait. */
+  sleep?: (ms: number) => Promise<void>;
   /** Steps of provisioning (after the ack) wait for their turn, so Slack's acks come first (see Turns). */
   turns?: TurnTaker;
   newId?: () => string;
@@ -35,18 +53,31 @@ export interface RequestServiceDeps {
   claimLeaseMs?: number;
 }
 
+/** Limits on what one person may ask for (MAX_OPEN_REQUESTS). */
+export interface RequestLimits {
+  /** Requests one person may have open (pending, approved or being granted) at once. */
+  maxOpenRequests: number;
+}
+
+export const DEFAULT_LIMITS: RequestLimits = { maxOpenRequests: 5 };
+
 /** What every verb works with: the deps with their defaults, and the state the service shares. */
 export interface Core {
   readonly store: Store;
   readonly mimecast: MimecastApi;
   readonly directory: Directory;
   readonly policy: AccessPolicy;
+  readonly limits: RequestLimits;
   /** Which rule decides each mailbox (the settings alone without a policy file). */
   readonly approval: ApprovalPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Asks for the notices just committed to go out now. */
   readonly notify: () => void;
+  /** Asks for a sweep at `at` (see RequestServiceDeps.onDue). */
+  readonly wake: (at: Date) => void;
+  readonly findings: FindingDelivery | undefined;
+  readonly sleep: (ms: number) => Promise<void>;
   readonly turns: TurnTaker;
   readonly newId: () => string;
   /** Background work the service started (provisioning, removals, sweeps), for drain() and idle(). */
@@ -70,10 +101,14 @@ export function createCore(deps: RequestServiceDeps): Core {
     mimecast: deps.mimecast,
     directory: deps.directory,
     policy: deps.policy,
+    limits: { ...DEFAULT_LIMITS, ...deps.limits },
     approval: deps.approvalPolicy ?? settingsPolicy(deps.policy),
     clock: deps.clock,
     logger: deps.logger,
     notify: deps.onNotices ?? (() => undefined),
+    wake: deps.onDue ?? (() => undefined),
+    findings: deps.findings,
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     turns: deps.turns ?? NO_WAIT,
     newId: deps.newId ?? newRequestId,
     work: new InFlight(),

@@ -7,6 +7,8 @@ export const REQUEST_STATUSES = [
   'pending',
   'approved',
   'provisioning',
+  /** The add's outcome is unknown and the bot is checking Mimecast for it (see settle.ts). */
+  'settling',
   'completed',
   'removing',
   'failed',
@@ -19,7 +21,7 @@ export const REQUEST_STATUSES = [
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** Statuses in which a request still asks something of people or of the bot. */
-export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'provisioning'];
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'provisioning', 'settling'];
 
 export interface CardRef {
   channel: string;
@@ -68,6 +70,18 @@ export interface DelegationRequest {
   /** Failed removal attempts so far, and when the next one is due. */
   removalAttempts?: number;
   nextRemovalAt?: Date;
+  /** The Slack form (view id) it was submitted from: one form makes one request, however often it is sent. */
+  viewId?: string;
+  /** Why the bot denied it itself: the requester could no longer be given this access (see eligibility.ts). */
+  ineligible?: IneligibleReason;
+  /** Which add this is under the one approval: absent for the first, 2 for the one made after settling. */
+  addAttempt?: number;
+  /** While settling: when the add's outcome became unknown, how many searches were made, and when the next is due. */
+  settleSince?: Date;
+  settleChecks?: number;
+  nextSettleAt?: Date;
+  /** Why settling could not tell (a search Mimecast refused or never answered); admins are told. */
+  settleProblem?: Failure;
   /** How it is decided, fixed when it was made under a policy file (absent: the settings decide). */
   route?: RequestRoute;
   /** The approvals recorded so far, under a policy file (a rule may need several). */
@@ -92,6 +106,21 @@ export interface WorkClaim {
   owner: string;
   until: Date;
 }
+
+/**
+ * Why a requester can no longer be given what they asked for, found when an approver approves or just
+ * before the Mimecast call: no longer in a requester group, their Slack account deactivated, their
+ * profile email no longer the address the request grants to, that address no longer in an allowed
+ * domain, or Slack could not be asked (the bot then grants nothing).
+ */
+export const INELIGIBLE_REASONS = [
+  'not_requester',
+  'deactivated',
+  'email_changed',
+  'grantee_not_allowed',
+  'unconfirmed',
+] as const;
+export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
 
 /** What the mailbox's owner hears of requests for it: nothing, each grant, or they must agree first. */
 export const OWNER_MODES = ['none', 'notify', 'consent'] as const;
@@ -130,8 +159,11 @@ export interface OwnerAnswer {
   at: Date;
 }
 
-/** Why a grant ended: it ran out, an admin revoked it, or the grantee said they were done. */
-export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee'] as const;
+/**
+ * Why a grant ended: it ran out, an admin revoked it, the grantee said they were done, or a check
+ * against Mimecast found it gone (removed outside the bot).
+ */
+export const END_REASONS = ['expired', 'revoked', 'ended_by_grantee', 'removed_outside_bot'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
 /** Who did something: a Slack user, or the bot itself (scheduler, recovery). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type DelegationRequest, END_REASONS } from './model.js';
+import { type DelegationRequest, END_REASONS, INELIGIBLE_REASONS } from './model.js';
 
 /**
  * What people are told, as data: each status change queues its notices in the same transaction (the
@@ -13,6 +13,15 @@ const EVENT_DATA = {
   submitted: z.undefined(),
   approved: z.undefined(),
   denied: z.undefined(),
+  /**
+   * The bot denied it: the requester may no longer be given this access, found when an approver
+   * approved (`approval`) or just before the Mimecast call (`grant`); `approver` is who approved.
+   */
+  denied_ineligible: z.object({
+    reason: z.enum(INELIGIBLE_REASONS),
+    stage: z.enum(['approval', 'grant']),
+    approver: z.string().optional(),
+  }),
   cancelled: z.undefined(),
   expired: z.undefined(),
   reminder: z.undefined(),
@@ -20,6 +29,10 @@ const EVENT_DATA = {
   provisioned: z.undefined(),
   provisioning_failed: z.undefined(),
   outcome_unknown: z.undefined(),
+  /** The add's outcome is unknown: the bot is checking Mimecast (nobody should retry by hand). */
+  checking: z.undefined(),
+  /** A check found the access after all. */
+  settled: z.undefined(),
   extended: z.object({ by: z.string(), hours: z.number() }),
   removed: z.object({ why: z.enum(END_REASONS), coveredBy: z.string().optional() }),
   removal_failing: z.object({ attempts: z.number().int() }),
@@ -39,12 +52,15 @@ export const NOTICE_EVENTS = {
     'submitted',
     'approved',
     'denied',
+    'denied_ineligible',
     'cancelled',
     'expired',
     'already_had_access',
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
     'approval_recorded',
@@ -52,10 +68,13 @@ export const NOTICE_EVENTS = {
   ],
   thread: [
     'reminder',
+    'denied_ineligible',
     'already_had_access',
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
     'removal_failing',
@@ -63,11 +82,14 @@ export const NOTICE_EVENTS = {
   dm: [
     'submitted',
     'denied',
+    'denied_ineligible',
     'expired',
     'already_had_access',
     'provisioned',
     'provisioning_failed',
     'outcome_unknown',
+    'checking',
+    'settled',
     'extended',
     'removed',
   ],
@@ -120,7 +142,9 @@ export type OutcomeEventName =
   | 'already_had_access'
   | 'provisioned'
   | 'provisioning_failed'
-  | 'outcome_unknown';
+  | 'outcome_unknown'
+  | 'checking'
+  | 'settled';
 
 /** The same outcome on the card, in its thread and in the requester's DM. */
 export function everywhere(event: OutcomeEventName): NewNotice[] {

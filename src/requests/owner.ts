@@ -1,5 +1,6 @@
 import { startProvisioning } from './decide.js';
 import type { Core } from './deps.js';
+import { expireOnTheSpot, isOverdue } from './expiry.js';
 import { type DelegationRequest, truncate } from './model.js';
 import type { Refusal } from './permissions.js';
 import { decisionPath, type Progress, progressOf } from './policy.js';
@@ -17,7 +18,10 @@ export type OwnerCheck =
   | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_owner'> }
   | { ok: false; reason: 'already_decided' | 'already_answered'; request: DelegationRequest };
 
-/** May this person answer for the owner now: it is their mailbox, the request waits, and they have not answered. */
+/**
+ * May this person answer for the owner now: it is their mailbox, the request waits (and has not
+ * outlived REQUEST_TTL_HOURS), and they have not answered.
+ */
 export async function mayAnswerAsOwner(core: Core, id: string, userId: string): Promise<OwnerCheck> {
   const request = await core.store.getRequest(id);
   if (!request) return { ok: false, reason: 'not_found' };
@@ -25,6 +29,10 @@ export async function mayAnswerAsOwner(core: Core, id: string, userId: string): 
   if (path.owner !== 'consent' || path.ownerId !== userId) return { ok: false, reason: 'not_owner' };
   if (request.status !== 'pending') return { ok: false, reason: 'already_decided', request };
   if (request.ownerAnswer) return { ok: false, reason: 'already_answered', request };
+  // Past REQUEST_TTL_HOURS it expires now, whatever the sweep has done, and the owner is told so.
+  if (isOverdue(core, request)) {
+    return { ok: false, reason: 'already_decided', request: await expireOnTheSpot(core, request, userId) };
+  }
   return { ok: true, request };
 }
 

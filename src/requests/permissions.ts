@@ -53,7 +53,21 @@ export async function maySee(core: Core, request: DelegationRequest, userId: str
   );
 }
 
-export const ADMIN_COMMANDS = ['pending', 'active', 'revoke', 'audit', 'health', 'policy'] as const;
+/** Approvers and admins may see every request; anyone else only their own. */
+export async function seesEveryRequest(core: Core, userId: string): Promise<boolean> {
+  return (await hasRole(core, userId, 'approver')) || (await hasRole(core, userId, 'admin'));
+}
+
+export const ADMIN_COMMANDS = [
+  'pending',
+  'active',
+  'revoke',
+  'audit',
+  'health',
+  'policy',
+  'reconcile',
+  'drift',
+] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 export function isAdminCommand(word: string): word is AdminCommand {

@@ -1,9 +1,12 @@
 import { newClaim, whileClaimed } from './claims.js';
 import { type Core, expiryFrom, otherGrants, toFailure } from './deps.js';
-import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
+import { stopBeforeGrant } from './eligibility.js';
+import { type DelegationRequest, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
 import { ownerNotices } from './owner-notices.js';
-import type { MimecastApi, TransitionInput } from './ports/index.js';
+import type { MimecastApi, MimecastFailure, TransitionInput } from './ports/index.js';
+import { rightFor, searchRights } from './rights.js';
+import { LAST_ADD_ATTEMPT, startSettling } from './unknown-outcome.js';
 
 /**
  * Grants approved access in Mimecast. Claims the request first (approved → provisioning), so however
@@ -30,6 +33,9 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
   await core.turns.next();
   // An orderly stop under way: the request stays approved, for another replica's sweep or the next start.
   if (core.stopping) return store.getRequest(id);
+  // The requester may have left the requester group, been deactivated or changed email since the approval.
+  const stopped = await stopBeforeGrant(core, id);
+  if (stopped) return stopped.request;
   // The claim says which process makes the call, until when; it is renewed while the call runs.
   const claimed = await store.transition({
     id,
@@ -44,7 +50,6 @@ async function provisionNow(core: Core, id: string): Promise<DelegationRequest |
 
 /** The Mimecast calls of a claimed request, and the record of their outcome. */
 async function grant(core: Core, request: DelegationRequest): Promise<DelegationRequest | undefined> {
-  const { mimecast, logger } = core;
   const { id } = request;
   const existing = await existingRight(core, request);
   if (existing) {
@@ -69,19 +74,35 @@ async function grant(core: Core, request: DelegationRequest): Promise<Delegation
     });
   }
 
+  return addAndRecord(core, request);
+}
+
+/**
+ * Makes the add for a request this process has claimed (status provisioning, its claim renewed by the
+ * caller: see whileClaimed) and records its outcome, which ends the claim: granted, refused, or unknown. A first add whose outcome is unknown is settled by searching
+ * Mimecast (settle.ts); a second one goes to the admins.
+ */
+export async function addAndRecord(
+  core: Core,
+  request: DelegationRequest,
+): Promise<DelegationRequest | undefined> {
+  const { id } = request;
+  const startedAt = core.clock();
   let outcome: Awaited<ReturnType<MimecastApi['addDelegate']>>;
   try {
-    outcome = await mimecast.addDelegate({
+    outcome = await core.mimecast.addDelegate({
       primaryAddress: request.granteeEmail,
       delegateAddress: request.mailbox,
     });
   } catch (error) {
     // The client classifies failures itself; anything thrown is a bug, and the call may have gone out.
-    logger.error({ requestId: id, err: error }, 'Mimecast client threw');
+    core.logger.error({ requestId: id, err: error }, 'Mimecast client threw');
     outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
   }
 
   const now = core.clock();
+  const attempt = request.addAttempt ?? 1;
+  const attemptDetail = attempt > 1 ? { attempt } : {};
   if (outcome.ok) {
     const expiresAt = expiryFrom(now, request.durationHours);
     return finish(core, {
@@ -92,27 +113,58 @@ async function grant(core: Core, request: DelegationRequest): Promise<Delegation
       audit: {
         actor: SYSTEM_ACTOR,
         action: 'provisioned',
-        details: { mimecastId: outcome.id, ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}) },
+        details: {
+          mimecastId: outcome.id,
+          ...(outcome.requestId ? { mcReqId: outcome.requestId } : {}),
+          ...attemptDetail,
+        },
       },
       notices: [...everywhere('provisioned'), ...ownerNotices(request, { event: 'granted' })],
     });
   }
 
   const failure = toFailure(outcome);
-  // An answer we cannot read may still mean the right was created: treated like a lost connection.
-  const unknown = outcome.kind === 'outcome_unknown' || outcome.kind === 'unexpected_response';
+  if (!isUnknownOutcome(outcome)) {
+    return finish(core, {
+      id,
+      name: 'provisioningFailed',
+      at: now,
+      patch: { failure },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: 'provisioning_failed',
+        details: { ...failure, ...attemptDetail },
+      },
+      notices: everywhere('provisioning_failed'),
+    });
+  }
+  if (attempt < LAST_ADD_ATTEMPT) {
+    const settling = await finish(core, startSettling(core, request, failure, startedAt));
+    if (settling?.status === 'settling' && settling.nextSettleAt) core.wake(settling.nextSettleAt);
+    return settling;
+  }
   return finish(core, {
     id,
-    name: unknown ? 'provisioningUnknown' : 'provisioningFailed',
+    name: 'provisioningUnknown',
     at: now,
     patch: { failure },
     audit: {
       actor: SYSTEM_ACTOR,
-      action: unknown ? 'provisioning_outcome_unknown' : 'provisioning_failed',
-      details: { ...failure },
+      action: 'provisioning_outcome_unknown',
+      details: { ...failure, ...attemptDetail },
     },
-    notices: everywhere(unknown ? 'outcome_unknown' : 'provisioning_failed'),
+    notices: everywhere('outcome_unknown'),
   });
+}
+
+/**
+ * Whether an add may have taken effect although it did not say so: no answer (timeout, connection
+ * lost after sending), an answer we cannot read, or a 5xx from Mimecast once it had the request.
+ * A 5xx without an HTTP status is "could not be reached": nothing was sent.
+ */
+export function isUnknownOutcome(failure: MimecastFailure): boolean {
+  if (failure.kind === 'outcome_unknown' || failure.kind === 'unexpected_response') return true;
+  return failure.kind === 'server_error' && (failure.httpStatus ?? 0) >= 500;
 }
 
 /** Records the outcome, and with it the end of the claim. */
@@ -139,24 +191,15 @@ async function existingRight(
   core: Core,
   request: DelegationRequest,
 ): Promise<{ id: string; byBot: boolean } | undefined> {
-  let found: Awaited<ReturnType<MimecastApi['findDelegates']>>;
-  try {
-    found = await core.mimecast.findDelegates(request.granteeEmail);
-  } catch {
-    return undefined;
-  }
+  const found = await searchRights(core, request.granteeEmail, request.id);
   if (!found.ok) {
     core.logger.info(
-      { requestId: request.id, kind: found.kind },
+      { requestId: request.id, kind: found.failure.kind },
       'could not check for existing access; adding',
     );
     return undefined;
   }
-  const right = found.delegates.find(
-    (d) =>
-      normalizeEmail(d.delegateAddress) === request.mailbox &&
-      normalizeEmail(d.primaryAddress) === request.granteeEmail,
-  );
+  const right = rightFor(found.rights, request.mailbox);
   if (!right) return undefined;
   const ours = await otherGrants(core, request);
   return { id: right.id, byBot: ours.some((grant) => grant.mimecastId === right.id && !grant.preexisting) };

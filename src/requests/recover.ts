@@ -3,11 +3,12 @@ import type { Core } from './deps.js';
 import { type DelegationRequest, type Failure, SYSTEM_ACTOR } from './model.js';
 import { everywhere } from './notices.js';
 import { provision } from './provision.js';
+import { LAST_ADD_ATTEMPT, startSettling } from './unknown-outcome.js';
 
 export interface RecoveryReport {
   /** Approved requests that never reached Mimecast: provisioned now. */
   resumed: string[];
-  /** Requests caught mid-call: handed to an admin. */
+  /** Requests caught mid-call: settled by searching Mimecast (a second add: handed to the admins). */
   interrupted: string[];
   /** Notices the previous process was sending: sent again now. */
   noticesReleased: number;
@@ -68,20 +69,37 @@ export async function takeOverAbandoned(
       message:
         'The bot stopped while Mimecast was being called, so the access may or may not have been granted.',
     };
-    const result = await store.transition({
-      id: request.id,
-      name: 'provisioningUnknown',
-      at: now,
-      patch: { failure, claim: undefined },
-      audit: {
-        actor: SYSTEM_ACTOR,
-        action: 'provisioning_interrupted',
-        details: { ...failure, ...(request.claim ? { claimedBy: request.claim.owner } : {}) },
-      },
-      notices: everywhere('outcome_unknown'),
-      expectedVersion: request.version,
-    });
-    if (result.ok) report.interrupted.push(request.id);
+    const attempt = request.addAttempt ?? 1;
+    const claimedBy = request.claim ? { claimedBy: request.claim.owner } : {};
+    // Not repeated but settled (settle.ts: Mimecast is searched, counted from when the add began, the
+    // request's last change: renewals of its claim change only its version), or, when it was the
+    // second add, handed to the admins.
+    const settle = startSettling(core, request, failure, request.updatedAt, 'provisioning_interrupted');
+    const result = await store.transition(
+      attempt < LAST_ADD_ATTEMPT
+        ? {
+            ...settle,
+            patch: { ...settle.patch, claim: undefined },
+            audit: { ...settle.audit, details: { ...settle.audit.details, ...claimedBy } },
+            expectedVersion: request.version,
+          }
+        : {
+            id: request.id,
+            name: 'provisioningUnknown',
+            at: now,
+            patch: { failure, claim: undefined },
+            audit: {
+              actor: SYSTEM_ACTOR,
+              action: 'provisioning_interrupted',
+              details: { ...failure, attempt, ...claimedBy },
+            },
+            notices: everywhere('outcome_unknown'),
+            expectedVersion: request.version,
+          },
+    );
+    if (!result.ok) continue;
+    report.interrupted.push(request.id);
+    if (result.request.nextSettleAt) core.wake(result.request.nextSettleAt);
   }
 
   for (const request of await store.listRequests({ statuses: ['removing'] })) {

@@ -3,7 +3,8 @@ import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
 import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
 import { ownerNotices } from './owner-notices.js';
 import type { AdminPermit, Refusal } from './permissions.js';
-import type { MimecastApi, MimecastFailure } from './ports/index.js';
+import type { MimecastFailure } from './ports/index.js';
+import { removeRight } from './rights.js';
 
 /** Waits between failed removal attempts; the last repeats. */
 const REMOVAL_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000, HOUR_MS];
@@ -71,7 +72,7 @@ async function removeClaimed(
   why: EndReason,
   now: Date,
 ): Promise<EndResult> {
-  const { store, mimecast, logger } = core;
+  const { store, logger } = core;
   const { id } = request;
   const coveredBy = (await otherGrants(core, request)).find(
     (grant) => !grant.expiresAt || grant.expiresAt > now,
@@ -82,17 +83,16 @@ async function removeClaimed(
   else if (request.preexisting) leaveInMimecast = 'the access existed before this request';
   else if (!request.mimecastId) leaveInMimecast = 'no Mimecast id was recorded';
 
+  let alreadyGone = false;
   if (!leaveInMimecast && request.mimecastId) {
-    let outcome: Awaited<ReturnType<MimecastApi['removeDelegate']>>;
-    try {
-      outcome = await mimecast.removeDelegate(request.mimecastId);
-    } catch (error) {
-      logger.error({ requestId: id, err: error }, 'Mimecast client threw');
-      outcome = { ok: false, kind: 'outcome_unknown', message: 'The Mimecast call failed unexpectedly.' };
-    }
-    // A right Mimecast no longer knows is access that is already gone.
-    const alreadyGone = !outcome.ok && outcome.code === 'err_delegate_not_found';
-    if (!outcome.ok && !alreadyGone) return removalFailed(core, request, actor, outcome);
+    // Idempotent: a right Mimecast no longer has (checked with a search) counts as removed.
+    const removal = await removeRight(
+      core,
+      { id: request.mimecastId, granteeEmail: request.granteeEmail, mailbox: request.mailbox },
+      id,
+    );
+    if (!removal.ok) return removalFailed(core, request, actor, removal.failure);
+    alreadyGone = removal.how === 'already_gone';
   }
 
   const ended = core.clock();
@@ -108,6 +108,7 @@ async function removeClaimed(
       details: {
         why,
         ...(leaveInMimecast ? { leftInMimecast: leaveInMimecast } : { mimecastId: request.mimecastId }),
+        ...(alreadyGone ? { alreadyGone: true } : {}),
       },
     },
     notices: [

@@ -9,7 +9,9 @@ import {
   mayDecide,
 } from './decide.js';
 import { type Core, createCore, type RequestServiceDeps } from './deps.js';
+import { type RemoveFindingResult, removeFinding, standingFindings } from './drift.js';
 import { type ExtendResult, extend } from './extend.js';
+import type { DriftFinding } from './findings.js';
 import type { AuditEvent, DelegationRequest } from './model.js';
 import {
   mayAnswerAsOwner,
@@ -32,6 +34,7 @@ import {
 import type { ApprovalPolicy } from './policy.js';
 import { describePolicy, type PolicyTest, recordPolicyAtStart, testPolicy } from './policy-review.js';
 import { provision } from './provision.js';
+import { type ReconcileResult, reconcileIfDue, reconcileNow } from './reconcile.js';
 import { type RecoveryReport, recoverInterrupted } from './recover.js';
 import { type EndAccessResult, type EndResult, endAccess, revoke } from './remove.js';
 import {
@@ -182,6 +185,21 @@ export class RequestService {
     return health(this.core, permit);
   }
 
+  /** `/delegate reconcile`: the bot's records checked against Mimecast now (reconcile.ts). */
+  reconcile(permit: AdminPermit): Promise<ReconcileResult> {
+    return reconcileNow(this.core, permit);
+  }
+
+  /** `/delegate drift`: rights in Mimecast the bot did not grant, still standing. */
+  driftFindings(permit: AdminPermit): Promise<DriftFinding[]> {
+    return standingFindings(this.core, permit);
+  }
+
+  /** The Remove button of a drift finding: removes that right in Mimecast. */
+  removeFinding(permit: AdminPermit, id: string): Promise<RemoveFindingResult> {
+    return removeFinding(this.core, permit, id);
+  }
+
   /** `/delegate policy`. */
   describePolicy(permit: AdminPermit): ApprovalPolicy {
     return describePolicy(this.core, permit);
@@ -207,6 +225,11 @@ export class RequestService {
   /** One pass over everything due (reminders, expiry, removals, retries, notice pruning). */
   sweep(): Promise<SweepReport> {
     return this.core.work.track(sweep(this.core));
+  }
+
+  /** The scheduled reconciliation, if its interval has passed since the last run (by any process). */
+  reconcileIfDue(intervalMs: number): Promise<ReconcileResult> {
+    return reconcileIfDue(this.core, intervalMs);
   }
 
   recoverInterrupted(): Promise<RecoveryReport> {

@@ -1,4 +1,7 @@
+import { isOwnMailbox, showsAsTyped } from './addresses.js';
 import type { Core } from './deps.js';
+import { type GranteeProblem, granteeProblem } from './eligibility.js';
+import { type OpenRequestsFull, openRequestsFull } from './limits.js';
 import {
   type DelegationRequest,
   domainOf,
@@ -9,7 +12,8 @@ import {
 } from './model.js';
 import { hasRole } from './permissions.js';
 import { type PolicyRule, ruleFor } from './policy.js';
-import { DuplicateIdError } from './ports/index.js';
+import { DuplicateIdError, DuplicateViewError } from './ports/index.js';
+import { findReplay, type Replay } from './replays.js';
 import { approveByRule, routeDetails, routeFor, ruleRefusal, submittedNotices } from './routing.js';
 
 export const REASON_MAX_LENGTH = 1000;
@@ -21,12 +25,16 @@ export interface SubmissionInput {
   mailbox: string;
   reason: string;
   durationHours?: number;
+  /** The Slack form it comes from: a form already turned into a request makes no second one. */
+  viewId?: string;
 }
 
 /** What is wrong with the mailbox field, and what the words need to say so. */
 export type MailboxProblem =
   | { code: 'missing' }
   | { code: 'invalid' }
+  /** Characters Slack would show as formatting, so the card would not show the address granted. */
+  | { code: 'formatting_characters' }
   | { code: 'domain_not_allowed'; allowedDomains: readonly string[] }
   | { code: 'not_requester' }
   | { code: 'no_profile_email' }
@@ -35,7 +43,12 @@ export type MailboxProblem =
   /** The policy rule for this mailbox refuses every request, with this text. */
   | { code: 'denied_by_rule'; text: string }
   /** The policy rule takes requests for this mailbox only from members of these groups (as people know them). */
-  | { code: 'needs_group'; groups: readonly string[] };
+  | { code: 'needs_group'; groups: readonly string[] }
+  /** The address that would get access (the requester's profile email) is not allowed. */
+  | GranteeProblem
+  | ({ code: 'too_many_open' } & OpenRequestsFull)
+  /** Someone else's form, sent again: nothing to do with this person. */
+  | { code: 'form_already_used' };
 export type ReasonProblem =
   | { code: 'too_short'; min: number }
   | { code: 'too_long'; max: number; length: number };
@@ -50,7 +63,9 @@ export interface SubmissionErrors {
 }
 export type SubmissionField = keyof SubmissionErrors;
 
-export type SubmitResult = { ok: true; request: DelegationRequest } | { ok: false; errors: SubmissionErrors };
+export type SubmitResult =
+  /** `replayed`: the form had already made this request, and made no other. */
+  { ok: true; request: DelegationRequest; replayed?: true } | { ok: false; errors: SubmissionErrors };
 
 /** What the request form needs to open for this person, or why it does not open. */
 export type RequestFormResult =
@@ -69,7 +84,9 @@ export type RequestFormResult =
       /** How a request for the mailbox entered (or any mailbox) would be decided, for the form to say. */
       path: FormPath;
     }
-  | { ok: false; reason: 'not_requester' | 'no_profile_email' };
+  | { ok: false; reason: 'not_requester' | 'no_profile_email' }
+  | { ok: false; reason: 'grantee_not_allowed'; problem: GranteeProblem }
+  | ({ ok: false; reason: 'too_many_open' } & OpenRequestsFull);
 
 /** What the form tells the requester about who decides. */
 export interface FormPath {
@@ -100,6 +117,10 @@ export async function requestForm(
     return { ok: false, reason: 'not_requester' };
   }
   if (!granteeEmail) return { ok: false, reason: 'no_profile_email' };
+  const problem = granteeProblem(core, granteeEmail);
+  if (problem) return { ok: false, reason: 'grantee_not_allowed', problem };
+  const full = await openRequestsFull(core, userId);
+  if (full) return { ok: false, reason: 'too_many_open', ...full };
   const mailbox = normalizeEmail(mailboxText ?? '');
   const rule = isEmailAddress(mailbox) ? ruleFor(core.approval, mailbox) : core.approval.defaults;
   const refusal = await ruleRefusal(core, rule, userId);
@@ -129,6 +150,9 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
   const { policy, directory, store } = core;
   const errors: SubmissionErrors = {};
 
+  const replay = await findReplay(core, input);
+  if (replay) return answerReplay(replay);
+
   const mailbox = normalizeEmail(input.mailbox);
   const reason = cleanText(input.reason);
   let rule: PolicyRule = core.approval.defaults;
@@ -136,6 +160,8 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
   if (!mailbox) errors.mailbox = { code: 'missing' };
   else if (mailbox.length > MAILBOX_MAX_LENGTH || !isEmailAddress(mailbox)) {
     errors.mailbox = { code: 'invalid' };
+  } else if (!showsAsTyped(mailbox)) {
+    errors.mailbox = { code: 'formatting_characters' };
   } else if (
     policy.allowedEmailDomains.length > 0 &&
     !policy.allowedEmailDomains.includes(domainOf(mailbox))
@@ -163,9 +189,12 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
   }
 
   const granteeEmail = await directory.emailOf(input.requesterId);
+  const grantee = granteeEmail ? granteeProblem(core, granteeEmail) : undefined;
   if (!granteeEmail) {
     errors.mailbox = { code: 'no_profile_email' };
-  } else if (!errors.mailbox && granteeEmail === mailbox) {
+  } else if (grantee) {
+    errors.mailbox = grantee;
+  } else if (!errors.mailbox && isOwnMailbox(granteeEmail, mailbox)) {
     errors.mailbox = { code: 'own_mailbox' };
   }
 
@@ -183,8 +212,16 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     });
     if (pending) errors.mailbox = { code: 'duplicate', mailbox, pendingId: pending.id };
   }
+  if (!errors.mailbox) {
+    const full = await openRequestsFull(core, input.requesterId);
+    if (full) errors.mailbox = { code: 'too_many_open', ...full };
+  }
 
-  if (Object.keys(errors).length > 0 || !granteeEmail) return { ok: false, errors };
+  if (Object.keys(errors).length > 0 || !granteeEmail) {
+    // The same form, sent twice at once: the other delivery may have made its request meanwhile.
+    const replayed = await findReplay(core, input);
+    return replayed ? answerReplay(replayed) : { ok: false, errors };
+  }
 
   // The decision path is fixed now: the request is decided by this rule even if the policy changes.
   const route = await routeFor(core, rule, mailbox);
@@ -200,6 +237,7 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
       durationHours,
       createdAt: now,
       updatedAt: now,
+      ...(input.viewId ? { viewId: input.viewId } : {}),
       ...(route ? { route } : {}),
       version: 1,
     };
@@ -221,9 +259,20 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
       return { ok: true, request };
     } catch (error) {
       if (error instanceof DuplicateIdError && attempt < 5) continue;
+      // The same form, sent twice at the same moment (or to two processes): the first made the request.
+      if (error instanceof DuplicateViewError) {
+        const replayed = await findReplay(core, input);
+        if (replayed) return answerReplay(replayed);
+      }
       throw error;
     }
   }
+}
+
+/** A form that already made a request: its request again for its requester, a refusal for anyone else. */
+function answerReplay(replay: Replay): SubmitResult {
+  if (replay.sameRequester) return { ok: true, request: replay.request, replayed: true };
+  return { ok: false, errors: { mailbox: { code: 'form_already_used' } } };
 }
 
 /** Trims, and drops control and bidirectional-override characters other than line breaks and tabs. */

@@ -1,13 +1,19 @@
 import { type Core, HOUR_MS } from './deps.js';
+import { announceFindings } from './drift.js';
 import { SYSTEM_ACTOR } from './model.js';
 import { type TakeoverReport, takeOverAbandoned } from './recover.js';
 import { removeExpired } from './remove.js';
+import { type SettleReport, settleDue } from './settle.js';
 
 export interface SweepReport extends TakeoverReport {
   expired: string[];
   reminded: string[];
   removed: string[];
   removalFailed: string[];
+  /** Unknown outcomes checked in Mimecast (settle.ts). */
+  settle: SettleReport;
+  /** Drift findings whose message to the admins went out in this pass (posting failed before). */
+  findingsAnnounced: number;
   /** Finished notices deleted after NOTICE_RETENTION_DAYS. */
   noticesPruned: number;
 }
@@ -20,9 +26,10 @@ const PRUNE_BATCHES_PER_SWEEP = 20;
 
 /**
  * One pass over everything that is due: Mimecast work another process left (see
- * `takeOverAbandoned`), pending requests to remind or expire, grants to remove, removals to retry.
- * Every replica sweeps; each step is a claim or a compare-and-set, so a pass after a restart, or
- * several replicas sweeping at once, act once.
+ * `takeOverAbandoned`), pending requests to remind or expire, grants to remove, removals to retry,
+ * unknown outcomes to check in Mimecast, drift findings still to announce. Every replica sweeps; each
+ * step is a claim or a compare-and-set, so a pass after a restart, or several replicas sweeping at
+ * once, act once.
  */
 export async function sweep(core: Core): Promise<SweepReport> {
   const { store, policy } = core;
@@ -34,6 +41,8 @@ export async function sweep(core: Core): Promise<SweepReport> {
     reminded: [],
     removed: [],
     removalFailed: [],
+    settle: { settled: [], retried: [], unresolved: [], checks: 0 },
+    findingsAnnounced: 0,
     noticesPruned: 0,
   };
 
@@ -81,6 +90,9 @@ export async function sweep(core: Core): Promise<SweepReport> {
   }
 
   if (report.expired.length || report.reminded.length) core.notify();
+
+  report.settle = await settleDue(core);
+  report.findingsAnnounced = await announceFindings(core);
 
   const retainedSince = new Date(now.getTime() - NOTICE_RETENTION_DAYS * 24 * HOUR_MS);
   for (let batch = 0; batch < PRUNE_BATCHES_PER_SWEEP; batch++) {

@@ -1,18 +1,29 @@
 import type { Core } from './deps.js';
 import { type AuditEvent, type DelegationRequest, OPEN_STATUSES } from './model.js';
-import { type AdminPermit, hasRole, isApproverOf, maySee, type Refusal } from './permissions.js';
+import {
+  type AdminPermit,
+  hasRole,
+  isApproverOf,
+  maySee,
+  type Refusal,
+  seesEveryRequest,
+} from './permissions.js';
 import { type PolicyWarning, policyWarnings } from './policy-review.js';
 
 export type ViewResult =
   | { ok: true; request: DelegationRequest }
-  | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_yours'> };
+  /**
+   * No request this person may see. `seesAll` (approvers and admins) means there is no such request at
+   * all; for anyone else the answer is the same whether the id exists or is someone else's, so that
+   * trying ids tells nobody which exist.
+   */
+  | { ok: false; reason: Extract<Refusal, 'not_found'>; seesAll: boolean };
 
 /** One request, for its requester, approvers and admins. */
 export async function viewRequest(core: Core, id: string, userId: string): Promise<ViewResult> {
   const request = await core.store.getRequest(id);
-  if (!request) return { ok: false, reason: 'not_found' };
-  if (!(await maySee(core, request, userId))) return { ok: false, reason: 'not_yours' };
-  return { ok: true, request };
+  if (request && (await maySee(core, request, userId))) return { ok: true, request };
+  return { ok: false, reason: 'not_found', seesAll: await seesEveryRequest(core, userId) };
 }
 
 export interface MyRequests {

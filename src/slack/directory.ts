@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import type { Directory } from '../requests/ports/index.js';
+import type { Directory, Profile } from '../requests/ports/index.js';
 import { slackErrorCode } from './errors.js';
 
 const usergroupUsers = z.object({ users: z.array(z.string()) });
@@ -37,7 +37,7 @@ interface Cached<T> {
  */
 export class SlackDirectory implements Directory {
   private readonly groups = new Map<string, Cached<ReadonlySet<string>>>();
-  private readonly emails = new Map<string, Cached<string | undefined>>();
+  private readonly profiles = new Map<string, Cached<Profile | undefined>>();
   private readonly owners = new Map<string, Cached<string | undefined>>();
   private readonly handles = new Map<string, Cached<ReadonlyMap<string, string>>>();
 
@@ -54,10 +54,24 @@ export class SlackDirectory implements Directory {
   }
 
   async emailOf(userId: string): Promise<string | undefined> {
-    return this.cached(this.emails, userId, async () => {
-      const response = userInfo.parse(await this.client.users.info({ user: userId }));
-      if (response.user.deleted) return undefined;
-      return response.user.profile?.email?.trim().toLowerCase() || undefined;
+    const profile = await this.profileOf(userId);
+    return profile && !profile.deactivated ? profile.email : undefined;
+  }
+
+  profileOf(userId: string): Promise<Profile | undefined> {
+    return this.cached(this.profiles, userId, async () => {
+      let answer: unknown;
+      try {
+        answer = await this.client.users.info({ user: userId });
+      } catch (error) {
+        if (slackErrorCode(error) === 'user_not_found') return undefined;
+        throw error;
+      }
+      const { user } = userInfo.parse(answer);
+      return {
+        deactivated: user.deleted === true,
+        email: user.profile?.email?.trim().toLowerCase() || undefined,
+      };
     });
   }
 

@@ -22,7 +22,7 @@ const inputValue = z
 export const viewSubmission = z.object({
   user: z.object({ id: z.string().min(1) }),
   view: z.object({
-    id: z.string(),
+    id: z.string().min(1),
     callback_id: z.string(),
     private_metadata: z.string().default(''),
     state: z.object({ values: z.record(z.string(), z.record(z.string(), inputValue)) }),

@@ -54,10 +54,15 @@ describe('/delegate subcommands', () => {
     expect(status).toContain(`*${request.id}*: Access granted`);
     expect(status).toContain('alice@example.com → delegate access to sales@example.com, 1 day');
     expect(status).toContain(`Approved by <@${USERS.carol.id}>`);
-    expect(await run(USERS.dave.id, `status ${request.id}`)).toBe(
-      `You can see only your own requests, and ${request.id} is not yours.`,
+    // Someone else's request and no request at all read the same to those who see only their own.
+    const notYours = await run(USERS.dave.id, `status ${request.id}`);
+    expect(notYours).toBe(
+      `You have no request ${request.id}. You can see only your own requests: check the id in your confirmation message, or see them all with \`/delegate list\`.`,
     );
-    expect(await run(USERS.alice.id, 'status DR-ZZZZZZ')).toBe(
+    expect(await run(USERS.dave.id, 'status DR-ZZZZZZ')).toBe(notYours.replaceAll(request.id, 'DR-ZZZZZZ'));
+    expect(await run(USERS.alice.id, 'status DR-ZZZZZZ')).toBe(notYours.replaceAll(request.id, 'DR-ZZZZZZ'));
+    // Approvers and admins see every request: for them, no such request is just that.
+    expect(await run(USERS.carol.id, 'status DR-ZZZZZZ')).toBe(
       'There is no request DR-ZZZZZZ. Check the id in your confirmation message.',
     );
     expect(await run(USERS.alice.id, 'status nonsense!')).toBe(

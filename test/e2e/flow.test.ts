@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { offsetClock } from '../support/fakes.js';
 import {
   APPROVAL_CHANNEL,
   addCalls,
@@ -384,19 +385,27 @@ describe('Mimecast failures, as users see them', () => {
     );
   });
 
-  it('a dropped connection: outcome unknown, admins alerted, never repeated', async () => {
-    const { request, card } = await approveWithFault({ dropConnection: true });
-    await waitForStatus(h, request.id, 'outcome_unknown');
+  it('a dropped connection: the outcome is checked in Mimecast, not repeated, and settled', async () => {
+    const clock = offsetClock();
+    h = await startHarness({ clock });
+    h.mimecast.inject('/api/user/add-delegate-user', { dropConnection: true });
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    const card = await cardOf(h, request.id);
+    await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
+    await waitForStatus(h, request.id, 'settling');
     const reply = await h.sim.waitFor(() => h.sim.threadReplies(APPROVAL_CHANNEL, card.ts)[0]);
-    expect(reply.text).toContain('<!subteam^SADMINS>');
-    expect(reply.text).toContain('Outcome unknown');
-    expect(reply.text).toContain('check in Mimecast before anyone retries');
+    expect(reply.text).toContain(':mag: Mimecast did not confirm the grant');
+    expect(reply.text).toContain('Nobody needs to do anything');
+    const dm = await h.sim.waitFor(() =>
+      h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('did not confirm the grant straight away')),
+    );
+    expect(dm.text).toContain('please do not submit the request again');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(addCalls(h)).toHaveLength(1);
-    const dm = await h.sim.waitFor(() =>
-      h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('could not confirm')),
-    );
-    expect(dm.text).toContain('you do not need to submit it again');
+    clock.advance(30_000);
+    await h.bot.scheduler.runOnce();
+    await waitForStatus(h, request.id, 'completed');
+    expect(addCalls(h)).toHaveLength(1);
   });
 });
 
@@ -442,6 +451,7 @@ describe('Slack retries', () => {
       trigger_id: h.sim.createTrigger({ userId: USERS.alice.id }),
       response_url: h.sim.createResponseUrl({ userId: USERS.alice.id }),
       team_id: h.sim.teamId,
+      api_app_id: h.sim.appId,
       channel_id: 'C1',
     }).toString();
     expect((await h.driver.send(body)).status).toBe(200);

@@ -95,4 +95,51 @@ describe('Socket Mode (SLACK_MODE=socket): the same flow over a WebSocket', () =
     });
     expect(await h.bot.store.listRequests({})).toEqual([]);
   });
+
+  // No HTTP gate sees Socket Mode payloads: the same shape and origin checks run as middleware.
+  it('acknowledges and drops payloads of another workspace or app, or of a shape Bolt cannot read', async () => {
+    h = await startHarness({ env: { SLACK_MODE: 'socket', PORT: '0' } });
+    const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
+    const card = await cardOf(h, request.id);
+    await h.bot.idle();
+    const callsBefore = h.sim.calls.length;
+    const click = (change: Record<string, unknown>) =>
+      new URLSearchParams({
+        payload: JSON.stringify({
+          type: 'block_actions',
+          user: { id: USERS.carol.id, team_id: h.sim.teamId },
+          team: { id: h.sim.teamId, domain: h.sim.teamDomain },
+          api_app_id: h.sim.appId,
+          channel: { id: APPROVAL_CHANNEL },
+          trigger_id: h.sim.createTrigger({ userId: USERS.carol.id }),
+          actions: [{ action_id: 'approve_request', block_id: 'decision', value: request.id }],
+          ...change,
+        }),
+      }).toString();
+    for (const change of [
+      { team: { id: 'T0FOREIGN', domain: 'elsewhere' } },
+      { api_app_id: 'A0OTHERAPP' },
+      { actions: null },
+      { user: 'UCAROL' },
+    ]) {
+      const acked = await h.driver.send(click(change));
+      expect(acked.status).toBe(200);
+    }
+    await h.bot.idle();
+    expect(h.sim.calls.length).toBe(callsBefore);
+    expect((await h.bot.store.getRequest(request.id))?.status).toBe('pending');
+    // Three refused by the checks; `actions: null` Bolt fails on before any middleware, and it is acked.
+    const messages = logEntries(h).map((line) => line.msg);
+    expect(messages.filter((msg) => msg === 'Slack payload refused before any listener')).toHaveLength(3);
+    expect(
+      messages.filter(
+        (msg) =>
+          msg === 'Bolt failed on a Socket Mode payload; acknowledged so that Slack does not resend it',
+      ),
+    ).toHaveLength(1);
+    // The same click for this workspace and app goes through.
+    await h.driver.send(click({}));
+    await waitForStatus(h, request.id, 'completed');
+    expect(card.channel).toBe(APPROVAL_CHANNEL);
+  });
 });

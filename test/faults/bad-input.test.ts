@@ -153,9 +153,11 @@ describe('slash command text of any length and content', () => {
     expect(await say(USERS.alice.id, `cancel ${bobs.id.toLowerCase()}`)).toBe(
       `Only the person who asked can cancel ${bobs.id}.`,
     );
+    // Someone else's request reads exactly as one that does not exist (issue 14, item 9).
     expect(await say(USERS.dave.id, `status ${bobs.id}`)).toBe(
-      `You can see only your own requests, and ${bobs.id} is not yours.`,
+      (await say(USERS.dave.id, 'status DR-AAAAAA')).replaceAll('DR-AAAAAA', bobs.id),
     );
+    expect(await say(USERS.dave.id, `status ${bobs.id}`)).toMatch(/^You have no request DR-/);
     expect(await say(USERS.alice.id, 'cancel DR-AAAAAA')).toBe(
       'There is no request DR-AAAAAA. Check the id in your confirmation message.',
     );
@@ -354,6 +356,9 @@ describe('request form values of any length and content (raw signed payloads)', 
     const bobs = await submitRequest(h, USERS.bob.id, 'sales@example.com');
     const denyForm = (userId: string, metadata: string, reason = 'no') => ({
       type: 'view_submission',
+      // As Slack sends it: the workspace and the app (a payload naming neither is refused before Bolt).
+      team: { id: h.sim.teamId, domain: h.sim.teamDomain },
+      api_app_id: h.sim.appId,
       user: { id: userId },
       view: {
         id: 'VFORGEDDENY',
@@ -416,6 +421,8 @@ describe('request form values of any length and content (raw signed payloads)', 
 
     const denial = {
       type: 'view_submission',
+      team: { id: h.sim.teamId, domain: h.sim.teamDomain },
+      api_app_id: h.sim.appId,
       user: { id: USERS.carol.id },
       view: {
         id: 'VDENYLONG',

@@ -213,7 +213,7 @@ describe('three replicas behind a round-robin load balancer, on one PostgreSQL d
     expect(mimecast.rights.some((right) => right.id === before.mimecastId)).toBe(false);
   });
 
-  it('killed (SIGKILL) while its Mimecast add is in flight: another replica hands it to an admin, never adds again', async () => {
+  it('killed (SIGKILL) while its Mimecast add is in flight: another replica settles it by searching, never adds again', async () => {
     const { request, card } = await submit(USERS.alice.id, 'info@example.com');
     const victim = replicas[2]!;
     mimecast.inject(ADD_DELEGATE_PATH, { latencyMs: 15_000 });
@@ -221,10 +221,11 @@ describe('three replicas behind a round-robin load balancer, on one PostgreSQL d
     await sim.waitFor(() => (adds(request).length === 1 ? true : undefined), 5_000);
     expect(await killBot(victim)).toEqual({ code: null, signal: 'SIGKILL' });
 
-    // Once its claim runs out (1.5 s here), the next sweep of a live replica takes it over.
-    const unknown = await status(request.id, 'outcome_unknown');
-    expect(unknown.failure).toMatchObject({ kind: 'interrupted' });
-    expect(unknown.claim).toBeUndefined();
+    // Once its claim runs out (1.5 s here), the next sweep of a live replica takes it over, as the
+    // single process does at its restart: the outcome is checked in Mimecast, not added again.
+    const settling = await status(request.id, 'settling');
+    expect(settling.failure).toMatchObject({ kind: 'interrupted' });
+    expect(settling.claim).toBeUndefined();
     const audit = await store.listAudit({ requestId: request.id });
     expect(audit.map((event) => event.action)).toEqual([
       'submitted',
@@ -232,19 +233,32 @@ describe('three replicas behind a round-robin load balancer, on one PostgreSQL d
       'provisioning_started',
       'provisioning_interrupted',
     ]);
+    expect(audit.at(-1)).toMatchObject({
+      toStatus: 'settling',
+      details: { kind: 'interrupted', settling: true },
+    });
     expect(String(audit.at(-1)?.details?.claimedBy)).toContain(`#${victim.process.pid}-`);
+    await sim.waitFor(() =>
+      sim.threadReplies(APPROVAL_CHANNEL, card.ts).find((m) => m.text.startsWith(':mag:')),
+    );
+
+    // Its first search is due 30 s after the add began: written as time passing would leave it.
+    await store.patchRequest(request.id, { nextSettleAt: new Date(Date.now() - 1_000) });
+    const done = await status(request.id, 'completed');
     await settled();
-    // Mimecast did add it before its slow answer: a repeat would have been wrong.
+    // Mimecast did add it before its slow answer: found by the search, and never added again.
+    const right = mimecast.rights.filter(
+      (r) => r.primaryAddress === request.granteeEmail && r.delegateAddress === request.mailbox,
+    );
+    expect(right).toHaveLength(1);
+    expect(done.mimecastId).toBe(right[0]!.id);
     expect(adds(request)).toHaveLength(1);
-    expect(
-      mimecast.rights.filter(
-        (right) => right.primaryAddress === request.granteeEmail && right.delegateAddress === request.mailbox,
-      ),
-    ).toHaveLength(1);
-    const alerts = sim
-      .threadReplies(APPROVAL_CHANNEL, card.ts)
-      .filter((m) => m.text.includes('Outcome unknown'));
-    expect(alerts).toHaveLength(1);
+    expect((await actions(request.id)).filter((action) => action === 'outcome_settled')).toHaveLength(1);
+    const replies = sim.threadReplies(APPROVAL_CHANNEL, card.ts).map((m) => m.text);
+    expect(replies.filter((text) => text.startsWith(':mag:'))).toHaveLength(1);
+    expect(replies.filter((text) => text.startsWith(':white_check_mark: Checked in Mimecast'))).toHaveLength(
+      1,
+    );
   });
 
   it('stops on SIGTERM: /readyz turns 503 at once, the Mimecast call under way finishes and is recorded, exit 0', async () => {
@@ -279,7 +293,7 @@ describe('three replicas behind a round-robin load balancer, on one PostgreSQL d
     expect(adds(request)).toHaveLength(1);
   });
 
-  it('stops on SIGTERM within its bound when Mimecast is slower: exit 0, its claim given up and taken over at once', async () => {
+  it('stops on SIGTERM within its bound when Mimecast is slower: exit 0, its claim given up and settled by another at once', async () => {
     const { request, card } = await submit(USERS.alice.id, 'ceo@example.com');
     mimecast.inject(ADD_DELEGATE_PATH, { latencyMs: 15_000 });
     await stubborn.driver.clickButton(USERS.carol.id, card, 'approve_request');
@@ -293,9 +307,10 @@ describe('three replicas behind a round-robin load balancer, on one PostgreSQL d
       stubborn.output.some((line) => line.includes('stopping with Mimecast calls still under way')),
     ).toBe(true);
 
-    // Its claim would have held for a minute; given up, the one replica left takes it over in its next sweep.
-    const unknown = await status(request.id, 'outcome_unknown', 5_000);
-    expect(unknown.failure).toMatchObject({ kind: 'interrupted' });
+    // Its claim would have held for a minute; given up, the one replica left takes it over in its next
+    // sweep, and checks in Mimecast rather than adding again.
+    const settling = await status(request.id, 'settling', 5_000);
+    expect(settling.failure).toMatchObject({ kind: 'interrupted' });
     const interrupted = (await store.listAudit({ requestId: request.id })).at(-1);
     expect(interrupted?.action).toBe('provisioning_interrupted');
     expect(String(interrupted?.details?.claimedBy)).toContain(`#${stubborn.process.pid}-`);

@@ -9,7 +9,7 @@ import {
   REMOVE_DELEGATE_PATH,
 } from '../../src/mimecast/client.js';
 import type { MimecastConfig } from '../../src/mimecast/types.js';
-import { type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
+import { FIND_SHAPES, type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
 import { FakeClock, fakeSleep, hmacConfig, MAILBOXES, UUID } from './support.js';
 
 const aliceToSales = { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' };
@@ -53,7 +53,7 @@ describe('MimecastClient with API 1.0 keys: success', () => {
 
     expect(sim.rights).toHaveLength(1);
     const right = sim.rights[0]!;
-    expect(right).toEqual({ id: right.id, ...aliceToSales });
+    expect(right).toEqual({ id: right.id, ...aliceToSales, name: 'Sales', source: 'API' });
     expect(right.id).toMatch(/^eNo[\w-]{40,}$/);
 
     expect(sim.calls).toHaveLength(1);
@@ -95,12 +95,13 @@ describe('MimecastClient with API 1.0 keys: success', () => {
     await mimecast.addDelegate({ primaryAddress: 'bob@example.com', delegateAddress: 'sales@example.com' });
     if (!toSales.ok || !toCeo.ok) throw new Error('setup failed');
 
+    // Searched by grantee: the mailboxes Alice can open, as Mimecast lists them.
     const found = await mimecast.findDelegates('alice@example.com');
     expect(found).toMatchObject({
       ok: true,
       delegates: [
-        { id: toSales.id, ...aliceToSales },
-        { id: toCeo.id, primaryAddress: 'alice@example.com', delegateAddress: 'ceo@example.com' },
+        { id: toSales.id, mailbox: 'sales@example.com', name: 'Sales', source: 'API' },
+        { id: toCeo.id, mailbox: 'ceo@example.com', name: 'Ceo', source: 'API' },
       ],
     });
     expect(sim.calls.find((call) => call.path === FIND_DELEGATES_PATH)?.rawBody).toBe(
@@ -129,7 +130,12 @@ describe('MimecastClient with API 1.0 keys: success', () => {
       body: {
         meta: { status: 200 },
         data: [
-          { id: 'eNoX', primaryAddress: 'alice@example.com', delegateAddress: 'info@example.com', extra: 1 },
+          {
+            delegateUsers: [
+              { emailAddress: 'info@example.com', id: 'eNoX', name: 'Info', source: 'ADCON', extra: 1 },
+              { emailAddress: 'ceo@example.com', id: 'eNoY', name: 7 },
+            ],
+          },
         ],
         fail: [],
       },
@@ -138,9 +144,73 @@ describe('MimecastClient with API 1.0 keys: success', () => {
     expect(found).toEqual({
       ok: true,
       requestId: sim.calls[0]!.headers['x-mc-req-id'],
-      delegates: [{ id: 'eNoX', primaryAddress: 'alice@example.com', delegateAddress: 'info@example.com' }],
+      delegates: [
+        { id: 'eNoX', mailbox: 'info@example.com', name: 'Info', source: 'ADCON' },
+        { id: 'eNoY', mailbox: 'ceo@example.com' },
+      ],
     });
   });
+
+  for (const [variant, shape] of Object.entries(FIND_SHAPES)) {
+    it(`reads the search answer in the ${variant} shape`, async () => {
+      sim.setFindShape(shape);
+      const mimecast = client();
+      const toSales = await mimecast.addDelegate(aliceToSales);
+      const manual = sim.grant('alice@example.com', 'ceo@example.com');
+      await mimecast.addDelegate({ primaryAddress: 'bob@example.com', delegateAddress: 'info@example.com' });
+      if (!toSales.ok) throw new Error('setup failed');
+      const found = await mimecast.findDelegates('alice@example.com');
+      expect(found).toMatchObject({
+        ok: true,
+        delegates: [
+          { id: toSales.id, mailbox: 'sales@example.com', name: 'Sales', source: 'API' },
+          { id: manual.id, mailbox: 'ceo@example.com', name: 'Ceo', source: 'ADCON' },
+        ],
+      });
+      const empty = await mimecast.findDelegates('sales@example.com');
+      expect(empty).toMatchObject({ ok: true, delegates: [] });
+      expect(
+        sim.calls.filter((call) => call.path === FIND_DELEGATES_PATH).map((call) => call.rawBody),
+      ).toEqual([
+        '{"data":[{"primaryAddress":"alice@example.com"}]}',
+        '{"data":[{"primaryAddress":"sales@example.com"}]}',
+      ]);
+    });
+  }
+
+  const unreadable: Array<[string, unknown[], string]> = [
+    [
+      'items without an address field it knows',
+      [{ id: 'eNoX', primaryAddress: 'alice@example.com', delegate: 'sales@example.com' }],
+      'data: [{id, primaryAddress, delegate}]',
+    ],
+    [
+      'a right without an id',
+      [{ delegateUsers: [{ emailAddress: 'sales@example.com', name: 'Sales' }] }],
+      'data: [{delegateUsers: [{emailAddress, name}]}]',
+    ],
+    ['rights keyed by address', [{ 'sales@example.com': { id: 'eNoX' } }], 'data: [{<address>}]'],
+    ['a list of strings', ['sales@example.com'], 'data: [string]'],
+  ];
+  for (const [what, data, shape] of unreadable) {
+    it(`reports ${what} as an unexpected response, logging its keys and never an address`, async () => {
+      const { logger, lines } = createMemoryLogger('trace');
+      sim.inject(FIND_DELEGATES_PATH, { body: { meta: { status: 200 }, data, fail: [] } });
+      const found = await client({}, { logger }).findDelegates('alice@example.com');
+      expect(found).toEqual({
+        ok: false,
+        kind: 'unexpected_response',
+        message: 'Mimecast answered the delegate search in a shape the bot cannot read',
+        httpStatus: 200,
+        requestId: sim.calls[0]!.headers['x-mc-req-id'],
+      });
+      const failed = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.msg === 'mimecast call failed');
+      expect(failed).toMatchObject({ outcome: 'unexpected_response', shape });
+      expect(lines.join('\n')).not.toMatch(/@example\.com/);
+    });
+  }
 });
 
 describe('MimecastClient with API 1.0 keys: rate limits', () => {

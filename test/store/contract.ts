@@ -1,14 +1,17 @@
 /**
  * The Store port's contract, run against every adapter (sqlite.test.ts, postgres.test.ts): the same
  * calls, the same answers, the same guarantees under concurrency. The tests themselves are in
- * contract/: requests and transitions, notices, the audit chain, claims on Mimecast work.
+ * contract/: requests and transitions, notices, the audit chain, drift findings and scheduled jobs,
+ * the form each request came from, claims on Mimecast work.
  */
 import { type TestContext, it as test } from 'vitest';
 import type { Store } from '../../src/requests/ports/index.js';
 import { auditContract } from './contract/audit.js';
 import { claimsContract } from './contract/claims.js';
+import { findingsContract } from './contract/findings.js';
 import { noticesContract } from './contract/notices.js';
 import { requestsContract } from './contract/requests.js';
+import { viewsContract } from './contract/views.js';
 
 export { AT, request, submitted } from './contract/fixtures.js';
 
@@ -59,5 +62,7 @@ export function storeContract(target: ContractTarget): void {
   requestsContract(kit);
   noticesContract(kit);
   auditContract(kit);
+  viewsContract(kit);
+  findingsContract(kit);
   claimsContract(kit);
 }

@@ -3,6 +3,7 @@ import { afterAll, describe, it } from 'vitest';
 import { redactDatabaseUrl } from '../../src/config.js';
 import type { Store } from '../../src/requests/ports/index.js';
 import { createStore } from '../../src/store/open.js';
+import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/store.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres.js';
 import { AT, request, storeContract, submitted, type TestDb } from './contract.js';
@@ -64,14 +65,17 @@ describe.concurrent('PostgresStore alone', () => {
     const db = await postgresDatabase(true);
     try {
       const [a, b] = await Promise.all([db.open(), db.open()]);
-      expect(await db.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
-        { version: 1 },
-      ]);
+      // Each migration applied once: versions 1 to the last, no gaps, no repeats.
+      expect(await db.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual(
+        MIGRATIONS.map((_, index) => ({ version: index + 1 })),
+      );
       await a!.createRequest(request(), submitted('DR-AAAAAA'), [{ target: 'card', event: 'submitted' }]);
       expect((await b!.getRequest('DR-AAAAAA'))?.status).toBe('pending');
       // A third, later, finds nothing to do and sees the same data.
       const c = await db.open();
-      expect(await db.query('SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 1 }]);
+      expect(await db.query('SELECT count(*)::int AS n FROM schema_migrations')).toEqual([
+        { n: MIGRATIONS.length },
+      ]);
       expect(await c.dueNotices(AT, 10)).toHaveLength(1);
     } finally {
       await db.close();

@@ -4,10 +4,14 @@
  * JSON lines to stdout like production, prints one line `{"botReady":true,"port":N}` once it listens,
  * and stops on SIGTERM and SIGINT as src/main.ts does (the same stopOnSignals).
  *
- * Test-only settings, shorter than the real settings allow, so that taking over the work of a replica
- * that died takes seconds: TEST_CLAIM_LEASE_MS (claims on Mimecast work; approvals nobody claimed
- * are taken up after as long), TEST_SCHEDULER_INTERVAL_MS (the lifecycle sweep) and
- * TEST_NOTICE_LEASE_MS (notices being delivered).
+ * For the tests alone (src/main.ts knows nothing of them):
+ * - TEST_CLOCK_OFFSET_MS runs the bot's clock that many milliseconds ahead of the real one, so that a
+ *   restarted process finds due what would be due minutes later (the checks of an unknown outcome)
+ *   without the test waiting for them;
+ * - TEST_CLAIM_LEASE_MS (claims on Mimecast work; approvals nobody claimed are taken up after as
+ *   long), TEST_SCHEDULER_INTERVAL_MS (the lifecycle sweep) and TEST_NOTICE_LEASE_MS (notices being
+ *   delivered), shorter than the settings allow, so that taking over the work of a replica that died
+ *   takes seconds.
  *
  * Run with: node --import tsx test/support/bot-process.ts
  */
@@ -19,6 +23,11 @@ import { stopOnSignals } from '../../src/shutdown.js';
 const loaded = loadConfig(process.env);
 if (!loaded.ok) {
   process.stderr.write(`${formatConfigProblems(loaded.problems)}\n`);
+  process.exit(1);
+}
+const offsetMs = Number(process.env.TEST_CLOCK_OFFSET_MS ?? '0');
+if (!Number.isSafeInteger(offsetMs)) {
+  process.stderr.write(`TEST_CLOCK_OFFSET_MS must be a whole number of milliseconds\n`);
   process.exit(1);
 }
 const milliseconds = (name: string): number | undefined => {
@@ -33,6 +42,7 @@ const bot = createBot(loaded.config, {
   logger,
   clientOptions: { retryConfig: { retries: 0 } },
   noticePollIntervalMs: 50,
+  ...(offsetMs ? { clock: () => new Date(Date.now() + offsetMs) } : {}),
   ...(claimLeaseMs ? { claimLeaseMs } : {}),
   ...(schedulerIntervalMs ? { schedulerIntervalMs } : {}),
   ...(noticeLeaseMs ? { noticeLeaseMs } : {}),

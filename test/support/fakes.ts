@@ -4,8 +4,10 @@ import type {
   AddDelegateInput,
   DelegateRight,
   Directory,
+  FindingDelivery,
   MimecastApi,
   MimecastResult,
+  Profile,
 } from '../../src/requests/ports/index.js';
 import { RequestService } from '../../src/requests/service.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
@@ -14,6 +16,9 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 export class FakeDirectory implements Directory {
   readonly groups = new Map<string, Set<string>>();
   readonly emails = new Map<string, string>();
+  readonly deactivated = new Set<string>();
+  /** Set to make every lookup fail, as when Slack cannot be reached. */
+  unreachable = false;
   /** Mailbox address → the user who owns it (users.lookupByEmail). */
   readonly owners = new Map<string, string>();
   readonly handles = new Map<string, string>();
@@ -30,12 +35,27 @@ export class FakeDirectory implements Directory {
     return this;
   }
 
+  /** Takes the user out of a group. */
+  remove(groupId: string, userId: string): this {
+    this.groups.get(groupId)?.delete(userId);
+    return this;
+  }
+
   async isMemberOfAny(userId: string, groupIds: readonly string[]): Promise<boolean> {
+    if (this.unreachable) throw new Error('directory unreachable');
     return groupIds.some((id) => this.groups.get(id)?.has(userId));
   }
 
   async emailOf(userId: string): Promise<string | undefined> {
-    return this.emails.get(userId);
+    const profile = await this.profileOf(userId);
+    return profile && !profile.deactivated ? profile.email : undefined;
+  }
+
+  async profileOf(userId: string): Promise<Profile | undefined> {
+    if (this.unreachable) throw new Error('directory unreachable');
+    const known = this.emails.has(userId) || [...this.groups.values()].some((members) => members.has(userId));
+    if (!known) return undefined;
+    return { deactivated: this.deactivated.has(userId), email: this.emails.get(userId) };
   }
 
   async membersOf(groupId: string): Promise<ReadonlySet<string>> {
@@ -76,7 +96,13 @@ export class FakeMimecast implements MimecastApi {
   removeOutcomes: MimecastResult<object>[] = [];
   /** What findDelegates answers; a failure makes the bot add without checking. */
   rights: DelegateRight[] | MimecastResult<{ delegates: DelegateRight[] }> = [];
+  /** Rights by grantee: when a grantee is listed here, their search answers this instead of `rights`. */
+  rightsOf: Record<string, DelegateRight[]> = {};
+  /** Answers for the next searches, one each, before `rights` is used. */
+  findOutcomes: (DelegateRight[] | MimecastResult<{ delegates: DelegateRight[] }>)[] = [];
   readonly finds: string[] = [];
+  /** Resolve to let held searches finish (for races between sweeps). */
+  holdFinds: Promise<void> | undefined;
 
   async removeDelegate(id: string): Promise<MimecastResult<object>> {
     this.removes.push(id);
@@ -85,10 +111,25 @@ export class FakeMimecast implements MimecastApi {
 
   async findDelegates(primaryAddress: string): Promise<MimecastResult<{ delegates: DelegateRight[] }>> {
     this.finds.push(primaryAddress);
-    return Array.isArray(this.rights) ? { ok: true, delegates: this.rights } : this.rights;
+    if (this.holdFinds) await this.holdFinds;
+    const answer = this.findOutcomes.shift() ?? this.rightsOf[primaryAddress] ?? this.rights;
+    return Array.isArray(answer) ? { ok: true, delegates: answer } : answer;
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The real time plus an offset that only moves when told: for the bot running against the simulators,
+ * whose own clocks stay real, while its schedules (30 s, 2 min, 10 min) are stepped through at once.
+ */
+export function offsetClock(offsetMs = 0) {
+  let offset = offsetMs;
+  const clock = () => new Date(Date.now() + offset);
+  clock.advance = (ms: number) => {
+    offset += ms;
+  };
+  return clock;
 }
 
 /** A clock that only moves when told. */
@@ -108,6 +149,10 @@ export interface ServiceFixtureOptions {
   clock?: ReturnType<typeof fixedClock>;
   mimecast?: FakeMimecast;
   domains?: string[];
+  /** MAX_OPEN_REQUESTS; the service's default (5) when not given. */
+  maxOpenRequests?: number;
+  findings?: FindingDelivery;
+  sleep?: (ms: number) => Promise<void>;
   /** Names this service's process in its claims (another service on the same store is another replica). */
   processId?: string;
   claimLeaseMs?: number;
@@ -128,6 +173,8 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
     .email('UALICE', 'alice@example.com')
     .email('UBOB', 'bob@example.com');
   let kicks = 0;
+  /** Times the service asked for a sweep (the next check of an unknown outcome). */
+  const wakes: Date[] = [];
   const { logger, lines } = createMemoryLogger('warn');
   const service = new RequestService({
     store,
@@ -146,15 +193,21 @@ export function serviceFixture(options: ServiceFixtureOptions = {}) {
       requestTtlHours: 72,
       reminderAfterHours: 4,
     },
+    ...(options.maxOpenRequests ? { limits: { maxOpenRequests: options.maxOpenRequests } } : {}),
     ...(options.approvalPolicy ? { approvalPolicy: options.approvalPolicy } : {}),
     onNotices: () => {
       kicks += 1;
     },
+    onDue: (at) => {
+      wakes.push(at);
+    },
+    ...(options.findings ? { findings: options.findings } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.processId ? { processId: options.processId } : {}),
     ...(options.claimLeaseMs ? { claimLeaseMs: options.claimLeaseMs } : {}),
   });
   /** What the service logged at warn and above, parsed. */
   const logLines = () =>
     lines.map((line) => JSON.parse(line) as { level: number; msg: string; [key: string]: unknown });
-  return { store, clock, mimecast, directory, service, kicks: () => kicks, logLines };
+  return { store, clock, mimecast, directory, service, kicks: () => kicks, wakes, logLines };
 }

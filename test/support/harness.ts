@@ -1,7 +1,12 @@
 import { createMemoryLogger } from '../../src/logger.js';
 import type { DelegationRequest } from '../../src/requests/model.js';
 import type { Clock } from '../../src/requests/ports/index.js';
-import { APPROVAL_CHANNEL, type LocalStack, startLocalStack } from '../../testkit/local-stack.js';
+import {
+  APPROVAL_CHANNEL,
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+} from '../../testkit/local-stack.js';
 import type { MimecastSimulator, MimecastSimulatorOptions } from '../../testkit/mimecast/index.js';
 import { collectText, type SimMessage, type SlackSimulator } from '../../testkit/slack/index.js';
 
@@ -17,6 +22,8 @@ export interface HarnessOptions {
   env?: Record<string, string | undefined>;
   mimecast?: MimecastSimulatorOptions;
   clock?: Clock;
+  /** The HTTP receiver's limits (shorter timeouts, fewer connections) for the fault tests. */
+  httpLimits?: LocalStackOptions['httpLimits'];
   /** Reuse simulators and database across a restart. */
   reuse?: { sim: SlackSimulator; mimecast: MimecastSimulator; databasePath: string };
 }
@@ -37,6 +44,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.mimecast ? { mimecast: options.mimecast } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.reuse ? { reuse: options.reuse } : {}),
+    ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
   });
   return { ...stack, logLines: lines };
 }

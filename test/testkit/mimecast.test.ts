@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatMimecastDate, signRequest } from '../../src/mimecast/signing.js';
-import { type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
+import { FIND_SHAPES, type MimecastSimulator, startMimecastSimulator } from '../../testkit/mimecast/index.js';
 import { FakeClock, MAILBOXES } from '../mimecast/support.js';
 
 const ADD = '/api/user/add-delegate-user';
@@ -276,7 +276,13 @@ describe('Mimecast simulator: directory and faults', () => {
       },
     ]);
     expect(sim.rights).toEqual([
-      { id: sim.rights[0]!.id, primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
+      {
+        id: sim.rights[0]!.id,
+        primaryAddress: 'alice@example.com',
+        delegateAddress: 'sales@example.com',
+        name: 'Sales',
+        source: 'API',
+      },
     ]);
   });
 
@@ -302,15 +308,24 @@ describe('Mimecast simulator: directory and faults', () => {
     });
   });
 
-  it('finds rights by primary address and removes them by id', async () => {
+  it("finds rights by grantee, in Mimecast's layout, and removes them by id", async () => {
     await signedPost();
     const { id } = sim.rights[0]!;
     const find = JSON.stringify({ data: [{ primaryAddress: 'alice@example.com' }] });
     expect((await signedPost({ path: '/api/user/find-delegate-users', body: find })).json).toEqual({
       meta: { status: 200 },
-      data: [{ id, primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' }],
+      data: [{ delegateUsers: [{ emailAddress: 'sales@example.com', name: 'Sales', id, source: 'API' }] }],
       fail: [],
     });
+    // The right is stored against the grantee: the shared mailbox's own search lists nothing.
+    const bySharedMailbox = JSON.stringify({ data: [{ primaryAddress: 'sales@example.com' }] });
+    expect((await signedPost({ path: '/api/user/find-delegate-users', body: bySharedMailbox })).json).toEqual(
+      {
+        meta: { status: 200 },
+        data: [{ delegateUsers: [] }],
+        fail: [],
+      },
+    );
     const remove = JSON.stringify({ data: [{ id }] });
     expect((await signedPost({ path: '/api/user/remove-delegate-user', body: remove })).json).toEqual({
       meta: { status: 200 },
@@ -321,6 +336,51 @@ describe('Mimecast simulator: directory and faults', () => {
     expect((await signedPost({ path: '/api/user/remove-delegate-user', body: remove })).json).toMatchObject({
       data: [],
       fail: [{ key: { id }, errors: [{ code: 'err_delegate_not_found', field: 'id' }] }],
+    });
+  });
+
+  it('answers the search in each variant it is told to, until reset', async () => {
+    await signedPost();
+    const right = sim.grant('alice@example.com', 'ceo@example.com');
+    const { id } = sim.rights[0]!;
+    const find = JSON.stringify({ data: [{ primaryAddress: 'alice@example.com' }] });
+    const search = async () => (await signedPost({ path: '/api/user/find-delegate-users', body: find })).json;
+
+    sim.setFindShape(FIND_SHAPES.flat);
+    expect(await search()).toEqual({
+      meta: { status: 200 },
+      data: [
+        { emailAddress: 'sales@example.com', name: 'Sales', id, source: 'API' },
+        { emailAddress: 'ceo@example.com', name: 'Ceo', id: right.id, source: 'ADCON' },
+      ],
+      fail: [],
+    });
+    sim.setFindShape(FIND_SHAPES.delegateAddress);
+    expect((await search()) as { data: unknown[] }).toMatchObject({
+      data: [
+        { delegateAddress: 'sales@example.com', delegateId: id },
+        { delegateAddress: 'ceo@example.com' },
+      ],
+    });
+    sim.setFindShape(FIND_SHAPES.delegateEmailAddress);
+    expect((await search()) as { data: unknown[] }).toMatchObject({
+      data: [{ delegateEmailAddress: 'sales@example.com', secureId: id }, { secureId: right.id }],
+    });
+    sim.setFindShape({ layout: 'nested', address: 'delegateAddress', id: 'secureId' });
+    expect((await search()) as { data: unknown[] }).toMatchObject({
+      data: [
+        { delegateUsers: [{ delegateAddress: 'sales@example.com', secureId: id }, { secureId: right.id }] },
+      ],
+    });
+
+    // A right made or removed by hand, outside the API.
+    expect(sim.revoke(right.id)).toBe(true);
+    expect(sim.revoke(right.id)).toBe(false);
+    expect(() => sim.grant('nobody@example.com', 'sales@example.com')).toThrow(/not a known address/);
+    sim.reset();
+    await signedPost();
+    expect(await search()).toMatchObject({
+      data: [{ delegateUsers: [{ emailAddress: 'sales@example.com' }] }],
     });
   });
 

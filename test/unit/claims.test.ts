@@ -136,25 +136,52 @@ describe('claims on Mimecast work', () => {
     for (const replica of [a, b, c]) expect((await replica!.service.sweep()).interrupted).toEqual([]);
     expect((await a!.store.getRequest(request.id))?.status).toBe('provisioning');
 
-    // Run out: the three sweep at once, one takes it over, nobody calls Mimecast again.
+    // Run out: the three sweep at once, one takes it over, nobody calls Mimecast again: the outcome is
+    // settled by searching Mimecast, as at a restart (settle.ts), counted from when the add began.
     a!.clock.advance(1);
     const reports = await Promise.all([a, b, c].map((replica) => replica!.service.sweep()));
     expect(reports.flatMap((report) => report.interrupted)).toEqual([request.id]);
     const after = await a!.store.getRequest(request.id);
-    expect(after).toMatchObject({ status: 'outcome_unknown', failure: { kind: 'interrupted' } });
+    expect(after).toMatchObject({
+      status: 'settling',
+      failure: { kind: 'interrupted' },
+      settleSince: request.updatedAt,
+      nextSettleAt: new Date(request.updatedAt.getTime() + 30_000),
+    });
     expect(after?.claim).toBeUndefined();
     const audit = await a!.store.listAudit({ requestId: request.id });
     expect(audit.at(-1)).toMatchObject({
       action: 'provisioning_interrupted',
       actor: 'system',
-      details: { kind: 'interrupted', claimedBy: 'dead-process' },
+      toStatus: 'settling',
+      details: { kind: 'interrupted', settling: true, claimedBy: 'dead-process' },
     });
     expect(audit.filter((event) => event.action === 'provisioning_interrupted')).toHaveLength(1);
-    expect((await allNotices(a!)).filter((notice) => notice.endsWith(':outcome_unknown'))).toEqual([
-      `${request.id} card:outcome_unknown`,
-      `${request.id} thread:outcome_unknown`,
-      `${request.id} dm:outcome_unknown`,
+    expect((await allNotices(a!)).filter((notice) => notice.endsWith(':checking'))).toEqual([
+      `${request.id} card:checking`,
+      `${request.id} thread:checking`,
+      `${request.id} dm:checking`,
     ]);
+    expect(a!.mimecast.adds).toEqual([]);
+
+    // A second add (after the searches found nothing) cut off the same way goes to the admins.
+    const second = await leftBy(a!, 'dead-process', 'provisioning');
+    await a!.store.patchRequest(second.id, { addAttempt: 2 });
+    a!.clock.advance(LEASE);
+    const [first, ...others] = await Promise.all([a, b, c].map((replica) => replica!.service.sweep()));
+    expect([first!, ...others].flatMap((report) => report.interrupted)).toEqual([second.id]);
+    expect(await a!.store.getRequest(second.id)).toMatchObject({
+      status: 'outcome_unknown',
+      failure: { kind: 'interrupted' },
+    });
+    expect((await a!.store.listAudit({ requestId: second.id })).at(-1)).toMatchObject({
+      action: 'provisioning_interrupted',
+      toStatus: 'outcome_unknown',
+      details: { attempt: 2, claimedBy: 'dead-process' },
+    });
+    expect((await allNotices(a!)).filter((notice) => notice.startsWith(second.id))).toContain(
+      `${second.id} thread:outcome_unknown`,
+    );
     expect(a!.mimecast.adds).toEqual([]);
   });
 
@@ -253,7 +280,7 @@ describe('claims on Mimecast work', () => {
     const waiting = await leftBy(single, 'unused', 'approved');
     const recovered = await single.service.recoverInterrupted();
     expect(recovered).toMatchObject({ resumed: [waiting.id], interrupted: [held.id] });
-    expect((await single.store.getRequest(held.id))?.status).toBe('outcome_unknown');
+    expect((await single.store.getRequest(held.id))?.status).toBe('settling');
     expect((await single.store.getRequest(waiting.id))?.status).toBe('completed');
   });
 

@@ -152,6 +152,24 @@ describe('loadConfig', () => {
     expect(parseDuration('week')).toBeUndefined();
   });
 
+  it('checks grants against Mimecast every RECONCILE_INTERVAL_HOURS (24 by default; 0 turns it off)', () => {
+    const byDefault = loadConfig(validEnv());
+    expect(byDefault.ok && byDefault.config.lifecycle.reconcileIntervalHours).toBe(24);
+    expect(byDefault.ok && describeConfig(byDefault.config)).toMatchObject({ reconcileIntervalHours: 24 });
+    const off = loadConfig(validEnv({ RECONCILE_INTERVAL_HOURS: '0' }));
+    expect(off.ok && off.config.lifecycle.reconcileIntervalHours).toBe(0);
+    expect(off.ok && describeConfig(off.config)).toMatchObject({ reconcileIntervalHours: 'off' });
+    const hourly = loadConfig(validEnv({ RECONCILE_INTERVAL_HOURS: ' 1 ' }));
+    expect(hourly.ok && hourly.config.lifecycle.reconcileIntervalHours).toBe(1);
+    for (const bad of ['-1', '1.5', 'daily', '721']) {
+      const result = loadConfig(validEnv({ RECONCILE_INTERVAL_HOURS: bad }));
+      expect(result).toEqual({
+        ok: false,
+        problems: [`RECONCILE_INTERVAL_HOURS: must be a whole number from 0 to 720 (got "${bad}")`],
+      });
+    }
+  });
+
   it('selects SQLite at DATABASE_PATH, or its default when nothing is set', () => {
     const path = loadConfig(validEnv({ DATABASE_PATH: '/var/lib/bot/bot.sqlite' }));
     expect(path.ok && path.config.database).toEqual({ kind: 'sqlite', path: '/var/lib/bot/bot.sqlite' });

@@ -144,15 +144,20 @@ describe('time-bound access', () => {
     });
     ctx.clock.advance(24 * HOUR);
     expect((await ctx.service.sweep()).removed).toEqual([grant.id]);
+    // "Not found" is checked with a search by the grantee before it counts as removed.
+    expect(ctx.mimecast.finds).toEqual(['alice@example.com', 'alice@example.com']);
+    expect((await ctx.store.listAudit({ requestId: grant.id })).at(-1)?.details).toEqual({
+      why: 'expired',
+      mimecastId: 'mc-1',
+      alreadyGone: true,
+    });
   });
 
   it('does not let an earlier expiry remove access that a later grant still covers', async () => {
     const ctx = setup();
     const first = await granted(ctx, 24);
     // The same pair again, for a week: Mimecast already has the right (ours), so nothing is added.
-    ctx.mimecast.rights = [
-      { id: 'mc-1', primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
-    ];
+    ctx.mimecast.rights = [{ id: 'mc-1', mailbox: 'sales@example.com' }];
     const second = await granted(ctx, 168);
     expect(second).toMatchObject({ mimecastId: 'mc-1' });
     expect(second.preexisting).toBeUndefined();
@@ -174,9 +179,7 @@ describe('time-bound access', () => {
 
   it('reports access that already existed outside the bot and never removes it', async () => {
     const ctx = setup();
-    ctx.mimecast.rights = [
-      { id: 'mc-manual', primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
-    ];
+    ctx.mimecast.rights = [{ id: 'mc-manual', mailbox: 'sales@example.com', source: 'ADCON' }];
     const grant = await granted(ctx, 24);
     expect(grant).toMatchObject({ mimecastId: 'mc-manual', preexisting: true });
     expect(ctx.mimecast.adds).toEqual([]);

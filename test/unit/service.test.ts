@@ -219,7 +219,7 @@ describe('RequestService decisions and provisioning', () => {
     expect(ctx.mimecast.adds).toHaveLength(1);
   });
 
-  it('records a classified failure and an unknown outcome', async () => {
+  it('records a classified failure, and an unknown outcome as one to check in Mimecast', async () => {
     const ctx = setup();
     ctx.mimecast.outcomes.push(
       { ok: false, kind: 'binding_expired', message: 'binding expired', httpStatus: 418 },
@@ -240,12 +240,15 @@ describe('RequestService decisions and provisioning', () => {
     if (!second.ok) throw new Error('submit failed');
     await ctx.service.approve(second.request.id, CAROL);
     expect(await ctx.service.provision(second.request.id)).toMatchObject({
-      status: 'outcome_unknown',
-      failure: { kind: 'outcome_unknown' },
+      status: 'settling',
+      failure: { kind: 'outcome_unknown', message: 'timed out' },
+      settleSince: ctx.clock(),
+      settleChecks: 0,
+      nextSettleAt: new Date(ctx.clock().getTime() + 30_000),
     });
   });
 
-  it('after a restart, resumes approved requests, hands interrupted ones to an admin, and resends what was being sent', async () => {
+  it('after a restart, resumes approved requests, settles interrupted ones by checking Mimecast, and resends what was being sent', async () => {
     const ctx = setup();
     // Approved by a process that stopped before its Mimecast call (an approval queues that call itself).
     const approvedBy = (id: string, approver: string) =>
@@ -267,12 +270,14 @@ describe('RequestService decisions and provisioning', () => {
     });
     if (!midCall.ok) throw new Error('submit failed');
     await approvedBy(midCall.request.id, CAROL);
+    const callStartedAt = ctx.clock();
     await ctx.store.transition({
       id: midCall.request.id,
       name: 'startProvisioning',
-      at: ctx.clock(),
+      at: callStartedAt,
       audit: { actor: 'system', action: 'provisioning_started' },
     });
+    ctx.clock.advance(5_000); // the restart comes later
 
     // The stopped process was delivering notices: claimed for a minute, by a process that is gone.
     const inFlight = await ctx.store.claimDueNotices(
@@ -294,7 +299,18 @@ describe('RequestService decisions and provisioning', () => {
     expect(ctx.mimecast.adds).toEqual([
       { primaryAddress: 'alice@example.com', delegateAddress: 'sales@example.com' },
     ]);
-    expect((await ctx.store.getRequest(midCall.request.id))?.status).toBe('outcome_unknown');
+    // Its checks count from when the call began, not from the restart.
+    expect(await ctx.store.getRequest(midCall.request.id)).toMatchObject({
+      status: 'settling',
+      failure: { kind: 'interrupted' },
+      settleSince: callStartedAt,
+      nextSettleAt: new Date(callStartedAt.getTime() + 30_000),
+    });
+    expect((await ctx.store.listAudit({ requestId: midCall.request.id })).at(-1)).toMatchObject({
+      action: 'provisioning_interrupted',
+      fromStatus: 'provisioning',
+      toStatus: 'settling',
+    });
     expect((await ctx.store.getRequest(approvedOnly.id))?.status).toBe('completed');
   });
 
@@ -405,8 +421,18 @@ describe('RequestService: who may see, end and revoke', () => {
       });
     }
     ctx.directory.email('UDAVE', 'dave@example.com');
-    expect(await ctx.service.viewRequest(grant.id, 'UDAVE')).toEqual({ ok: false, reason: 'not_yours' });
-    expect(await ctx.service.viewRequest('DR-AAAAAA', ALICE)).toEqual({ ok: false, reason: 'not_found' });
+    // Someone else's request and no request at all get the same answer, unless one may see every request.
+    const notMine = await ctx.service.viewRequest(grant.id, 'UDAVE');
+    expect(notMine).toEqual({ ok: false, reason: 'not_found', seesAll: false });
+    expect(await ctx.service.viewRequest('DR-AAAAAA', 'UDAVE')).toEqual(notMine);
+    expect(await ctx.service.viewRequest('DR-AAAAAA', ALICE)).toEqual(notMine);
+    for (const user of [CAROL, 'UADMIN']) {
+      expect(await ctx.service.viewRequest('DR-AAAAAA', user), user).toEqual({
+        ok: false,
+        reason: 'not_found',
+        seesAll: true,
+      });
+    }
   });
 
   it('lets only the grantee end access early: not an approver, not an admin', async () => {

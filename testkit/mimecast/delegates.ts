@@ -2,11 +2,14 @@
  * The delegate endpoints and the directory behind them: the known mailboxes and the delegate rights
  * between them. Each item of a request's `data[]` is handled as a separate call and lands in the answer's
  * `data[]` or `fail[]` on its own; addresses are compared and stored in lower case.
+ *
+ * A right is stored against the grantee's account (the add's `primaryAddress`), as Mimecast does: a
+ * search by the grantee lists the mailboxes they can open; a search by a shared mailbox's own address
+ * lists nothing. The search answers in Mimecast's layout unless told to use one of the variants.
  */
 import { randomBytes } from 'node:crypto';
-import type { DelegateRight } from '../../src/mimecast/types.js';
 import { error, type FailItem, type MimecastError, mimecastFailure, type Reply } from './replies.js';
-import type { SimulatorCall } from './types.js';
+import { type FindShape, MIMECAST_FIND_SHAPE, type SimulatedRight, type SimulatorCall } from './types.js';
 
 export const ADD_PATH = '/api/user/add-delegate-user';
 export const REMOVE_PATH = '/api/user/remove-delegate-user';
@@ -21,16 +24,44 @@ type AddressCheck = { ok: true; address: string } | { ok: false; error: Mimecast
 export class DelegateDirectory {
   readonly #initialMailboxes: string[];
   readonly #mailboxes = new Set<string>();
-  readonly #rights = new Map<string, DelegateRight>();
+  readonly #rights = new Map<string, SimulatedRight>();
+  readonly #initialShape: FindShape;
+  #shape: FindShape;
 
-  constructor(mailboxes: string[]) {
+  constructor(mailboxes: string[], findShape: FindShape = MIMECAST_FIND_SHAPE) {
     this.#initialMailboxes = mailboxes.map((email) => email.toLowerCase());
     for (const email of this.#initialMailboxes) this.#mailboxes.add(email);
+    this.#initialShape = findShape;
+    this.#shape = findShape;
   }
 
   /** Copies of the rights that exist now. */
-  get rights(): DelegateRight[] {
+  get rights(): SimulatedRight[] {
     return [...this.#rights.values()].map((right) => ({ ...right }));
+  }
+
+  /** How find-delegate-users lays out its answer from now on. */
+  setFindShape(shape: FindShape): void {
+    this.#shape = shape;
+  }
+
+  /**
+   * A right made outside the API, as an administrator would in the Administration Console: `grantee`
+   * can open `mailbox`. Both must be known addresses. Returns the right.
+   */
+  grant(grantee: string, mailbox: string, source = 'ADCON'): SimulatedRight {
+    const primaryAddress = grantee.toLowerCase();
+    const delegateAddress = mailbox.toLowerCase();
+    for (const address of [primaryAddress, delegateAddress]) {
+      if (!this.#mailboxes.has(address))
+        throw new Error(`${address} is not a known address of the simulator`);
+    }
+    return this.#store(primaryAddress, delegateAddress, source);
+  }
+
+  /** Removes a right outside the API (an administrator's hand); false when there was none with this id. */
+  revoke(id: string): boolean {
+    return this.#rights.delete(id);
   }
 
   addMailbox(email: string): void {
@@ -40,6 +71,7 @@ export class DelegateDirectory {
   /** Back to the mailboxes given at start, and no rights. */
   reset(): void {
     this.#rights.clear();
+    this.#shape = this.#initialShape;
     this.#mailboxes.clear();
     for (const email of this.#initialMailboxes) this.#mailboxes.add(email);
   }
@@ -96,9 +128,15 @@ export class DelegateDirectory {
     );
     if (existing) return { data: [{ id: existing.id, success: true }] };
 
+    const right = this.#store(primary.address, delegate.address, 'API');
+    return { data: [{ id: right.id, success: true }] };
+  }
+
+  #store(primaryAddress: string, delegateAddress: string, source: string): SimulatedRight {
     const id = `eNo${randomBytes(36).toString('base64url')}`;
-    this.#rights.set(id, { id, primaryAddress: primary.address, delegateAddress: delegate.address });
-    return { data: [{ id, success: true }] };
+    const right = { id, primaryAddress, delegateAddress, name: displayName(delegateAddress), source };
+    this.#rights.set(id, right);
+    return { ...right };
   }
 
   #removeDelegate(item: Item): Outcome {
@@ -114,11 +152,20 @@ export class DelegateDirectory {
     return { data: [{ id, success: true }] };
   }
 
+  /** The mailboxes the searched grantee can open, laid out as the current find shape says. */
   #findDelegates(item: Item): Outcome {
     const primary = validAddress(item, 'primaryAddress');
     if (!primary.ok) return { errors: [primary.error] };
-    const rights = [...this.#rights.values()].filter((right) => right.primaryAddress === primary.address);
-    return { data: rights.map((right) => ({ ...right })) };
+    const shape = this.#shape;
+    const entries = [...this.#rights.values()]
+      .filter((right) => right.primaryAddress === primary.address)
+      .map((right) => ({
+        [shape.address]: right.delegateAddress,
+        name: right.name,
+        [shape.id]: right.id,
+        source: right.source,
+      }));
+    return { data: shape.layout === 'nested' ? [{ delegateUsers: entries }] : entries };
   }
 
   #knownAddress(item: Item, field: string): AddressCheck {
@@ -152,4 +199,10 @@ function validAddress(item: Item, field: string): AddressCheck {
     };
   }
   return { ok: true, address: value.toLowerCase() };
+}
+
+/** "sales@example.com" → "Sales": the simulator's stand-in for a directory display name. */
+function displayName(address: string): string {
+  const local = address.slice(0, address.indexOf('@'));
+  return local.charAt(0).toUpperCase() + local.slice(1);
 }

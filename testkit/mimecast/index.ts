@@ -7,7 +7,10 @@
  * - Item-level problems (bad or unknown address, unknown id) answer HTTP 200 with `fail[]`, as the
  *   envelope documents; a body that is not JSON or has no `data` array answers 400.
  * - Adding a pair that already exists answers success with the existing right's id (idempotent).
- * - Finding by an unknown address answers an empty list, not a failure.
+ * - Finding by an unknown address answers an empty list, not a failure. A right is listed when its
+ *   grantee is searched (Mimecast's layout by default: `data[0].delegateUsers[]` with `emailAddress`,
+ *   `name`, `id`, `source`; `setFindShape` switches to a variant some tenants return).
+ * - Rights added through the API have source `API`; `grant()` makes one by hand (source `ADCON`).
  * - Addresses are compared and stored in lower case.
  *
  * The parts: server.ts (HTTP, routing, faults), auth.ts (HMAC signatures, OAuth tokens), delegates.ts
@@ -18,9 +21,13 @@ import { Simulator } from './server.js';
 import type { MimecastSimulator, MimecastSimulatorOptions } from './types.js';
 
 export {
+  FIND_SHAPES,
+  type FindShape,
+  MIMECAST_FIND_SHAPE,
   type MimecastSimulator,
   type MimecastSimulatorOptions,
   SIMULATOR_DEFAULT_CREDENTIALS,
+  type SimulatedRight,
   type SimulatorCall,
   type SimulatorCredentials,
   type SimulatorFault,

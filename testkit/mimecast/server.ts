@@ -6,7 +6,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DelegateRight } from '../../src/mimecast/types.js';
 import { Authenticator } from './auth.js';
 import { DelegateDirectory } from './delegates.js';
 import {
@@ -20,9 +19,11 @@ import {
   withFaultHeaders,
 } from './replies.js';
 import {
+  type FindShape,
   type MimecastSimulator,
   type MimecastSimulatorOptions,
   SIMULATOR_DEFAULT_CREDENTIALS,
+  type SimulatedRight,
   type SimulatorCall,
   type SimulatorCredentials,
   type SimulatorFault,
@@ -59,10 +60,10 @@ export class Simulator implements MimecastSimulator {
       maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000,
     });
     this.issuedTokens = this.#auth.issuedTokens;
-    this.#directory = new DelegateDirectory(options.mailboxes ?? []);
+    this.#directory = new DelegateDirectory(options.mailboxes ?? [], options.findShape);
   }
 
-  get rights(): DelegateRight[] {
+  get rights(): SimulatedRight[] {
     return this.#directory.rights;
   }
 
@@ -81,6 +82,18 @@ export class Simulator implements MimecastSimulator {
 
   addMailbox(email: string): void {
     this.#directory.addMailbox(email);
+  }
+
+  grant(grantee: string, mailbox: string, source?: string): SimulatedRight {
+    return this.#directory.grant(grantee, mailbox, source);
+  }
+
+  revoke(id: string): boolean {
+    return this.#directory.revoke(id);
+  }
+
+  setFindShape(shape: FindShape): void {
+    this.#directory.setFindShape(shape);
   }
 
   inject(path: string, fault: SimulatorFault): void {

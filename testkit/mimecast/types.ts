@@ -1,6 +1,39 @@
 /** The Mimecast simulator's public shapes: its credentials, injectable faults, recorded calls and options. */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { DelegateRight } from '../../src/mimecast/types.js';
+
+/** A delegate right as the simulator keeps it: against the grantee, as the add named them. */
+export interface SimulatedRight {
+  id: string;
+  /** The grantee (the add's primaryAddress): the account the right is stored against. */
+  primaryAddress: string;
+  /** The mailbox the grantee can open (the add's delegateAddress). */
+  delegateAddress: string;
+  /** Display name of the mailbox, as the search reports it. */
+  name: string;
+  /** `API` for rights added through the API; `ADCON` (or what was given) for those made by hand. */
+  source: string;
+}
+
+/**
+ * How find-delegate-users lays out its answer. Mimecast's own (the default): one data item per
+ * address searched, its rights in `delegateUsers`, each with `emailAddress` and `id`. The variants
+ * some tenants return: the rights directly in `data`, and other names for the address and the id.
+ */
+export interface FindShape {
+  layout: 'nested' | 'flat';
+  address: 'emailAddress' | 'delegateAddress' | 'delegateEmailAddress';
+  id: 'id' | 'delegateId' | 'secureId';
+}
+
+export const MIMECAST_FIND_SHAPE: FindShape = { layout: 'nested', address: 'emailAddress', id: 'id' };
+
+/** Mimecast's layout and each variant, by name (every alternative field name appears in one of them). */
+export const FIND_SHAPES = {
+  mimecast: MIMECAST_FIND_SHAPE,
+  flat: { layout: 'flat', address: 'emailAddress', id: 'id' },
+  delegateAddress: { layout: 'flat', address: 'delegateAddress', id: 'delegateId' },
+  delegateEmailAddress: { layout: 'flat', address: 'delegateEmailAddress', id: 'secureId' },
+} as const satisfies Record<string, FindShape>;
 
 export interface SimulatorHmacCredentials {
   appId: string;
@@ -66,6 +99,8 @@ export interface MimecastSimulatorOptions {
   maxClockSkewMs?: number;
   /** Called once per request after it has been answered (or dropped). */
   onCall?: (call: SimulatorCall) => void;
+  /** How find-delegate-users lays out its answer. Default: Mimecast's (MIMECAST_FIND_SHAPE). */
+  findShape?: FindShape;
 }
 
 export interface MimecastSimulator {
@@ -75,12 +110,18 @@ export interface MimecastSimulator {
   /** Every request received, in order. */
   readonly calls: SimulatorCall[];
   /** The delegate rights that currently exist. */
-  readonly rights: DelegateRight[];
+  readonly rights: SimulatedRight[];
   /** Requests to /oauth/token, successful or not. */
   readonly tokenRequests: number;
   /** Every access token issued, in order. */
   readonly issuedTokens: string[];
   addMailbox(email: string): void;
+  /** A right made by hand, outside the API (source ADCON unless given): `grantee` can open `mailbox`. */
+  grant(grantee: string, mailbox: string, source?: string): SimulatedRight;
+  /** Removes a right by hand, outside the API; false when no right has this id. */
+  revoke(id: string): boolean;
+  /** How find-delegate-users lays out its answer from now on (reset() restores the one given at start). */
+  setFindShape(shape: FindShape): void;
   inject(path: string, fault: SimulatorFault): void;
   setBindingExpired(expired: boolean): void;
   /** Back to the initial state: calls, rights, faults, tokens and seen request ids cleared, mailboxes as at start. */

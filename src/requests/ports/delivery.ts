@@ -1,3 +1,4 @@
+import type { DriftFinding } from '../findings.js';
 import type { CardRef, DelegationRequest } from '../model.js';
 import type { Notice } from '../notices.js';
 
@@ -30,4 +31,15 @@ export interface DeliveryReport {
 /** A delivery failure that says how long to wait, e.g. Slack's Retry-After. */
 export interface RetryAfterHint {
   retryAfterMs?: number;
+}
+
+/**
+ * Tells the admins about a drift finding (Slack in production: a message in the approvers' channel
+ * with a Remove button). Throws when it could not; the sweep tries again.
+ */
+export interface FindingDelivery {
+  /** Posts the finding; returns where, so that later changes update that message. */
+  announce(finding: DriftFinding): Promise<CardRef>;
+  /** Redraws a posted finding as it is now (removed, gone). */
+  update(finding: DriftFinding & { message: CardRef }): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /** Everything the core needs from the world, declared once; adapters elsewhere implement it. */
 export type { Clock } from './clock.js';
-export type { DeliveryReport, NoticeDelivery, RetryAfterHint } from './delivery.js';
-export type { Directory } from './directory.js';
+export type { DeliveryReport, FindingDelivery, NoticeDelivery, RetryAfterHint } from './delivery.js';
+export type { Directory, Profile } from './directory.js';
 export type {
   AddDelegateInput,
   DelegateRight,
@@ -13,6 +13,12 @@ export type {
 export {
   type AuditFilter,
   DuplicateIdError,
+  DuplicateViewError,
+  type FindingFilter,
+  type FindingTransitionInput,
+  type FindingTransitionResult,
+  type JobState,
+  type RecordFindingResult,
   type RequestFilter,
   type RequestPatch,
   type Store,

@@ -1,3 +1,4 @@
+import type { DriftFinding, FindingStatus } from '../findings.js';
 import type { AuditEvent, AuditEventInput, DelegationRequest, RequestStatus } from '../model.js';
 import type { NewNotice } from '../notices.js';
 import type { TransitionName } from '../state-machine.js';
@@ -8,7 +9,11 @@ import type { TransitionName } from '../state-machine.js';
  * compare-and-set plus its audit event and notices, committed together.
  */
 export interface Store {
-  /** Inserts a new request; rejects with DuplicateIdError when the id is taken. */
+  /**
+   * Inserts a new request; rejects with DuplicateIdError when the id is taken, and with
+   * DuplicateViewError when a request was already made from the same form (`viewId`), whatever
+   * process made it: nothing is written then.
+   */
   createRequest(
     request: DelegationRequest,
     audit: AuditEventInput,
@@ -68,6 +73,34 @@ export interface Store {
   /** Deletes up to `limit` notices finished (delivered or given up) before `doneBefore`; returns how many. */
   pruneNotices(doneBefore: Date, limit: number): Promise<number>;
 
+  /**
+   * Records a drift finding, unless a finding for the same right (grantee and Mimecast id) still
+   * stands (open or being removed): then only its `lastSeenAt` moves and `created` is false. The audit
+   * event is written, in the same transaction, only when the finding is new: each right is reported once.
+   */
+  recordFinding(finding: DriftFinding, audit: AuditEventInput): Promise<RecordFindingResult>;
+  getFinding(id: string): Promise<DriftFinding | undefined>;
+  /** Findings, oldest first. */
+  listFindings(filter: FindingFilter): Promise<DriftFinding[]>;
+  /**
+   * Moves a finding to `to` if, and only if, it is still in one of `from` (a compare-and-set, with
+   * its audit event in the same transaction); the loser gets `{ ok: false, current }`.
+   */
+  transitionFinding(input: FindingTransitionInput): Promise<FindingTransitionResult>;
+  /** Where the admins were told of it; not a status change, not audited. */
+  patchFinding(id: string, patch: { message: DriftFinding['message'] }): Promise<void>;
+
+  /**
+   * Claims the periodic job `name` (e.g. the reconciliation) for one run: succeeds if, and only if,
+   * its last run started at or before `lastStartedBefore` (or it never ran) and no claim's lease is
+   * still running; the run then holds it until `leaseUntil` or `finishJob`. Several processes
+   * claiming at once: one wins.
+   */
+  claimJob(input: { name: string; now: Date; lastStartedBefore: Date; leaseUntil: Date }): Promise<boolean>;
+  /** Ends the run that holds `name`: its lease is released. */
+  finishJob(name: string, at: Date): Promise<void>;
+  getJob(name: string): Promise<JobState | undefined>;
+
   /** True when the store answers queries (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -96,9 +129,15 @@ type PatchableField = keyof Pick<
   | 'preexisting'
   | 'removalAttempts'
   | 'nextRemovalAt'
+  | 'addAttempt'
+  | 'settleSince'
+  | 'settleChecks'
+  | 'nextSettleAt'
+  | 'settleProblem'
   | 'approvals'
   | 'ownerAnswer'
   | 'claim'
+  | 'ineligible'
 >;
 
 export interface RequestFilter {
@@ -110,6 +149,10 @@ export interface RequestFilter {
   expiresBefore?: Date;
   /** Requests created at or before this time. */
   createdBefore?: Date;
+  /** The request made from this Slack form (at most one). */
+  viewId?: string;
+  /** Requests whose next outcome check (settling) is due at or before this time. */
+  settleDueBefore?: Date;
   limit?: number;
 }
 
@@ -172,5 +215,47 @@ export class DuplicateIdError extends Error {
   constructor(id: string) {
     super(`request id ${id} already exists`);
     this.name = 'DuplicateIdError';
+  }
+}
+
+export type RecordFindingResult = { created: boolean; finding: DriftFinding };
+
+export interface FindingFilter {
+  statuses?: readonly FindingStatus[];
+  granteeEmail?: string;
+  /** Only findings whose message to the admins is not posted yet. */
+  unannounced?: boolean;
+  limit?: number;
+}
+
+export interface FindingTransitionInput {
+  id: string;
+  from: readonly FindingStatus[];
+  to: FindingStatus;
+  at: Date;
+  /** Fields to change; a field given as undefined is cleared (as in a request's patch). */
+  patch?: {
+    [K in 'removalStartedAt' | 'resolvedBy' | 'resolvedAt' | 'lastSeenAt']?: DriftFinding[K] | undefined;
+  };
+  audit: { actor: string; action: string; details?: Record<string, unknown> };
+}
+
+export type FindingTransitionResult =
+  | { ok: true; finding: DriftFinding }
+  | { ok: false; current: DriftFinding | undefined };
+
+export interface JobState {
+  name: string;
+  lastStartedAt?: Date;
+  lastFinishedAt?: Date;
+  /** Set while a run holds the job. */
+  leaseUntil?: Date;
+}
+
+/** A request was already made from this form: a replayed or repeated submission makes no second one. */
+export class DuplicateViewError extends Error {
+  constructor(readonly viewId: string) {
+    super(`a request was already made from view ${viewId}`);
+    this.name = 'DuplicateViewError';
   }
 }

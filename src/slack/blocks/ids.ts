@@ -18,6 +18,8 @@ export const IDS = {
   grantBlock: 'grant',
   extendAction: 'extend_access',
   revokeAction: 'revoke_access',
+  findingBlock: 'drift_finding',
+  removeFindingAction: 'remove_drift_right',
   ownerAnswerBlock: 'owner_answer',
   ownerAllowAction: 'owner_allow',
   ownerRefuseAction: 'owner_refuse',

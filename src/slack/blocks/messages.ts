@@ -1,7 +1,9 @@
 import type { ActionsBlockElement, KnownBlock } from '@slack/types';
+import type { DriftFinding } from '../../requests/findings.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import type { DmEventName, NoticeEvent, OwnerEventName, ThreadEventName } from '../../requests/notices.js';
 import { progressOf } from '../../requests/policy.js';
+import * as admin from '../copy/admin.js';
 import * as approver from '../copy/approver.js';
 import { BACK, describeDuration } from '../copy/common.js';
 import * as owner from '../copy/owner.js';
@@ -188,7 +190,9 @@ export function threadMessage(
 export function requesterMessage(notice: NoticeEvent<DmEventName>, request: DelegationRequest): SlackMessage {
   const text = requester.dmText(notice, request);
   if (notice.event === 'submitted') return { text, blocks: withButton(text, cancelButton(request)) };
-  if (notice.event === 'provisioned') return { text, blocks: withButton(text, endAccessButton(request)) };
+  if (notice.event === 'provisioned' || notice.event === 'settled') {
+    return { text, blocks: withButton(text, endAccessButton(request)) };
+  }
   return { text };
 }
 
@@ -199,6 +203,56 @@ export function requesterMessage(notice: NoticeEvent<DmEventName>, request: Dele
 export function unseenRequestMessage(request: DelegationRequest, problem: string): SlackMessage {
   const text = requester.unseenRequestText(request, problem);
   return { text, blocks: withButton(text, cancelButton(request)) };
+}
+
+/**
+ * A drift finding in the approvers' channel: who can open what, with a Remove button (admins only,
+ * behind a dialog) while it is open; afterwards, what became of it.
+ */
+export function findingMessage(finding: DriftFinding, adminGroupIds: readonly string[]): SlackMessage {
+  const words = admin.findingMessage;
+  const summary = words.summary(finding);
+  switch (finding.status) {
+    case 'open': {
+      const text = words.open(finding, adminGroupIds.map(mentionGroup).join(' '));
+      const remove = admin.removeFindingButton;
+      const button: Button = {
+        type: 'button',
+        action_id: IDS.removeFindingAction,
+        style: 'danger',
+        text: { type: 'plain_text', text: remove.label },
+        value: finding.id,
+        confirm: askFirst(
+          remove.title,
+          { full: remove.text(finding), short: remove.short },
+          remove.confirm,
+          true,
+        ),
+      };
+      return {
+        text: summary,
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text } },
+          { type: 'actions', block_id: IDS.findingBlock, elements: [button] },
+        ],
+      };
+    }
+    case 'removing':
+      return {
+        text: summary,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.removing(finding) } }],
+      };
+    case 'removed':
+      return {
+        text: summary,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.removed(finding) } }],
+      };
+    case 'gone':
+      return {
+        text: summary,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.gone(finding) } }],
+      };
+  }
 }
 
 /** A direct message to the mailbox's owner; the consent request carries Allow and Refuse. */

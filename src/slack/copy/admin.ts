@@ -1,13 +1,16 @@
 /** Words for admins: the admin commands, their refusals, and `/delegate help`. */
+import type { RemoveFindingResult } from '../../requests/drift.js';
+import type { DriftFinding } from '../../requests/findings.js';
 import type { AuditEvent, DelegationRequest } from '../../requests/model.js';
 import type { AdminCommand } from '../../requests/permissions.js';
 import type { ApprovalPolicy } from '../../requests/policy.js';
 import type { PolicyWarning } from '../../requests/policy-review.js';
+import type { ReconcileResult } from '../../requests/reconcile.js';
 import type { MimecastCheck } from '../../requests/view.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 import { ruleNote } from './approver.js';
-import { requestLine, requestList } from './common.js';
+import { failureExplanation, requestLine, requestList, searchProblem } from './common.js';
 import { policyHealth } from './policy.js';
 
 const EVERYONE_HELP = [
@@ -29,6 +32,8 @@ const ADMIN_HELP = [
   '• `/delegate health` checks the settings, Slack and Mimecast',
   '• `/delegate policy` shows the approval policy, rule by rule, and its sha256',
   POLICY_TEST_HELP,
+  '• `/delegate reconcile` checks every grant against Mimecast now (it also runs on a schedule)',
+  '• `/delegate drift` lists delegate access in Mimecast that the bot did not grant',
 ];
 const APPROVER_HELP = ['*Approver commands*', POLICY_TEST_HELP];
 
@@ -158,4 +163,143 @@ function mimecastHealth(check: MimecastCheck): string {
       ? 'credentials accepted'
       : `credentials accepted (lookup answered: ${check.answered})`;
   return `:white_check_mark: ${escapeMrkdwn(detail)}`;
+}
+
+// Reconciliation with Mimecast, and what it found
+
+/** `/delegate reconcile`: what the check found, or why it did not run. */
+export function reconcileAnswer(result: ReconcileResult, approvalChannelId: string): string {
+  if (!result.ok) {
+    const since =
+      result.reason === 'already_running' && result.since ? ` (started ${slackDate(result.since)})` : '';
+    return `A check against Mimecast is already running${since}. What it finds is posted in ${channelLink(approvalChannelId)}; \`/delegate drift\` lists it once it ends.`;
+  }
+  const { report } = result;
+  const people = (n: number) => (n === 1 ? '1 person' : `${n} people`);
+  const ids = (list: readonly string[]) => list.map((id) => `\`${id}\``).join(', ');
+  const lines = [`*Checked against Mimecast*: the delegate access of ${people(report.searched)}.`];
+  if (report.removedOutside.length) {
+    lines.push(
+      `• Removed outside the bot, now marked as ended (the grantee and ${channelLink(approvalChannelId)} are told): ${ids(report.removedOutside)}`,
+    );
+  }
+  if (report.removedAgain.length) {
+    lines.push(`• Still in Mimecast after the grant ended, removed again: ${ids(report.removedAgain)}`);
+  }
+  if (report.removalFailed.length) {
+    lines.push(
+      `• Still in Mimecast after the grant ended, and Mimecast did not remove it this time either (tried again at the next check): ${ids(report.removalFailed)}`,
+    );
+  }
+  if (report.newFindings.length) {
+    const n = report.newFindings.length;
+    lines.push(
+      `• ${n === 1 ? '1 right' : `${n} rights`} the bot did not grant, posted in ${channelLink(approvalChannelId)} with a Remove button`,
+    );
+  }
+  if (report.resolvedFindings.length) {
+    lines.push(`• No longer in Mimecast, closed: ${ids(report.resolvedFindings)}`);
+  }
+  for (const problem of report.problems) {
+    lines.push(
+      `• ${people(problem.count)} could not be checked: ${searchProblem({ kind: problem.kind, message: '' })}`,
+    );
+  }
+  const changed =
+    report.removedOutside.length +
+    report.removedAgain.length +
+    report.removalFailed.length +
+    report.newFindings.length +
+    report.resolvedFindings.length;
+  if (changed === 0 && report.problems.length === 0) {
+    lines.push(report.standingFindings ? '• Nothing new since the last check.' : '• Everything matches.');
+  }
+  lines.push(
+    report.standingFindings
+      ? `${report.standingFindings} right${report.standingFindings === 1 ? '' : 's'} the bot did not grant ${report.standingFindings === 1 ? 'is' : 'are'} waiting for an admin: \`/delegate drift\`.`
+      : 'No right the bot did not grant is waiting for an admin.',
+  );
+  return lines.join('\n');
+}
+
+/** One finding in a list: its id, who can open what, and what Mimecast said of it. */
+export function findingLine(finding: DriftFinding): string {
+  const source = finding.source ? ` · source ${escapeMrkdwn(finding.source)}` : '';
+  const removing = finding.status === 'removing' ? ' · being removed' : '';
+  return `\`${finding.id}\` ${escapeMrkdwn(finding.granteeEmail)} → ${escapeMrkdwn(finding.mailbox)}${source} · found ${slackDate(finding.foundAt)}${removing}`;
+}
+
+/** `/delegate drift`. */
+export function driftList(findings: readonly DriftFinding[], max = 30): string {
+  if (findings.length === 0) {
+    return '*Delegate access the bot did not grant*\nNone: every right the last check found in Mimecast is one the bot granted (or knew of). `/delegate reconcile` checks again now.';
+  }
+  const more = findings.length > max ? `\n…and ${findings.length - max} more.` : '';
+  return (
+    `*Delegate access the bot did not grant* (${findings.length})\n` +
+    `${findings.slice(0, max).map(findingLine).join('\n')}${more}\n` +
+    "Each one is posted in the approvers' channel with a Remove button (admins only). Nothing is removed unless an admin presses it."
+  );
+}
+
+/** The message in the approvers' channel about a finding, as it stands. */
+export const findingMessage = {
+  summary: (finding: DriftFinding) =>
+    `Mimecast lists delegate access the bot did not grant: ${finding.granteeEmail} can open ${finding.mailbox} (${finding.id})`,
+  open: (finding: DriftFinding, admins: string) => {
+    const said = [
+      `Mimecast id \`${escapeMrkdwn(finding.mimecastId)}\``,
+      ...(finding.source ? [`source ${escapeMrkdwn(finding.source)}`] : []),
+    ].join(', ');
+    return (
+      `:mag: ${admins} A check against Mimecast found delegate access that this bot did not grant: ` +
+      `*${escapeMrkdwn(finding.granteeEmail)}* can open *${escapeMrkdwn(finding.mailbox)}* (${said}). ` +
+      `Nothing was changed. If it should not be there, an admin can press Remove; otherwise leave it. Finding \`${finding.id}\`.`
+    );
+  },
+  removing: (finding: DriftFinding) =>
+    `:hourglass_flowing_sand: ${mentionUser(finding.resolvedBy ?? '')} is removing *${escapeMrkdwn(finding.granteeEmail)}*'s delegate access to *${escapeMrkdwn(finding.mailbox)}* from Mimecast… (\`${finding.id}\`)`,
+  removed: (finding: DriftFinding) =>
+    `:lock: Removed from Mimecast by ${mentionUser(finding.resolvedBy ?? '')}${finding.resolvedAt ? ` on ${slackDate(finding.resolvedAt)}` : ''}: *${escapeMrkdwn(finding.granteeEmail)}* can no longer open *${escapeMrkdwn(finding.mailbox)}*. (\`${finding.id}\`)`,
+  gone: (finding: DriftFinding) =>
+    `:information_source: No longer listed in Mimecast${finding.resolvedAt ? ` (checked ${slackDate(finding.resolvedAt)})` : ''}: *${escapeMrkdwn(finding.granteeEmail)}* can no longer open *${escapeMrkdwn(finding.mailbox)}*. Nothing to do. (\`${finding.id}\`)`,
+};
+
+export const removeFindingButton = {
+  label: 'Remove from Mimecast',
+  title: 'Remove this access?',
+  text: (finding: DriftFinding) =>
+    `*${escapeMrkdwn(finding.granteeEmail)}* will no longer have delegate access to *${escapeMrkdwn(finding.mailbox)}* in Mimecast.`,
+  short: 'The delegate access shown above will be removed from Mimecast.',
+  confirm: 'Remove',
+};
+
+/** The Remove button pressed by someone who is not an admin. */
+export const REMOVE_FINDING_ADMINS_ONLY =
+  'Only admins can remove delegate access the bot did not grant. Nothing was changed.';
+
+/** A Remove button whose value names no finding (forged, or from a version of the bot that is gone). */
+export const BUTTON_WITHOUT_FINDING = 'That button does not name a valid finding. Nothing was changed.';
+
+/** What the admin who pressed Remove is told. */
+export function removeFindingAnswer(result: RemoveFindingResult, id: string): string {
+  if (result.ok) {
+    const { finding } = result;
+    const done = result.alreadyGone ? 'It was already gone from Mimecast' : 'Removed from Mimecast';
+    return `${done}: ${escapeMrkdwn(finding.granteeEmail)} can no longer open ${escapeMrkdwn(finding.mailbox)} (${id}). The message in the channel says so.`;
+  }
+  switch (result.reason) {
+    case 'not_found':
+      return `There is no finding ${id}. Nothing was changed.`;
+    case 'not_open': {
+      const { finding } = result;
+      if (finding.status === 'removing')
+        return `${id} is already being removed by ${mentionUser(finding.resolvedBy ?? '')}. Nothing else was done.`;
+      if (finding.status === 'removed')
+        return `${id} was already removed by ${mentionUser(finding.resolvedBy ?? '')}. Nothing else was done.`;
+      return `${id} is no longer listed in Mimecast, so there is nothing to remove.`;
+    }
+    case 'removal_failed':
+      return `Mimecast did not remove it: ${failureExplanation(result.failure)} Nothing was changed; the finding stays open and you can try again.`;
+  }
 }

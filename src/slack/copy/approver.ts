@@ -10,10 +10,13 @@ import {
   endSentence,
   failureExplanation,
   grantSentence,
+  ineligibleBecause,
   mentionList,
   requestLine,
   statusWords,
   supportLine,
+  unknownOutcomeExplanation,
+  whyUnconfirmed,
 } from './common.js';
 
 // The card
@@ -99,6 +102,8 @@ export function cardStatusLine(request: DelegationRequest, progress?: Progress):
     case 'approved':
     case 'provisioning':
       return `:white_check_mark: Approved by ${by} · granting access in Mimecast…`;
+    case 'settling':
+      return `:mag: Approved by ${by} · checking in Mimecast whether the access was granted; nobody needs to retry (see thread)`;
     case 'completed':
       return `:white_check_mark: Approved by ${by} · access granted${request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ''}`;
     case 'failed':
@@ -106,6 +111,9 @@ export function cardStatusLine(request: DelegationRequest, progress?: Progress):
     case 'outcome_unknown':
       return `:warning: Approved by ${by} · outcome unknown, an admin must check Mimecast (see thread)`;
     case 'denied': {
+      if (request.ineligible) {
+        return `:no_entry: Denied by the bot: ${ineligibleBecause(request.ineligible, request, mentionUser(request.requesterId))}`;
+      }
       const reason = request.denyReason ? `: ${escapeWithin(request.denyReason, 2000)}` : '';
       if (request.ownerAnswer?.answer === 'refused') {
         return `:no_entry: Refused by the mailbox's owner ${mentionUser(request.ownerAnswer.by)} on ${slackDate(request.ownerAnswer.at)}${reason}`;
@@ -167,22 +175,48 @@ export function threadText(
   switch (notice.event) {
     case 'already_had_access':
       return `:information_source: ${escapeMrkdwn(request.granteeEmail)} already had delegate access to ${escapeMrkdwn(request.mailbox)} in Mimecast, so nothing was added.${request.preexisting ? ' That access was not granted by this bot, so it will not be removed when this request ends.' : ''}`;
+    case 'denied_ineligible': {
+      const because = ineligibleBecause(notice.data.reason, request, mentionUser(request.requesterId));
+      const approver = notice.data.approver ? mentionUser(notice.data.approver) : 'An approver';
+      const when =
+        notice.data.stage === 'approval'
+          ? `${approver} approved this, but ${because}`
+          : `${approver} approved this, but before access was granted ${because}`;
+      return `:no_entry: ${when}, so the bot denied the request. Nothing was changed in Mimecast; the requester has been told.`;
+    }
     case 'reminder':
       return `:bell: This request has been waiting since ${slackDate(request.createdAt)}. Approvers, please approve or deny it.`;
     case 'extended':
       return `:hourglass_flowing_sand: ${mentionUser(notice.data.by)} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
     case 'removed':
-      return `:lock: ${endSentence(request, notice.data)}`;
+      // Access gone without the bot doing it is for the admins to know about.
+      return `:lock: ${notice.data.why === 'removed_outside_bot' ? `${admins} ` : ''}${endSentence(request, notice.data)}`;
     case 'removal_failing':
       return `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${failureExplanation(request.failure)} The bot keeps retrying; remove it by hand in Mimecast if this persists.`;
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
-      return `:white_check_mark: Done: ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\``;
+      const second =
+        (request.addAttempt ?? 1) > 1
+          ? ' The access was still not in Mimecast after three checks, so the bot added it once more under the same approval.'
+          : '';
+      return `:white_check_mark: Done: ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\`${second}`;
+    }
+    case 'checking':
+      return (
+        `:mag: Mimecast did not confirm the grant: ${whyUnconfirmed(request.failure)}. ` +
+        `The bot is checking in Mimecast whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)}: ` +
+        'it looks 30 seconds, 2 minutes and 10 minutes after the call, and if the access is still not there it asks Mimecast once more under this approval. ' +
+        'This thread will say how it ends. Nobody needs to do anything: please do not add the access by hand or approve a new request for it.' +
+        supportLine(request.failure)
+      );
+    case 'settled': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
+      return `:white_check_mark: Checked in Mimecast: it went through after all. ${grantSentence(request, 'has')}${until}. Mimecast id: \`${escapeMrkdwn(request.mimecastId ?? '')}\``;
     }
     case 'provisioning_failed':
       return `:warning: Mimecast did not grant the access. ${failureExplanation(request.failure)}${supportLine(request.failure)}`;
     case 'outcome_unknown':
-      return `:rotating_light: ${admins} ${failureExplanation(request.failure)}${supportLine(request.failure)}\nCheck whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)} in the Mimecast Administration Console.`;
+      return `:rotating_light: ${admins} ${unknownOutcomeExplanation(request)}${supportLine(request.failure)}\nCheck whether ${escapeMrkdwn(request.granteeEmail)} has delegate access to ${escapeMrkdwn(request.mailbox)} in the Mimecast Administration Console.`;
     default:
       return unworded(notice);
   }
@@ -216,6 +250,11 @@ export function decisionRefusal(
 ): string {
   const plain = format === 'plain';
   switch (refusal.reason) {
+    case 'ineligible': {
+      const { request } = refusal;
+      const requester = plain ? 'the requester' : mentionUser(request.requesterId);
+      return `${request.id} was not approved: ${ineligibleBecause(refusal.why, request, requester)}. The bot denied the request instead and told the requester. Nothing was changed in Mimecast.`;
+    }
     case 'not_found':
       return 'That request no longer exists. Nothing was changed.';
     case 'not_approver':
@@ -231,6 +270,10 @@ export function decisionRefusal(
         ? ` by ${plain ? 'another approver' : mentionUser(request.decidedBy)}`
         : '';
       const when = request.decidedAt && !plain ? ` on ${slackDate(request.decidedAt)}` : '';
+      if (request.status === 'denied' && request.ineligible) {
+        const requester = plain ? 'the requester' : mentionUser(request.requesterId);
+        return `${request.id} was already denied by the bot: ${ineligibleBecause(request.ineligible, request, requester)}. Nothing was changed.`;
+      }
       if (request.status === 'denied')
         return `${request.id} was already denied${by}${when}. Nothing was changed.`;
       if (request.status === 'cancelled')

@@ -3,7 +3,8 @@
  * answers every surface shares. All user-facing text of the bot lives in this folder, by audience
  * (requester.ts, approver.ts, admin.ts); the block builders and listeners take their words from here.
  */
-import type { DelegationRequest, Failure, RequestStatus } from '../../requests/model.js';
+import type { OpenRequestRef } from '../../requests/limits.js';
+import type { DelegationRequest, Failure, IneligibleReason, RequestStatus } from '../../requests/model.js';
 import type { NoticeData } from '../../requests/notices.js';
 import type { EndResult } from '../../requests/remove.js';
 import { escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
@@ -18,9 +19,53 @@ export const lateTrigger = (again: string) =>
 /** A button whose value is not a request id (forged, or from a version of the bot that is gone). */
 export const BUTTON_WITHOUT_REQUEST = 'That button does not name a valid request. Nothing was changed.';
 
-/** A request id typed in a command that names no request. */
+/** A request id typed in a command that names no request (said to those who may see every request). */
 export const noSuchRequest = (id: string) =>
   `There is no request ${id}. Check the id in your confirmation message.`;
+
+/**
+ * A request id typed by someone who may see only their own requests, and that is not one of theirs:
+ * the same words whether the id exists or not, so trying ids tells nobody which exist.
+ */
+export const noRequestOfYours = (id: string) =>
+  `You have no request ${id}. You can see only your own requests: check the id in your confirmation message, or see them all with \`/delegate list\`.`;
+
+/** Characters that Slack would show as formatting, said in words for the form's errors. */
+export const FORMATTING_CHARACTERS = '*, ~, ` or an _ that is not between two letters or digits';
+
+/** A person's open requests, one per line, for the refusal at MAX_OPEN_REQUESTS. */
+export function openRequestLines(open: readonly OpenRequestRef[]): string {
+  return open.map((request) => `• ${request.id}: ${escapeMrkdwn(request.mailbox)}`).join('\n');
+}
+
+/** The same, on one line, for the form's plain-text errors. */
+export function openRequestsInline(open: readonly OpenRequestRef[]): string {
+  return open.map((request) => `${request.id} (${request.mailbox})`).join(', ');
+}
+
+/**
+ * Why the bot denied a request itself, in the approvers' words (`requester` names the requester as a
+ * mention, or in words where mentions do not show).
+ */
+export function ineligibleBecause(
+  reason: IneligibleReason,
+  request: DelegationRequest,
+  requester: string,
+): string {
+  const grantee = escapeMrkdwn(request.granteeEmail);
+  switch (reason) {
+    case 'not_requester':
+      return `${requester} is no longer in a group that may request delegate access`;
+    case 'deactivated':
+      return `${requester}'s Slack account has been deactivated`;
+    case 'email_changed':
+      return `${requester}'s Slack profile email is no longer ${grantee}, the address this request grants access to`;
+    case 'grantee_not_allowed':
+      return `${grantee} is no longer in an email domain this bot may grant access to`;
+    case 'unconfirmed':
+      return `the bot could not confirm with Slack that ${requester} may still get this access (Slack did not answer)`;
+  }
+}
 
 /** A command that needs a request id and got none that reads as one. */
 export const giveRequestId = (usage: string) => `Give a request id, like \`/delegate ${usage} DR-7KQ2M9\`.`;
@@ -58,6 +103,7 @@ const STATUS_WORDS: Record<RequestStatus, string> = {
   pending: 'Waiting for an approver',
   approved: 'Approved: granting access in Mimecast…',
   provisioning: 'Approved: granting access in Mimecast…',
+  settling: 'Approved: checking in Mimecast whether the access was granted…',
   completed: 'Access granted',
   removing: 'Removing access…',
   failed: 'Approved, but Mimecast refused it',
@@ -124,6 +170,61 @@ export function failureExplanation(failure: Failure | undefined): string {
   }
 }
 
+/** Why an add's outcome is unknown, in a few words: "Mimecast did not confirm the grant: …". */
+export function whyUnconfirmed(failure: Failure | undefined): string {
+  switch (failure?.kind) {
+    case 'interrupted':
+      return 'the bot stopped while Mimecast was being called';
+    case 'unexpected_response':
+      return 'Mimecast answered in a way the bot could not read';
+    case 'server_error':
+      return 'Mimecast answered with an error of its own after it had received the request';
+    default:
+      return 'no answer came back (a timeout or a lost connection)';
+  }
+}
+
+/**
+ * The final word on an unknown outcome, for the admins: what happened to the add, then why the bot
+ * could not settle it itself (a refused search, or a second add as unclear as the first).
+ */
+export function unknownOutcomeExplanation(request: DelegationRequest): string {
+  const { failure } = request;
+  const first =
+    failure?.kind === 'server_error'
+      ? 'Outcome unknown: Mimecast answered with an error of its own after it had received the request, so the access may or may not exist. An admin must check in Mimecast before anyone retries.'
+      : failureExplanation(failure);
+  const lines = [first];
+  if (request.settleProblem)
+    lines.push(`The bot could not check it itself: ${searchProblem(request.settleProblem)}`);
+  if ((request.addAttempt ?? 1) > 1) {
+    lines.push(
+      'The bot had checked three times without finding the access, so it asked Mimecast once more under the same approval; that answer could not be confirmed either.',
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Why a search of Mimecast did not answer the question. */
+export function searchProblem(problem: Failure): string {
+  switch (problem.kind) {
+    case 'permission':
+      return "Mimecast refused the search: the bot's Mimecast account may not read delegates.";
+    case 'not_found':
+      return 'Mimecast\'s delegate search is not available for this account (it answered "not found").';
+    case 'authentication':
+      return "Mimecast refused the bot's credentials for the search.";
+    case 'binding_expired':
+      return "the bot's Mimecast API keys have expired; an admin must re-issue them.";
+    case 'validation':
+      return `Mimecast refused the search${problem.message ? `: ${escapeMrkdwn(problem.message)}` : ' (the address may no longer exist in Mimecast)'}.`;
+    case 'unexpected_response':
+      return 'Mimecast answered the search in a way the bot could not read.';
+    default:
+      return 'Mimecast did not answer the last search (it was busy or out of reach).';
+  }
+}
+
 /** Mimecast's own request id, for a support case. */
 export function supportLine(failure: Failure | undefined): string {
   return failure?.requestId
@@ -133,14 +234,17 @@ export function supportLine(failure: Failure | undefined): string {
 
 /** How a grant ended, for the thread and the grantee's DM. */
 export function endSentence(request: DelegationRequest, data: NoticeData<'removed'>): string {
+  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
+  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
+  if (data.why === 'removed_outside_bot') {
+    return `${grantSentence(request, 'no longer')}: it was removed in Mimecast outside this bot (a check against Mimecast no longer found it), so this grant is marked as ended.`;
+  }
   const why =
     data.why === 'expired'
       ? 'it expired'
       : data.why === 'revoked'
         ? `${mentionUser(request.endedBy ?? '')} revoked it`
         : 'the grantee ended it';
-  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
-  const mailbox = `*${escapeMrkdwn(request.mailbox)}*`;
   if (typeof data.coveredBy === 'string') {
     return `This grant ended (${why}), but ${grantee} keeps delegate access to ${mailbox} under ${data.coveredBy}.`;
   }
@@ -193,19 +297,31 @@ export function requestDetails(request: DelegationRequest): string {
     );
   }
   if (request.decidedBy && request.decidedAt) {
-    const verb = request.status === 'denied' ? 'Denied' : 'Approved';
+    // A request the bot denied as ineligible after an approval keeps its approver.
+    const verb = request.status === 'denied' && !request.ineligible ? 'Denied' : 'Approved';
     const who = request.decidedBy.startsWith('policy:')
       ? `the policy rule *${escapeMrkdwn(request.decidedBy.slice('policy:'.length))}*`
       : mentionUser(request.decidedBy);
     lines.push(`• ${verb} by ${who} on ${slackDate(request.decidedAt)}`);
+  }
+  if (request.ineligible) {
+    lines.push(
+      `• Denied by the bot: ${ineligibleBecause(request.ineligible, request, mentionUser(request.requesterId))}`,
+    );
   }
   if (request.grantedAt) lines.push(`• Granted on ${slackDate(request.grantedAt)}`);
   if (request.expiresAt && (request.status === 'completed' || request.status === 'removing')) {
     lines.push(`• Ends on ${slackDate(request.expiresAt)}`);
   }
   if (request.endedAt && request.status === 'removed') lines.push(`• Ended on ${slackDate(request.endedAt)}`);
-  if (request.failure && ['failed', 'outcome_unknown'].includes(request.status)) {
-    lines.push(`• ${failureExplanation(request.failure)}`);
+  if (request.status === 'settling') {
+    lines.push(
+      `• Mimecast did not confirm the grant (${whyUnconfirmed(request.failure)}); the bot is checking whether it went through. Nobody needs to retry.`,
+    );
+  }
+  if (request.failure && request.status === 'failed') lines.push(`• ${failureExplanation(request.failure)}`);
+  if (request.status === 'outcome_unknown') {
+    lines.push(`• ${unknownOutcomeExplanation(request).replaceAll('\n', '\n• ')}`);
   }
   return lines.join('\n');
 }

@@ -43,7 +43,9 @@ export function ownerText(notice: NoticeEvent<OwnerEventName>, request: Delegati
           ? 'it expired'
           : notice.data.why === 'revoked'
             ? `${mentionUser(request.endedBy ?? '')} revoked it`
-            : 'they ended it';
+            : notice.data.why === 'removed_outside_bot'
+              ? 'it was removed in Mimecast outside this bot'
+              : 'they ended it';
       if (typeof notice.data.coveredBy === 'string') {
         return `:information_source: ${request.id} ended (${why}), but ${grantee(request)} keeps delegate access to ${yourMailbox(request)} under ${notice.data.coveredBy}.`;
       }

@@ -1,6 +1,7 @@
 /** Words for the person asking: the form, its errors, their DMs, and answers to their own commands. */
 import type { CancelResult } from '../../requests/cancel.js';
-import type { DelegationRequest } from '../../requests/model.js';
+import type { GranteeProblem } from '../../requests/eligibility.js';
+import type { DelegationRequest, IneligibleReason } from '../../requests/model.js';
 import type { DmEventName, NoticeEvent } from '../../requests/notices.js';
 import type {
   FormPath,
@@ -15,9 +16,12 @@ import {
   describeDuration,
   durationChoice,
   endSentence,
+  FORMATTING_CHARACTERS,
   failureExplanation,
   grantSentence,
   listWords,
+  openRequestLines,
+  openRequestsInline,
   requestList,
 } from './common.js';
 
@@ -62,8 +66,16 @@ export const requestForm = {
 };
 
 /** Why `/delegate` did not open the form. */
-export function requestFormRefusal(reason: Extract<RequestFormResult, { ok: false }>['reason']): string {
-  switch (reason) {
+export function requestFormRefusal(refusal: Extract<RequestFormResult, { ok: false }>): string {
+  switch (refusal.reason) {
+    case 'grantee_not_allowed':
+      return `${granteeProblemText(refusal.problem, 'mrkdwn')} No request was started.`;
+    case 'too_many_open':
+      return (
+        `You already have ${refusal.open.length} open requests, the most one person may have (${refusal.limit}), so no request was started:\n` +
+        `${openRequestLines(refusal.open)}\n` +
+        'Cancel one you no longer need with `/delegate cancel DR-…`, or wait until one is decided, then run `/delegate` again.'
+      );
     case 'not_requester':
       return (
         'You are not in a group that may request mailbox delegate access, so no request was started. ' +
@@ -75,6 +87,22 @@ export function requestFormRefusal(reason: Extract<RequestFormResult, { ok: fals
         'Ask your Slack admin to add your email to your profile, then try again.'
       );
   }
+}
+
+/** Why the address that would get access (the person's own profile email) cannot. */
+function granteeProblemText(problem: GranteeProblem, format: 'mrkdwn' | 'plain'): string {
+  const email = format === 'mrkdwn' ? `*${escapeMrkdwn(problem.granteeEmail)}*` : problem.granteeEmail;
+  if (problem.code === 'grantee_domain_not_allowed') {
+    return (
+      `Access would go to your Slack profile email, ${email}, and only addresses in ` +
+      `${listWords(problem.allowedDomains.map((d) => `@${d}`))} can be given access here. ` +
+      'Ask your Slack admin to put your work email on your Slack profile, then try again.'
+    );
+  }
+  return (
+    `Access would go to your Slack profile email, ${email}, which Slack would show differently from the address granted ` +
+    `(it has ${FORMATTING_CHARACTERS}). Ask your IT team to help: the bot cannot show approvers exactly who would get access.`
+  );
 }
 
 /** What the form shows under each field the requester has to fix. */
@@ -118,6 +146,21 @@ export function mailboxProblemText(problem: MailboxProblem): string {
       return problem.text;
     case 'needs_group':
       return `Requests for this mailbox are taken only from members of ${listWords(problem.groups)}. Ask to join that group if you need this access.`;
+    case 'formatting_characters':
+      return (
+        `Slack would show this address differently from the one that gets access (it has ${FORMATTING_CHARACTERS}), ` +
+        'so it cannot be requested here. Check the address; if it is right, ask your IT team to grant it in Mimecast.'
+      );
+    case 'grantee_domain_not_allowed':
+    case 'grantee_formatting':
+      return granteeProblemText(problem, 'plain');
+    case 'too_many_open':
+      return (
+        `You already have ${problem.open.length} open requests, the most one person may have (${problem.limit}): ` +
+        `${openRequestsInline(problem.open)}. Cancel one you no longer need with /delegate cancel, or wait until one is decided.`
+      );
+    case 'form_already_used':
+      return 'This form was already submitted. Close it and run /delegate to make a new request.';
   }
 }
 
@@ -159,7 +202,7 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
     case 'extended':
       return `Your delegate access to *${escapeMrkdwn(request.mailbox)}* (${id}) was extended by ${mentionUser(notice.data.by)} until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
     case 'removed':
-      return `${endSentence(request, notice.data)} (${id})`;
+      return `${endSentence(request, notice.data)} (${id})${notice.data.why === 'removed_outside_bot' ? ' If you still need it, submit a new request with /delegate.' : ''}`;
     case 'submitted':
       return `Your request ${id} is with the approvers${pathNote(request)}: if approved, ${grantSentence(request)} for ${describeDuration(request.durationHours)}. I will tell you here when it is decided.`;
     case 'denied': {
@@ -169,6 +212,10 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
       }
       return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was denied by ${mentionUser(request.decidedBy ?? '')}.${reason}`;
     }
+    case 'denied_ineligible': {
+      const { because, todo } = ineligibleForYou(notice.data.reason, request);
+      return `Your request ${id} for delegate access to *${escapeMrkdwn(request.mailbox)}* was not granted: ${because}. Nothing was changed in Mimecast. ${todo}`;
+    }
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
       return `:white_check_mark: Your request ${id} was approved: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;
@@ -177,8 +224,49 @@ export function dmText(notice: NoticeEvent<DmEventName>, request: DelegationRequ
       return `Your request ${id} was approved, but Mimecast did not grant the access. ${failureExplanation(request.failure)}`;
     case 'outcome_unknown':
       return `Your request ${id} was approved, but we could not confirm it in Mimecast. An admin has been asked to check; you do not need to submit it again.`;
+    case 'checking':
+      return `Your request ${id} was approved, but Mimecast did not confirm the grant straight away. The bot is checking whether it went through and will tell you here within about a quarter of an hour. You do not need to do anything; please do not submit the request again.`;
+    case 'settled': {
+      const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until it is revoked';
+      return `:white_check_mark: Your request ${id} went through after all: ${grantSentence(request, 'has')}${until}. Switch to that account in the Mimecast Personal Portal, Mimecast for Outlook or Mimecast Mobile. When you no longer need it, press "I'm done".`;
+    }
     default:
       return unworded(notice);
+  }
+}
+
+/** Why the bot denied the request, told to its requester, and what they can do. */
+function ineligibleForYou(
+  reason: IneligibleReason,
+  request: DelegationRequest,
+): { because: string; todo: string } {
+  const grantee = `*${escapeMrkdwn(request.granteeEmail)}*`;
+  switch (reason) {
+    case 'not_requester':
+      return {
+        because: 'you are no longer in a group that may request delegate access',
+        todo: 'If you still need access, ask your IT team to add you to the requesters group, then make a new request with /delegate.',
+      };
+    case 'deactivated':
+      return {
+        because: 'your Slack account has been deactivated',
+        todo: 'If that is a mistake, ask your Slack admin.',
+      };
+    case 'email_changed':
+      return {
+        because: `your Slack profile email is no longer ${grantee}, the address this request would have given access to`,
+        todo: 'If you still need access, make a new request with /delegate: it will be for your current address.',
+      };
+    case 'grantee_not_allowed':
+      return {
+        because: `your Slack profile email ${grantee} is not in an email domain this bot may grant access to`,
+        todo: 'Ask your Slack admin to put your work email on your Slack profile, then make a new request with /delegate.',
+      };
+    case 'unconfirmed':
+      return {
+        because: 'the bot could not confirm with Slack that you may still get this access',
+        todo: 'Make the request again with /delegate in a few minutes.',
+      };
   }
 }
 
@@ -237,9 +325,6 @@ export function cancelAnswer(result: CancelResult, id: string): string {
 
 /** "I'm done" from someone who is not the grantee. */
 export const NOT_THE_GRANTEE = 'Only the person who has the access can end it this way. Nothing was changed.';
-
-/** `/delegate status` on someone else's request. */
-export const notYours = (id: string) => `You can see only your own requests, and ${id} is not yours.`;
 
 /** `/delegate list`. */
 export function myRequestsText(lists: {

@@ -11,7 +11,8 @@ export async function publishHome(client: WebClient, service: RequestService, us
   await client.views.publish({ user_id: userId, view: homeView({ userId, ...contents }) });
 }
 
-const homeOpened = z.object({ user: z.string().min(1), tab: z.string().optional() });
+/** A Slack user id (U… or W…): anything else is not a person whose Home can be published. */
+const homeOpened = z.object({ user: z.string().regex(/^[UW][A-Z0-9]{2,20}$/), tab: z.string().optional() });
 
 export function registerEvents(app: App, { service, logger }: ListenerContext): void {
   app.event('app_home_opened', async ({ event, client }) => {

@@ -37,6 +37,8 @@ export function registerViews(app: App, { service, logger }: ListenerContext): v
         mailbox: inputText(submission, IDS.mailboxBlock, IDS.mailboxInput),
         reason: inputText(submission, IDS.reasonBlock, IDS.reasonInput),
         ...(durationHours === undefined ? {} : { durationHours }),
+        // One form makes one request: the same form sent again is answered with the request it made.
+        viewId: submission.view.id,
       });
       if (!result.ok) {
         const errors: Record<string, string> = {};

@@ -70,6 +70,35 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX notices_due ON notices (id) WHERE done_at IS NULL;
   CREATE INDEX notices_done ON notices (done_at) WHERE done_at IS NOT NULL;
   `,
+  // Reconciliation with Mimecast: what it found that the bot did not make (reported once: one standing
+  // finding per right), and the periodic jobs claimed by one replica per interval.
+  `
+  CREATE TABLE drift_findings (
+    id            text COLLATE "C" PRIMARY KEY,
+    status        text NOT NULL,
+    grantee_email text NOT NULL,
+    mimecast_id   text NOT NULL,
+    found_at      timestamptz NOT NULL,
+    announced     boolean NOT NULL DEFAULT false,
+    doc           jsonb NOT NULL
+  );
+  CREATE UNIQUE INDEX drift_findings_standing ON drift_findings (grantee_email, mimecast_id)
+    WHERE status IN ('open', 'removing');
+  CREATE INDEX drift_findings_by_status ON drift_findings (status, found_at);
+
+  CREATE TABLE scheduled_jobs (
+    name             text PRIMARY KEY,
+    last_started_at  timestamptz,
+    last_finished_at timestamptz,
+    lease_until      timestamptz
+  );
+  `,
+  // The Slack form (view) each request came from: one form makes one request, even when it is sent
+  // again after a restart or to another replica. Older requests have none (NULLs never collide).
+  `
+  ALTER TABLE requests ADD COLUMN view_id text COLLATE "C";
+  CREATE UNIQUE INDEX requests_by_view ON requests (view_id);
+  `,
 ];
 
 /**

@@ -75,6 +75,7 @@ export function requestParams(request: DelegationRequest): unknown[] {
     request.createdAt,
     request.updatedAt,
     serializeRequest(request),
+    request.viewId ?? null,
   ];
 }
 

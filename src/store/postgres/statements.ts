@@ -11,8 +11,8 @@ function named(name: string, text: string): QueryConfig {
 
 export const insertRequest = named(
   'insert_request',
-  `INSERT INTO requests (id, status, version, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  `INSERT INTO requests (id, status, version, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc, view_id)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 );
 
 export const getRequest = named('get_request', 'SELECT doc FROM requests WHERE id = $1');

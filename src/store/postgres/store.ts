@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
+import type { DriftFinding } from '../../requests/findings.js';
 import {
   type AuditEvent,
   type AuditEventInput,
@@ -11,6 +12,12 @@ import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
   DuplicateIdError,
+  DuplicateViewError,
+  type FindingFilter,
+  type FindingTransitionInput,
+  type FindingTransitionResult,
+  type JobState,
+  type RecordFindingResult,
   type RequestFilter,
   type RequestPatch,
   type Store,
@@ -22,6 +29,7 @@ import {
 import { TRANSITIONS } from '../../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from '../audit-chain.js';
 import { parseRequestValue } from '../serialize.js';
+import { PostgresFindings } from './findings.js';
 import { migrate } from './migrations.js';
 import { createPool, inTransaction, LOCKS, openError } from './pool.js';
 import { type AuditRow, type NoticeRow, patchParams, requestParams, toAuditEvent, toNotice } from './rows.js';
@@ -51,6 +59,7 @@ export class PostgresStore implements Store {
   readonly singleProcess: boolean = false;
   readonly ready: Promise<void>;
   private readonly pool: pg.Pool;
+  private readonly findings: PostgresFindings;
   /** Notices marked delivered in this pass of the event loop, committed together at its end. */
   private delivered: { id: number; at: Date; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private readonly flushing = new Set<Promise<void>>();
@@ -62,6 +71,7 @@ export class PostgresStore implements Store {
       ...(options.poolSize ? { poolSize: options.poolSize } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    this.findings = new PostgresFindings(this.pool, appendToChain);
     this.ready = migrate(this.pool).then(
       (versions) => {
         if (versions.length) options.logger?.info({ versions }, 'PostgreSQL schema migrated');
@@ -97,6 +107,9 @@ export class PostgresStore implements Store {
         await client.query(sql.insertRequest, requestParams(request));
       } catch (error) {
         if (isUniqueViolation(error, 'requests_pkey')) throw new DuplicateIdError(request.id);
+        if (request.viewId && isUniqueViolation(error, 'requests_by_view')) {
+          throw new DuplicateViewError(request.viewId);
+        }
         throw error;
       }
       await insertNotices(client, request.id, notices, request.createdAt);
@@ -122,6 +135,10 @@ export class PostgresStore implements Store {
     if (filter.granteeEmail) where.push(`grantee_email = ${param(filter.granteeEmail)}`);
     if (filter.expiresBefore) where.push(`expires_at <= ${param(filter.expiresBefore)}`);
     if (filter.createdBefore) where.push(`created_at <= ${param(filter.createdBefore)}`);
+    if (filter.viewId) where.push(`view_id = ${param(filter.viewId)}`);
+    if (filter.settleDueBefore) {
+      where.push(`(doc->>'nextSettleAt')::timestamptz <= ${param(filter.settleDueBefore)}`);
+    }
     if (filter.statuses) {
       if (filter.statuses.length === 0) return [];
       where.push(`status = ANY(${param([...filter.statuses])}::text[])`);
@@ -307,6 +324,46 @@ export class PostgresStore implements Store {
       noticesWaiting: waiting?.n ?? 0,
       oldestNoticeAt: waiting?.oldest ?? undefined,
     };
+  }
+
+  async recordFinding(finding: DriftFinding, audit: AuditEventInput): Promise<RecordFindingResult> {
+    await this.ready;
+    return this.findings.record(finding, audit);
+  }
+
+  async getFinding(id: string): Promise<DriftFinding | undefined> {
+    await this.ready;
+    return this.findings.get(this.pool, id);
+  }
+
+  async listFindings(filter: FindingFilter): Promise<DriftFinding[]> {
+    await this.ready;
+    return this.findings.list(filter);
+  }
+
+  async transitionFinding(input: FindingTransitionInput): Promise<FindingTransitionResult> {
+    await this.ready;
+    return this.findings.transition(input);
+  }
+
+  async patchFinding(id: string, patch: { message: DriftFinding['message'] }): Promise<void> {
+    await this.ready;
+    await this.findings.patch(id, patch);
+  }
+
+  async claimJob(input: { name: string; now: Date; lastStartedBefore: Date; leaseUntil: Date }) {
+    await this.ready;
+    return this.findings.claimJob(input);
+  }
+
+  async finishJob(name: string, at: Date): Promise<void> {
+    await this.ready;
+    await this.findings.finishJob(name, at);
+  }
+
+  async getJob(name: string): Promise<JobState | undefined> {
+    await this.ready;
+    return this.findings.getJob(name);
   }
 
   async ping(): Promise<boolean> {

@@ -67,6 +67,35 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX requests_by_requester_mailbox ON requests (requester_id, mailbox, created_at);
   `,
+  // Reconciliation with Mimecast: what it found that the bot did not make (reported once: one standing
+  // finding per right), and the periodic jobs claimed by one process per interval.
+  `
+  CREATE TABLE drift_findings (
+    id            TEXT PRIMARY KEY,
+    status        TEXT NOT NULL,
+    grantee_email TEXT NOT NULL,
+    mimecast_id   TEXT NOT NULL,
+    found_at      TEXT NOT NULL,
+    announced     INTEGER NOT NULL DEFAULT 0,
+    doc           TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX drift_findings_standing ON drift_findings (grantee_email, mimecast_id)
+    WHERE status IN ('open', 'removing');
+  CREATE INDEX drift_findings_by_status ON drift_findings (status, found_at);
+
+  CREATE TABLE scheduled_jobs (
+    name             TEXT PRIMARY KEY,
+    last_started_at  TEXT,
+    last_finished_at TEXT,
+    lease_until      TEXT
+  );
+  `,
+  // The Slack form (view) each request came from: one form makes one request, even when it is sent
+  // again after a restart or to another process. Older requests have none (NULLs never collide).
+  `
+  ALTER TABLE requests ADD COLUMN view_id TEXT;
+  CREATE UNIQUE INDEX requests_by_view ON requests (view_id);
+  `,
 ];
 
 /** Applies the migrations this file does not have yet, each in its own write transaction. */

@@ -54,6 +54,7 @@ export function rowParams(request: DelegationRequest) {
     expiresAt: request.expiresAt ? request.expiresAt.toISOString() : null,
     createdAt: request.createdAt.toISOString(),
     updatedAt: request.updatedAt.toISOString(),
+    viewId: request.viewId ?? null,
     doc: serializeRequest(request),
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
+import type { DriftFinding } from '../../requests/findings.js';
 import {
   type AuditEvent,
   type AuditEventInput,
@@ -13,6 +14,12 @@ import type { NewNotice } from '../../requests/notices.js';
 import {
   type AuditFilter,
   DuplicateIdError,
+  DuplicateViewError,
+  type FindingFilter,
+  type FindingTransitionInput,
+  type FindingTransitionResult,
+  type JobState,
+  type RecordFindingResult,
   type RequestFilter,
   type RequestPatch,
   type Store,
@@ -25,6 +32,7 @@ import { canTransition, TRANSITIONS } from '../../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from '../audit-chain.js';
 import { applyPatch, parseRequestDoc, serializeRequest } from '../serialize.js';
 import { WalCheckpointer } from './checkpointer.js';
+import { SqliteFindings } from './findings.js';
 import { migrate } from './migrations.js';
 import { type AuditRow, type NoticeRow, type RequestRow, rowParams, toAuditEvent, toNotice } from './rows.js';
 
@@ -49,6 +57,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly checkpointer: WalCheckpointer | undefined;
+  private readonly findings: SqliteFindings;
   /** Notices marked delivered in this pass of the event loop, committed together at its end. */
   private delivered: { id: number; at: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
@@ -61,6 +70,11 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
+    this.findings = new SqliteFindings(
+      this.db,
+      (text) => this.sql(text),
+      (event, at) => this.insertAudit(event, at),
+    );
     if (!inMemory && (options.backgroundCheckpoints ?? true)) {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new WalCheckpointer(path, {
@@ -92,12 +106,18 @@ export class SqliteStore implements Store {
       .transaction(() => {
         try {
           this.sql(
-            `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, doc)
-             VALUES (@id, @status, @requesterId, @granteeEmail, @mailbox, @expiresAt, @createdAt, @updatedAt, @doc)`,
+            `INSERT INTO requests (id, status, requester_id, grantee_email, mailbox, expires_at, created_at, updated_at, view_id, doc)
+             VALUES (@id, @status, @requesterId, @granteeEmail, @mailbox, @expiresAt, @createdAt, @updatedAt, @viewId, @doc)`,
           ).run(rowParams(request));
         } catch (error) {
-          if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-            throw new DuplicateIdError(request.id);
+          const code = error instanceof Error && 'code' in error ? error.code : undefined;
+          if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateIdError(request.id);
+          if (
+            code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+            request.viewId &&
+            /requests\.view_id/.test(String(error))
+          ) {
+            throw new DuplicateViewError(request.viewId);
           }
           throw error;
         }
@@ -138,6 +158,15 @@ export class SqliteStore implements Store {
     if (filter.createdBefore) {
       where.push('created_at <= ?');
       params.push(filter.createdBefore.toISOString());
+    }
+    if (filter.viewId) {
+      where.push('view_id = ?');
+      params.push(filter.viewId);
+    }
+    if (filter.settleDueBefore) {
+      // Dates are stored as ISO 8601 text in the document, so text order is time order.
+      where.push("json_extract(doc, '$.nextSettleAt') <= ?");
+      params.push(filter.settleDueBefore.toISOString());
     }
     if (filter.statuses) {
       if (filter.statuses.length === 0) return [];
@@ -420,6 +449,38 @@ export class SqliteStore implements Store {
       noticesWaiting: notices?.n ?? 0,
       oldestNoticeAt: notices?.oldest ? new Date(notices.oldest) : undefined,
     };
+  }
+
+  async recordFinding(finding: DriftFinding, audit: AuditEventInput): Promise<RecordFindingResult> {
+    return this.findings.record(finding, audit);
+  }
+
+  async getFinding(id: string): Promise<DriftFinding | undefined> {
+    return this.findings.get(id);
+  }
+
+  async listFindings(filter: FindingFilter): Promise<DriftFinding[]> {
+    return this.findings.list(filter);
+  }
+
+  async transitionFinding(input: FindingTransitionInput): Promise<FindingTransitionResult> {
+    return this.findings.transition(input);
+  }
+
+  async patchFinding(id: string, patch: { message: DriftFinding['message'] }): Promise<void> {
+    this.findings.patch(id, patch);
+  }
+
+  async claimJob(input: { name: string; now: Date; lastStartedBefore: Date; leaseUntil: Date }) {
+    return this.findings.claimJob(input);
+  }
+
+  async finishJob(name: string, at: Date): Promise<void> {
+    this.findings.finishJob(name, at);
+  }
+
+  async getJob(name: string): Promise<JobState | undefined> {
+    return this.findings.getJob(name);
   }
 
   async ping(): Promise<boolean> {

@@ -12,6 +12,7 @@ import type { CommandInput } from './input.js';
 import { listCommand } from './list.js';
 import { activeCommand, pendingCommand } from './pending.js';
 import { policyCommand, policyTestCommand } from './policy.js';
+import { driftCommand, reconcileCommand } from './reconcile.js';
 import { openRequestForm } from './request-form.js';
 import { revokeCommand } from './revoke.js';
 import { statusCommand } from './status.js';
@@ -31,6 +32,8 @@ const ADMINS = {
   audit: auditCommand,
   health: healthCommand,
   policy: policyCommand,
+  reconcile: reconcileCommand,
+  drift: driftCommand,
 } satisfies Record<AdminCommand, (input: CommandInput, permit: AdminPermit) => Promise<void>>;
 
 function isEveryoneCommand(word: string): word is keyof typeof EVERYONE {

@@ -21,7 +21,7 @@ export async function openRequestForm(input: {
   const typed = isEmailAddress(mailbox) ? mailbox : undefined;
   const form = await input.context.service.requestForm(input.userId, typed);
   if (!form.ok) {
-    await input.reply(requestFormRefusal(form.reason));
+    await input.reply(requestFormRefusal(form));
     return;
   }
   try {

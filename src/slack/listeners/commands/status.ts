@@ -1,12 +1,14 @@
-import { noSuchRequest, requestDetails } from '../../copy/common.js';
-import { notYours } from '../../copy/requester.js';
+import { noRequestOfYours, noSuchRequest, requestDetails } from '../../copy/common.js';
 import { type CommandInput, requestIdArg } from './input.js';
 
-/** `/delegate status DR-XXXXXX`: one request, for its requester, approvers and admins. */
+/**
+ * `/delegate status DR-XXXXXX`: one request, for its requester, approvers and admins. Anyone else hears
+ * the same whether the id exists or not.
+ */
 export async function statusCommand(input: CommandInput): Promise<void> {
   const id = await requestIdArg(input, 'status');
   if (!id) return;
   const result = await input.context.service.viewRequest(id, input.userId);
   if (result.ok) await input.reply(requestDetails(result.request));
-  else await input.reply(result.reason === 'not_found' ? noSuchRequest(id) : notYours(id));
+  else await input.reply(result.seesAll ? noSuchRequest(id) : noRequestOfYours(id));
 }

@@ -1,0 +1,335 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIND_SHAPES } from '../../testkit/mimecast/index.js';
+import { offsetClock } from '../support/fakes.js';
+import { describeErrors, logEntries, rawClick } from '../support/fault-tools.js';
+import { APPROVAL_CHANNEL, type Harness, startHarness, textOf, USERS } from '../support/harness.js';
+import {
+  FIND,
+  findBody,
+  granted,
+  mimecastCalls,
+  REMOVE,
+  removeBody,
+  run,
+  startMovable,
+} from '../support/mimecast-flows.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+let h: Harness | undefined;
+let others: Harness[] = [];
+afterEach(async () => {
+  for (const other of others) await other.stopBot();
+  others = [];
+  await h?.close();
+  h = undefined;
+});
+
+/** The messages in the approvers' channel that are not cards of requests: drift findings. */
+function findingMessages(stack: Harness) {
+  return stack.sim
+    .messagesIn(APPROVAL_CHANNEL)
+    .filter((m) => !m.threadTs && m.text.includes('did not grant'));
+}
+
+/**
+ * Three kinds of drift at once: Alice's grant of sales@ was removed in Mimecast by hand (a); Bob's
+ * grant of info@ ended, but the removal Mimecast confirmed did not happen (b); an administrator gave
+ * Alice ceo@ by hand (c). Then 20 minutes pass, so no grant is too fresh to judge.
+ */
+async function driftOfEachKind(stack: Harness, clock: ReturnType<typeof offsetClock>) {
+  const alice = await granted(stack, 'sales@example.com', USERS.alice.id);
+  const bob = await granted(stack, 'info@example.com', USERS.bob.id);
+  const aliceRight = stack.mimecast.rights.find((r) => r.delegateAddress === 'sales@example.com')!;
+  const bobRight = stack.mimecast.rights.find((r) => r.delegateAddress === 'info@example.com')!;
+  stack.mimecast.revoke(aliceRight.id);
+  stack.mimecast.inject(REMOVE, {
+    status: 200,
+    body: { meta: { status: 200 }, data: [{ success: true }], fail: [] },
+  });
+  expect(await run(stack, USERS.admin.id, `revoke ${bob.request.id}`)).toContain(`Revoked ${bob.request.id}`);
+  await stack.bot.idle();
+  const manual = stack.mimecast.grant('alice@example.com', 'ceo@example.com');
+  clock.advance(20 * MINUTE);
+  stack.mimecast.calls.length = 0;
+  return { alice: alice.request, aliceCard: alice.card, bob: bob.request, bobRight, manual };
+}
+
+describe('reconciliation with Mimecast', () => {
+  for (const [variant, shape] of Object.entries(FIND_SHAPES)) {
+    it(`/delegate reconcile finds each kind of drift (${variant} shape), acts on it and says so`, async () => {
+      const started = await startMovable({ shape });
+      h = started.h;
+      const { alice, aliceCard, bob, bobRight, manual } = await driftOfEachKind(h, started.clock);
+
+      const answer = await run(h, USERS.admin.id, 'reconcile');
+      await h.bot.idle();
+      expect(answer).toBe(
+        [
+          '*Checked against Mimecast*: the delegate access of 2 people.',
+          `• Removed outside the bot, now marked as ended (the grantee and <#${APPROVAL_CHANNEL}> are told): \`${alice.id}\``,
+          `• Still in Mimecast after the grant ended, removed again: \`${bob.id}\``,
+          `• 1 right the bot did not grant, posted in <#${APPROVAL_CHANNEL}> with a Remove button`,
+          '1 right the bot did not grant is waiting for an admin: `/delegate drift`.',
+        ].join('\n'),
+      );
+      // One search per grantee (two at a time, so in either order), and the one removal.
+      expect(mimecastCalls(h).sort()).toEqual(
+        [
+          `200 ${FIND} ${findBody('alice@example.com')}`,
+          `200 ${FIND} ${findBody('bob@example.com')}`,
+          `200 ${REMOVE} ${removeBody(bobRight.id)}`,
+        ].sort(),
+      );
+
+      // (a) Alice's grant ends as removed outside the bot; she and the admins are told.
+      expect(await h.bot.store.getRequest(alice.id)).toMatchObject({
+        status: 'removed',
+        endReason: 'removed_outside_bot',
+        endedBy: USERS.admin.id,
+      });
+      const gone = `*alice@example.com* no longer has delegate access to *sales@example.com*: it was removed in Mimecast outside this bot (a check against Mimecast no longer found it), so this grant is marked as ended.`;
+      expect(h.sim.threadReplies(APPROVAL_CHANNEL, aliceCard.ts).at(-1)?.text).toBe(
+        `:lock: <!subteam^SADMINS> ${gone}`,
+      );
+      expect(h.sim.dmsTo(USERS.alice.id).at(-1)?.text).toBe(
+        `${gone} (*${alice.id}*) If you still need it, submit a new request with /delegate.`,
+      );
+      expect(textOf(h.sim.findMessage(APPROVAL_CHANNEL, aliceCard.ts)!)).toContain(':lock: Access ended');
+      expect((await h.bot.store.listAudit({ requestId: alice.id })).at(-1)).toMatchObject({
+        actor: USERS.admin.id,
+        action: 'removed_outside_bot',
+        fromStatus: 'completed',
+        toStatus: 'removed',
+      });
+
+      // (b) Bob's ended grant was still listed: removed again, and audited.
+      expect(h.mimecast.rights.find((r) => r.id === bobRight.id)).toBeUndefined();
+      expect((await h.bot.store.listAudit({ requestId: bob.id })).at(-1)).toMatchObject({
+        actor: USERS.admin.id,
+        action: 'removed_again',
+        details: { mimecastId: bobRight.id },
+      });
+
+      // (c) The right nobody asked the bot for: stored, audited, posted to the admins with a Remove button.
+      const [finding] = await h.bot.store.listFindings({});
+      expect(finding).toMatchObject({
+        granteeEmail: 'alice@example.com',
+        mailbox: 'ceo@example.com',
+        mimecastId: manual.id,
+        name: 'Ceo',
+        source: 'ADCON',
+        status: 'open',
+      });
+      const [message] = findingMessages(h);
+      expect(finding!.message).toEqual({ channel: APPROVAL_CHANNEL, ts: message!.ts });
+      expect(textOf(message!)).toContain(
+        `:mag: <!subteam^SADMINS> A check against Mimecast found delegate access that this bot did not grant: *alice@example.com* can open *ceo@example.com* (Mimecast id \`${manual.id}\`, source ADCON). Nothing was changed. If it should not be there, an admin can press Remove; otherwise leave it. Finding \`${finding!.id}\`.`,
+      );
+      expect(textOf(message!)).toContain('Remove from Mimecast');
+      const audit = await h.bot.store.listAudit({});
+      expect(audit.filter((event) => event.action === 'drift_found')).toEqual([
+        expect.objectContaining({
+          requestId: null,
+          actor: USERS.admin.id,
+          details: {
+            findingId: finding!.id,
+            granteeEmail: 'alice@example.com',
+            mailbox: 'ceo@example.com',
+            mimecastId: manual.id,
+            source: 'ADCON',
+          },
+        }),
+      ]);
+      expect(
+        audit.filter((event) => ['admin_command', 'reconciled'].includes(event.action)).slice(-2),
+      ).toEqual([
+        expect.objectContaining({ actor: USERS.admin.id, details: { command: 'reconcile' } }),
+        expect.objectContaining({
+          actor: USERS.admin.id,
+          action: 'reconciled',
+          details: expect.objectContaining({
+            searched: 2,
+            removedOutside: [alice.id],
+            removedAgain: [bob.id],
+          }),
+        }),
+      ]);
+      expect(describeErrors(h)).toEqual([]);
+    });
+  }
+
+  it('reports a right once; /delegate drift lists it; Remove is for admins and removes it in Mimecast', async () => {
+    const started = await startMovable();
+    h = started.h;
+    const { manual } = await driftOfEachKind(h, started.clock);
+    await run(h, USERS.admin.id, 'reconcile');
+    await h.bot.idle();
+    const [finding] = await h.bot.store.listFindings({});
+
+    // A second check: the same right is not reported again.
+    h.mimecast.calls.length = 0;
+    const second = await run(h, USERS.admin.id, 'reconcile');
+    await h.bot.idle();
+    expect(second).toBe(
+      [
+        '*Checked against Mimecast*: the delegate access of 2 people.',
+        '• Nothing new since the last check.',
+        '1 right the bot did not grant is waiting for an admin: `/delegate drift`.',
+      ].join('\n'),
+    );
+    expect(findingMessages(h)).toHaveLength(1);
+    expect(await h.bot.store.listFindings({})).toEqual([
+      expect.objectContaining({ id: finding!.id, version: 3 }),
+    ]);
+    expect((await h.bot.store.listAudit({})).filter((e) => e.action === 'drift_found')).toHaveLength(1);
+    expect(mimecastCalls(h).every((call) => call.includes(FIND))).toBe(true);
+
+    const list = await run(h, USERS.admin.id, 'drift');
+    expect(list).toMatch(
+      new RegExp(
+        `^\\*Delegate access the bot did not grant\\* \\(1\\)\\n\`${finding!.id}\` alice@example\\.com → ceo@example\\.com · source ADCON · found <!date\\^`,
+      ),
+    );
+    expect(await run(h, USERS.alice.id, 'drift')).toBe(
+      '`/delegate drift` is for admins only, and you are not in an admin group. Nothing was done.',
+    );
+    expect(await run(h, USERS.alice.id, 'reconcile')).toBe(
+      '`/delegate reconcile` is for admins only, and you are not in an admin group. Nothing was done.',
+    );
+
+    // Remove, pressed by an approver who is not an admin: refused, nothing removed.
+    const message = findingMessages(h)[0]!;
+    const refused = await h.driver.clickButton(USERS.carol.id, message, 'remove_drift_right');
+    const refusal = await h.sim.waitFor(() => h?.sim.responses.find((r) => r.url === refused.responseUrl));
+    expect(refusal.body.text).toBe(
+      'Only admins can remove delegate access the bot did not grant. Nothing was changed.',
+    );
+    expect(h.mimecast.rights.some((r) => r.id === manual.id)).toBe(true);
+
+    // By an admin: removed in Mimecast, the message updated, the admin told, all audited.
+    h.mimecast.calls.length = 0;
+    const click = await h.driver.clickButton(USERS.admin.id, message, 'remove_drift_right');
+    const told = await h.sim.waitFor(() => h?.sim.responses.find((r) => r.url === click.responseUrl));
+    await h.bot.idle();
+    expect(told.body.text).toBe(
+      `Removed from Mimecast: alice@example.com can no longer open ceo@example.com (${finding!.id}). The message in the channel says so.`,
+    );
+    expect(mimecastCalls(h)).toEqual([`200 ${REMOVE} ${removeBody(manual.id)}`]);
+    expect(h.mimecast.rights.some((r) => r.id === manual.id)).toBe(false);
+    expect(textOf(h.sim.findMessage(APPROVAL_CHANNEL, message.ts)!)).toMatch(
+      new RegExp(
+        `^Mimecast lists delegate access the bot did not grant: .*\\n:lock: Removed from Mimecast by <@${USERS.admin.id}> on <!date\\^.*\\*alice@example\\.com\\* can no longer open \\*ceo@example\\.com\\*`,
+        's',
+      ),
+    );
+    expect(textOf(h.sim.findMessage(APPROVAL_CHANNEL, message.ts)!)).not.toContain('Remove from Mimecast');
+    expect(await h.bot.store.getFinding(finding!.id)).toMatchObject({
+      status: 'removed',
+      resolvedBy: USERS.admin.id,
+    });
+    const audit = (await h.bot.store.listAudit({})).filter(
+      (e) => e.details?.findingId === finding!.id || e.details?.target === finding!.id,
+    );
+    expect(audit.map((e) => `${e.actor} ${e.action}`)).toEqual([
+      `${USERS.admin.id} drift_found`,
+      `${USERS.carol.id} admin_command_refused`,
+      `${USERS.admin.id} admin_command`,
+      `${USERS.admin.id} drift_removal_started`,
+      `${USERS.admin.id} drift_right_removed`,
+    ]);
+
+    // A second press (from a copy of the message still showing the button) finds it done.
+    const again = await rawClick(h, USERS.admin.id, 'remove_drift_right', finding!.id);
+    const doneAlready = await h.sim.waitFor(() => h?.sim.responses.find((r) => r.url === again.responseUrl));
+    expect(doneAlready.body.text).toBe(
+      `${finding!.id} was already removed by <@${USERS.admin.id}>. Nothing else was done.`,
+    );
+    expect(await run(h, USERS.admin.id, 'drift')).toContain('*Delegate access the bot did not grant*\nNone');
+  });
+
+  it('closes a finding whose right was removed elsewhere, and says so on its message', async () => {
+    const started = await startMovable();
+    h = started.h;
+    const { manual } = await driftOfEachKind(h, started.clock);
+    await run(h, USERS.admin.id, 'reconcile');
+    await h.bot.idle();
+    h.mimecast.revoke(manual.id);
+    const answer = await run(h, USERS.admin.id, 'reconcile');
+    await h.bot.idle();
+    const [finding] = await h.bot.store.listFindings({});
+    expect(finding).toMatchObject({ status: 'gone' });
+    expect(answer).toContain(`• No longer in Mimecast, closed: \`${finding!.id}\``);
+    expect(answer).toContain('No right the bot did not grant is waiting for an admin.');
+    expect(textOf(findingMessages(h)[0]!)).toContain(':information_source: No longer listed in Mimecast');
+    expect((await h.bot.store.listAudit({})).at(-2)).toMatchObject({
+      action: 'drift_gone',
+      details: { findingId: finding!.id, mimecastId: manual.id },
+    });
+  });
+
+  it('waits as a 429 tells it (X-RateLimit-Reset, in ms), then checks all the same', async () => {
+    const started = await startMovable();
+    h = started.h;
+    await granted(h, 'sales@example.com', USERS.alice.id);
+    started.clock.advance(20 * MINUTE);
+    h.mimecast.calls.length = 0;
+    // Three 429s in a row: the client waits out two, the reconciliation the third (300 ms each).
+    h.mimecast.inject(FIND, { status: 429, headers: { 'X-RateLimit-Reset': '300' }, times: 3 });
+    const answer = await run(h, USERS.admin.id, 'reconcile');
+    expect(answer).toBe(
+      [
+        '*Checked against Mimecast*: the delegate access of 1 person.',
+        '• Everything matches.',
+        'No right the bot did not grant is waiting for an admin.',
+      ].join('\n'),
+    );
+    const finds = h.mimecast.calls.filter((call) => call.path === FIND);
+    expect(finds.map((call) => call.status)).toEqual([429, 429, 429, 200]);
+    expect(finds.every((call) => call.rawBody === findBody('alice@example.com'))).toBe(true);
+    // After each 429, Mimecast was asked again only once the time it gave had passed.
+    for (let i = 1; i < finds.length; i += 1) {
+      expect(finds[i]!.at.getTime() - finds[i - 1]!.at.getTime()).toBeGreaterThanOrEqual(295);
+    }
+    expect(
+      logEntries(h).find((line) => line.msg === 'Mimecast rate limit reached while reconciling; waiting'),
+    ).toMatchObject({
+      waitMs: 300,
+    });
+    expect(await h.bot.store.listRequests({ statuses: ['completed'] })).toHaveLength(1);
+  });
+
+  it('on a schedule: two processes on one database reconcile once per interval', async () => {
+    const first = await startHarness();
+    h = first;
+    await granted(first, 'sales@example.com', USERS.alice.id);
+    await first.stopBot();
+    first.mimecast.calls.length = 0;
+    const reuse = { sim: first.sim, mimecast: first.mimecast, databasePath: first.databasePath };
+    const clockA = offsetClock(HOUR);
+    const clockB = offsetClock(HOUR);
+    const env = { RECONCILE_INTERVAL_HOURS: '24' };
+    const [a, b] = await Promise.all([
+      startHarness({ reuse, env, clock: clockA }),
+      startHarness({ reuse, env, clock: clockB }),
+    ]);
+    others = [a, b];
+    await Promise.all([a.bot.scheduler.reconcileIfDue(), b.bot.scheduler.reconcileIfDue()]);
+    await Promise.all([a.bot.idle(), b.bot.idle()]);
+    const runs = async () => (await a.bot.store.listAudit({})).filter((e) => e.action === 'reconciled');
+    expect(await runs()).toEqual([expect.objectContaining({ actor: 'system' })]);
+    expect(mimecastCalls(a)).toEqual([`200 ${FIND} ${findBody('alice@example.com')}`]);
+
+    // Later within the interval: not due, whoever asks.
+    clockA.advance(23 * HOUR);
+    await a.bot.scheduler.reconcileIfDue();
+    expect(await runs()).toHaveLength(1);
+    // Past it: one run more.
+    clockA.advance(2 * HOUR);
+    clockB.advance(25 * HOUR);
+    await Promise.all([a.bot.scheduler.reconcileIfDue(), b.bot.scheduler.reconcileIfDue()]);
+    expect(await runs()).toHaveLength(2);
+    expect(mimecastCalls(a)).toHaveLength(2);
+  });
+});
