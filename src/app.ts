@@ -65,9 +65,11 @@ export interface Bot {
    */
   stop(): Promise<void>;
   /**
-   * Resolves once the bot has nothing in hand: no Slack request still being handled after its ack,
-   * no background work of the service (provisioning, removals, sweeps), no notice delivery round.
-   * For tests, before checking that nothing else happened; retries scheduled for later do not count.
+   * Resolves once the bot has nothing in hand: no Slack request still being handled (from the
+   * receiver's hand-off to Bolt to its last step after the ack, over HTTP or Socket Mode), no background
+   * work of the service (provisioning, removals, sweeps), no notice delivery round. Requests the HTTP
+   * gate refuses are logged before they are answered, so they leave nothing behind. For tests, before
+   * checking that nothing else happened; retries scheduled for later do not count.
    */
   idle(): Promise<void>;
 }
@@ -253,7 +255,11 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
     reconcileIntervalMs: config.lifecycle.reconcileIntervalHours * 3_600_000,
   });
 
+  // Each Slack request from the receiver's hand-off to its end: Bolt acks an event before any
+  // middleware runs, listeners go on after their acks, and errors are logged once they return.
   const listenerWork = new InFlight();
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event) => listenerWork.track(processEvent(event));
   // Over Socket Mode no HTTP gate sees the payloads: the same shape and origin checks run first here.
   if (config.slack.mode === 'socket')
     app.use(originGuard(() => installation, logger.child({ component: 'socket' })));

@@ -6,6 +6,7 @@ import {
   addCalls,
   cardOf,
   type Harness,
+  settled,
   startHarness,
   submitRequest,
   textOf,
@@ -323,7 +324,7 @@ describe('the request flow, end to end over HTTP', () => {
     const wrong = await h.driver.send(body, { signature: 'v0=0000' });
     const stale = await h.driver.send(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect([unsigned.status, wrong.status, stale.status]).toEqual([401, 401, 401]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settled(h);
     expect(h.sim.callsTo('usergroups.users.list')).toHaveLength(0);
     expect(h.sim.callsTo('views.open')).toHaveLength(0);
     expect(h.sim.responses).toHaveLength(0);
@@ -400,7 +401,7 @@ describe('Mimecast failures, as users see them', () => {
       h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes('did not confirm the grant straight away')),
     );
     expect(dm.text).toContain('please do not submit the request again');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await settled(h);
     expect(addCalls(h)).toHaveLength(1);
     clock.advance(30_000);
     await h.bot.scheduler.runOnce();
@@ -457,7 +458,7 @@ describe('Slack retries', () => {
     expect((await h.driver.send(body)).status).toBe(200);
     await h.sim.waitFor(() => h.sim.callsTo('views.open')[0]);
     expect((await h.driver.send(body, { retryNum: 1, retryReason: 'http_timeout' })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await settled(h);
     expect(h.sim.callsTo('views.open')).toHaveLength(1);
     expect(h.sim.responses).toHaveLength(0); // no "something went wrong"
   });

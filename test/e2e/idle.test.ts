@@ -4,6 +4,7 @@ import {
   addCalls,
   cardOf,
   type Harness,
+  settled,
   startHarness,
   submitRequest,
   USERS,
@@ -53,5 +54,13 @@ describe('Bot.idle', () => {
     expect(h.sim.responses.filter((r) => r.url === click.responseUrl).map((r) => r.body.text)).toEqual([
       'Only members of the approver groups can approve or deny delegate access requests. Nothing was changed.',
     ]);
+  });
+
+  it('covers an event, which Bolt acks before any middleware or listener runs', async () => {
+    h = await startHarness();
+    const event = await h.driver.event({ type: 'app_home_opened', user: USERS.alice.id, tab: 'home' });
+    expect(event.status).toBe(200);
+    await settled(h);
+    expect(h.sim.callsTo('views.publish').map((call) => call.args.user_id)).toEqual([USERS.alice.id]);
   });
 });

@@ -15,6 +15,7 @@ import {
   addCalls,
   cardOf,
   type Harness,
+  settled,
   startHarness,
   submitRequest,
   USERS,
@@ -186,9 +187,8 @@ describe('slash command text of any length and content', () => {
     await stillServes(h);
   });
 
-  // LOW (src/slack/listeners/commands.ts, escapeCode): "I do not know `…`" echoes the sender's text with
-  // only backticks replaced, so `<!channel>`, `<@U…>` and `<https://…|…>` reach Slack as live markup, unlike
-  // every other place user text is shown (escapeMrkdwn). Only the sender sees it (ephemeral), hence low.
+  // The "I do not know `…`" echo (src/slack/listeners/commands/help.ts, unknownSubcommand) escapes the
+  // sender's text with escapeMrkdwn like every other echo: `<!channel>` or a link never reach Slack as markup.
   it('the unknown-command echo escapes mrkdwn like every other echo of user text', async () => {
     h = await startHarness();
     const sent = await h.driver.command(USERS.alice.id, '/delegate', '<!channel> <https://evil.example|x>');
@@ -198,11 +198,9 @@ describe('slash command text of any length and content', () => {
     expect(text).not.toContain('<https://evil.example');
   });
 
-  // BUG (src/slack/listeners/commands.ts, openRequestForm): `/delegate <address>` pre-fills the form whenever
-  // isEmailAddress() accepts the text, which has no overall length limit (service.submit applies 254).
-  // A long but well-formed address makes the modal's first section exceed Slack's 3000 characters, so
-  // views.open fails with invalid_arguments: the listener logs "command failed" at level 50 and the user
-  // gets "Something went wrong" instead of the form. Fix: pre-fill only when mailbox.length <= 254.
+  // `/delegate <address>` pre-fills the form (src/slack/listeners/commands/request-form.ts) only with an
+  // address isEmailAddress (src/requests/model.ts) accepts, at most 254 characters: a longer one would push
+  // the modal past Slack's 3000-character section, and views.open would fail instead of showing the form.
   it('/delegate with an over-long but well-formed address still opens the form', async () => {
     h = await startHarness();
     const sent = await h.driver.command(USERS.alice.id, '/delegate', `a@${'b.'.repeat(1600)}com`);
@@ -333,11 +331,9 @@ describe('request form values of any length and content (raw signed payloads)', 
     await stillServes(h);
   });
 
-  // BUG (src/requests/model.ts isEmailAddress, used by src/requests/service.ts submit): the local part
-  // accepts any character but a few punctuation marks, so control characters (NUL), zero-width spaces and
-  // bidi overrides pass. Such a mailbox is stored and shown on the approvers' card, where
-  // "ce\u200Bo@example.com" looks exactly like ceo@example.com and "\u202E…" renders reversed. The reason is
-  // cleaned of these (cleanText); the mailbox is not. Fix: restrict the local part to RFC 5322 atext.
+  // isEmailAddress (src/requests/model.ts, checked by src/requests/submit.ts) takes only RFC 5322 atext in
+  // ASCII, so no control, zero-width or bidi character reaches the approvers' card, where
+  // "ce\u200Bo@example.com" would look exactly like ceo@example.com.
   it('a mailbox with invisible or direction-changing characters is refused', async () => {
     h = await startHarness();
     for (const mailbox of ['ce\u200Bo@example.com', '\u202Eceo@example.com', 'sa\u0000les@example.com']) {
@@ -570,7 +566,7 @@ describe('button values of any length and content', () => {
     // A value longer than Slack allows (2000) is not read at all: nothing said, nothing done, a warning.
     const long = await rawClick(h, USERS.carol.id, 'approve_request', `${bobs.id}${' '.repeat(2500)}`);
     expect(long.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settled(h);
     expect(answersOn(h, long.responseUrl)).toEqual([]);
     expect(logEntries(h).filter((line) => line.msg === 'unreadable block action payload')).toEqual([
       expect.objectContaining({ level: 40 }),

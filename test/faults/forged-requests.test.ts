@@ -7,6 +7,7 @@ import {
   cardOf,
   type Harness,
   SIGNING_SECRET,
+  settled,
   startHarness,
   submitRequest,
   USERS,
@@ -83,7 +84,7 @@ describe('requests that did not come from Slack are refused before any listener 
       await h.driver.send(body, { signature: h.driver.sign(ts - 1, body), timestamp: ts }),
     ];
     expect(attempts.map((a) => a.status)).toEqual(attempts.map(() => 401));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await settled(h);
     expect(await footprint(h)).toEqual(before);
     expect((await h.bot.store.getRequest(request.id))?.status).toBe('pending');
   });
@@ -100,7 +101,7 @@ describe('requests that did not come from Slack are refused before any listener 
       await h.driver.send(body, { timestamp: Number.NaN }),
     ];
     expect(attempts.map((a) => a.status)).toEqual([401, 401, 401]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await settled(h);
     expect(await footprint(h)).toEqual(before);
   });
 
@@ -116,7 +117,7 @@ describe('requests that did not come from Slack are refused before any listener 
     const refreshed = await h.driver.send(body, { signature, timestamp: nowSec() });
     const asRetry = await h.driver.send(body, { signature, timestamp: capturedAt, retryNum: 1 });
     expect([replay.status, refreshed.status, asRetry.status]).toEqual([401, 401, 401]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await settled(h);
     expect(await footprint(h)).toEqual(before);
     expect((await h.bot.store.getRequest(request.id))?.status).toBe('pending');
     expect(addCalls(h)).toHaveLength(0);
@@ -152,7 +153,7 @@ describe('requests that did not come from Slack are refused before any listener 
       await h.driver.send(event, { contentType: 'application/json', timestamp: nowSec() - 10 * 60 }),
     ];
     expect(attempts.map((a) => a.status)).toEqual([401, 401, 401, 401]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await settled(h);
     expect(await footprint(h)).toEqual(before);
     expect((await h.bot.store.getRequest(request.id))?.status).toBe('pending');
   });
@@ -165,7 +166,7 @@ describe('requests that did not come from Slack are refused before any listener 
     // Bolt answers Slack's certificate check with 200, having dropped everything but ssl_check=1.
     expect(answer.status).toBe(200);
     expect(answer.text).toBe('');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await settled(h);
     expect(await footprint(h)).toEqual(before);
     expect((await h.bot.store.getRequest(request.id))?.status).toBe('pending');
   });

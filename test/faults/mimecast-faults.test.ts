@@ -12,6 +12,7 @@ import {
   textOf,
   USERS,
   waitForStatus,
+  waitUntil,
 } from '../support/harness.js';
 
 const ADD = '/api/user/add-delegate-user';
@@ -241,7 +242,7 @@ describe('Mimecast faults, shown to people in words and recorded', () => {
       textOf(h.sim.findMessage(APPROVAL_CHANNEL, card.ts)!).includes('checking in Mimecast'),
     );
     // The simulator did add the right (it answered too late): found at the first check, not added again.
-    await new Promise((resolve) => setTimeout(resolve, 800)); // past the simulator's late answer
+    await waitUntil(async () => (addCalls(h)[0]?.status ? true : undefined), "the simulator's late answer");
     expect(h.mimecast.rights).toHaveLength(1);
     await checkAfter(30_000);
     const done = await waitForStatus(h, request.id, 'completed');

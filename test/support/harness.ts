@@ -88,6 +88,16 @@ export function waitForStatus(h: Harness, requestId: string, status: string): Pr
   }, `${requestId} to be ${status}`);
 }
 
+/**
+ * Waits until the bot has nothing in hand (Bot.idle: every Slack request it took, including what
+ * goes on after the ack; the service's background work; the notice outbox). The one wait before
+ * checking that nothing else happened: a refused request leaves nothing running, an accepted one is
+ * tracked from the moment the receiver hands it to Bolt.
+ */
+export function settled(h: Pick<Harness, 'bot'>): Promise<void> {
+  return h.bot.idle();
+}
+
 export async function waitUntil<T>(
   probe: () => Promise<T | undefined>,
   what: string,

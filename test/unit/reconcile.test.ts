@@ -89,7 +89,8 @@ describe('reconciliation, against a fake Mimecast', () => {
     ctx.mimecast.findDelegates = async (grantee) => {
       inFlight += 1;
       most = Math.max(most, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Ends after every search started alongside it has started (a macrotask, after their microtasks).
+      await new Promise((resolve) => setImmediate(resolve));
       inFlight -= 1;
       return find(grantee);
     };

@@ -400,11 +400,13 @@ describe('settling an add whose outcome is unknown', () => {
       mimecast.holdFinds = new Promise((resolve) => {
         release = resolve;
       });
-      const sweeps = Promise.all([one.service.sweep(), other.service.sweep()]);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      release();
+      const both = [one.service.sweep(), other.service.sweep()];
+      // One sweep holds the check (its search held here); the other, refused the claim, ends first.
+      const first = await Promise.race(both);
+      expect(first.settle.checks).toBe(0);
       mimecast.holdFinds = undefined;
-      const reports = await sweeps;
+      release();
+      const reports = await Promise.all(both);
       expect(reports.map((report) => report.settle.checks).sort()).toEqual([0, 1]);
     }
     expect(mimecast.finds).toHaveLength(4);

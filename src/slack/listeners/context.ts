@@ -11,6 +11,6 @@ export interface ListenerContext {
   turns: TurnTaker;
   config: AppConfig;
   logger: Logger;
-  /** Listener work still running after its ack, and follow-ups it leaves behind (see Bot.idle). */
+  /** Slack requests still being handled (the composition root tracks each), and follow-ups listeners leave behind (see Bot.idle). */
   work: InFlight;
 }

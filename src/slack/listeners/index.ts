@@ -1,5 +1,4 @@
-import type { AnyMiddlewareArgs, App, Middleware } from '@slack/bolt';
-import type { InFlight } from '../../requests/in-flight.js';
+import type { App } from '@slack/bolt';
 import { registerActions } from './actions.js';
 import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
@@ -15,7 +14,6 @@ import { registerViews } from './views.js';
 export function registerListeners(bolt: App, context: ListenerContext): void {
   // Registered through `app`, the listeners tell answerUnknown what they handle.
   const { app, middleware: unknownAcked } = answerUnknown(bolt, context.logger);
-  app.use(tracked(context.work));
   app.use(dropHandledRetries(context.logger));
   app.use(unknownAcked);
   registerCommands(app, context);
@@ -25,9 +23,4 @@ export function registerListeners(bolt: App, context: ListenerContext): void {
   registerFormUpdates(app, context);
   registerOwnerAnswers(app, context);
   registerEvents(app, context);
-}
-
-/** Keeps each incoming request's handling (which goes on after its ack) until it is done. */
-function tracked(work: InFlight): Middleware<AnyMiddlewareArgs> {
-  return ({ next }) => work.track(next());
 }

@@ -1,6 +1,6 @@
 /** The Web API methods by family, through a real WebClient on one seeded simulator. */
 import type { WebClient } from '@slack/web-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type JsonObject, type SlackSimulator, startSlackSimulator } from '../../../testkit/slack/index.js';
 import { button, collectFirstText, modal, section } from './blocks.js';
 import { BOT_TOKEN, metadataMessages, slackError, startSeededSimulator, webClient } from './support.js';
@@ -260,14 +260,17 @@ describe('Slack simulator, views methods, through a real WebClient', () => {
 
   it('refuses an expired trigger', async () => {
     const quick = await startSlackSimulator({ botToken: BOT_TOKEN, triggerTtlMs: 30 });
+    // Only Date is the test's: the trigger is 60 ms old by the simulator's clock, at once.
+    vi.useFakeTimers({ toFake: ['Date'] });
     try {
       const quickClient = webClient(quick);
       const triggerId = quick.createTrigger();
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      vi.setSystemTime(Date.now() + 60);
       expect(
         (await slackError(quickClient.views.open({ trigger_id: triggerId, view: modal() as never }))).error,
       ).toBe('expired_trigger_id');
     } finally {
+      vi.useRealTimers();
       await quick.close();
     }
   });
