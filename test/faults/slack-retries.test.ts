@@ -188,12 +188,9 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     expect(describeErrors(h)).toEqual([]);
   });
 
-  // BUG (src/slack/listeners/retries.ts, dropHandledRetries): a retry of a handled delivery is acked with an
-  // empty body. For a view submission an empty ack *closes the form*, whatever the first answer was. When
-  // that answer was `response_action: errors` (here: "already approved by another approver"), the approver
-  // whose first answer was lost sees the form close as if the deny went through, while the request was
-  // approved. Fix: remember the first ack's body per delivery key and answer the retry with the same body
-  // (or let view submissions through: their handlers are idempotent and answer in the form).
+  // A retry of a handled view submission gets the first delivery's answer again (src/slack/listeners/
+  // retries.ts: dropHandledRetries, rememberingAck), since an empty ack would close the form: an approver
+  // whose first answer was lost still reads "already approved", not a form closed as if the deny went through.
   it('the retry of a refused deny gets the same refusal, not a silently closed form', async () => {
     h = await startHarness();
     const request = await submitRequest(h, USERS.alice.id, 'info@example.com');
