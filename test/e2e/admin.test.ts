@@ -11,20 +11,12 @@ import {
   USERS,
   waitForStatus,
 } from '../support/harness.js';
+import { run } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {
   await h?.close();
 });
-
-/** Runs a /delegate subcommand and returns the ephemeral answer's text. */
-async function run(userId: string, text: string): Promise<string> {
-  const command = await h.driver.command(userId, '/delegate', text);
-  expect(command.status).toBe(200);
-  const answer = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === command.responseUrl));
-  expect(answer.body.response_type).toBe('ephemeral');
-  return String(answer.body.text);
-}
 
 async function grant(userId: string = USERS.alice.id, mailbox = 'sales@example.com', duration?: string) {
   const request = await submitRequest(h, userId, mailbox, 'Covering the queue', duration);
@@ -37,39 +29,43 @@ async function grant(userId: string = USERS.alice.id, mailbox = 'sales@example.c
 describe('/delegate subcommands', () => {
   it('shows help fitting the caller, and help for unknown subcommands', async () => {
     h = await startHarness();
-    const everyone = await run(USERS.alice.id, 'help');
+    const everyone = await run(h, USERS.alice.id, 'help');
     expect(everyone).toContain('`/delegate status DR-XXXXXX`');
     expect(everyone).not.toContain('Admin commands');
-    const admin = await run(USERS.admin.id, 'help');
+    const admin = await run(h, USERS.admin.id, 'help');
     expect(admin).toContain('*Admin commands*');
     expect(admin).toContain('`/delegate revoke DR-XXXXXX`');
-    const unknown = await run(USERS.alice.id, 'frobnicate now');
+    const unknown = await run(h, USERS.alice.id, 'frobnicate now');
     expect(unknown).toMatch(/^I do not know `frobnicate now`\.\n\*\/delegate\* asks for/);
   });
 
   it('status and list for the requester; status refused to others', async () => {
     h = await startHarness();
     const { request } = await grant();
-    const status = await run(USERS.alice.id, `status ${request.id.toLowerCase()}`);
+    const status = await run(h, USERS.alice.id, `status ${request.id.toLowerCase()}`);
     expect(status).toContain(`*${request.id}*: Access granted`);
     expect(status).toContain('alice@example.com → delegate access to sales@example.com, 1 day');
     expect(status).toContain(`Approved by <@${USERS.carol.id}>`);
     // Someone else's request and no request at all read the same to those who see only their own.
-    const notYours = await run(USERS.dave.id, `status ${request.id}`);
+    const notYours = await run(h, USERS.dave.id, `status ${request.id}`);
     expect(notYours).toBe(
       `You have no request ${request.id}. You can see only your own requests: check the id in your confirmation message, or see them all with \`/delegate list\`.`,
     );
-    expect(await run(USERS.dave.id, 'status DR-ZZZZZZ')).toBe(notYours.replaceAll(request.id, 'DR-ZZZZZZ'));
-    expect(await run(USERS.alice.id, 'status DR-ZZZZZZ')).toBe(notYours.replaceAll(request.id, 'DR-ZZZZZZ'));
+    expect(await run(h, USERS.dave.id, 'status DR-ZZZZZZ')).toBe(
+      notYours.replaceAll(request.id, 'DR-ZZZZZZ'),
+    );
+    expect(await run(h, USERS.alice.id, 'status DR-ZZZZZZ')).toBe(
+      notYours.replaceAll(request.id, 'DR-ZZZZZZ'),
+    );
     // Approvers and admins see every request: for them, no such request is just that.
-    expect(await run(USERS.carol.id, 'status DR-ZZZZZZ')).toBe(
+    expect(await run(h, USERS.carol.id, 'status DR-ZZZZZZ')).toBe(
       'There is no request DR-ZZZZZZ. Check the id in your confirmation message.',
     );
-    expect(await run(USERS.alice.id, 'status nonsense!')).toBe(
+    expect(await run(h, USERS.alice.id, 'status nonsense!')).toBe(
       'Give a request id, like `/delegate status DR-7KQ2M9`.',
     );
 
-    const list = await run(USERS.alice.id, 'list');
+    const list = await run(h, USERS.alice.id, 'list');
     expect(list).toContain('*Your access* (1)');
     expect(list).toContain(
       `\`${request.id}\` alice@example.com → sales@example.com · Access granted until <!date^`,
@@ -81,10 +77,10 @@ describe('/delegate subcommands', () => {
     h = await startHarness();
     const request = await submitRequest(h, USERS.alice.id, 'info@example.com');
     const card = await cardOf(h, request.id);
-    expect(await run(USERS.bob.id, `cancel ${request.id}`)).toBe(
+    expect(await run(h, USERS.bob.id, `cancel ${request.id}`)).toBe(
       `Only the person who asked can cancel ${request.id}.`,
     );
-    expect(await run(USERS.alice.id, `cancel ${request.id}`)).toBe(
+    expect(await run(h, USERS.alice.id, `cancel ${request.id}`)).toBe(
       `Cancelled ${request.id}. The approvers' card shows it as cancelled.`,
     );
     expect((await h.bot.store.getRequest(request.id))?.status).toBe('cancelled');
@@ -92,11 +88,11 @@ describe('/delegate subcommands', () => {
       textOf(h.sim.findMessage(card.channel, card.ts)!).includes('Cancelled by the requester'),
     );
     expect(JSON.stringify(h.sim.findMessage(card.channel, card.ts)?.blocks)).not.toContain('approve_request');
-    expect(await run(USERS.alice.id, `cancel ${request.id}`)).toBe(`${request.id} is already cancelled.`);
+    expect(await run(h, USERS.alice.id, `cancel ${request.id}`)).toBe(`${request.id} is already cancelled.`);
     const other = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     await h.driver.clickButton(USERS.carol.id, await cardOf(h, other.id), 'deny_request');
     await h.bot.service.deny(other.id, USERS.carol.id);
-    expect(await run(USERS.alice.id, `cancel ${other.id}`)).toBe(
+    expect(await run(h, USERS.alice.id, `cancel ${other.id}`)).toBe(
       `${other.id} can no longer be cancelled: it is already decided. Nothing was changed.`,
     );
   });
@@ -106,7 +102,7 @@ describe('/delegate subcommands', () => {
     const { request } = await grant();
     for (const sub of ['pending', 'active', `revoke ${request.id}`, `audit ${request.id}`, 'health']) {
       const name = sub.split(' ')[0];
-      expect(await run(USERS.alice.id, sub)).toBe(
+      expect(await run(h, USERS.alice.id, sub)).toBe(
         `\`/delegate ${name}\` is for admins only, and you are not in an admin group. Nothing was done.`,
       );
     }
@@ -128,24 +124,24 @@ describe('/delegate subcommands', () => {
     const waiting = await submitRequest(h, USERS.bob.id, 'info@example.com');
     const { request, card } = await grant();
 
-    const pending = await run(USERS.admin.id, 'pending');
+    const pending = await run(h, USERS.admin.id, 'pending');
     expect(pending).toContain('*Waiting for a decision* (1)');
     expect(pending).toContain(
       `\`${waiting.id}\` bob@example.com → info@example.com · Waiting for an approver`,
     );
-    const active = await run(USERS.admin.id, 'active');
+    const active = await run(h, USERS.admin.id, 'active');
     expect(active).toContain('*Current access* (1)');
     expect(active).toContain(`\`${request.id}\` alice@example.com → sales@example.com`);
 
-    const audit = await run(USERS.admin.id, `audit ${request.id}`);
+    const audit = await run(h, USERS.admin.id, `audit ${request.id}`);
     expect(audit).toMatch(new RegExp(`submitted \\(– → pending\\) by <@${USERS.alice.id}>`));
     expect(audit).toContain(`approved (pending → approved) by <@${USERS.carol.id}>`);
     expect(audit).toContain('provisioned (provisioning → completed) by the bot');
-    const byEmail = await run(USERS.admin.id, 'audit SALES@example.com');
+    const byEmail = await run(h, USERS.admin.id, 'audit SALES@example.com');
     expect(byEmail).toContain(`\`${request.id}\` submitted`);
     expect(byEmail).not.toContain(waiting.id);
 
-    const revoked = await run(USERS.admin.id, `revoke ${request.id}`);
+    const revoked = await run(h, USERS.admin.id, `revoke ${request.id}`);
     expect(revoked).toBe(
       `Revoked ${request.id}: alice@example.com no longer has access to sales@example.com through it.`,
     );
@@ -163,7 +159,7 @@ describe('/delegate subcommands', () => {
     expect(thread.text).toBe(
       `:lock: *alice@example.com* no longer has delegate access to *sales@example.com*: <@${USERS.admin.id}> revoked it.`,
     );
-    expect(await run(USERS.admin.id, `revoke ${request.id}`)).toBe(
+    expect(await run(h, USERS.admin.id, `revoke ${request.id}`)).toBe(
       `${request.id} has no active access to revoke (it is removed). Nothing was changed.`,
     );
     expect(verifyChain(await h.bot.store.listAudit({}))).toMatchObject({ ok: true });
@@ -171,7 +167,7 @@ describe('/delegate subcommands', () => {
 
   it('health summarises settings without secrets and checks Slack and Mimecast', async () => {
     h = await startHarness();
-    const health = await run(USERS.admin.id, 'health');
+    const health = await run(h, USERS.admin.id, 'health');
     expect(health).toContain('*Settings* (secrets are not shown)');
     expect(health).toContain(`• mimecastBaseUrl: ${h.mimecast.url}`);
     expect(health).toContain('• mimecastApi: 1.0 (HMAC keys)');
@@ -192,7 +188,7 @@ describe('/delegate subcommands', () => {
   it('health reports Mimecast keys that stopped working', async () => {
     h = await startHarness();
     h.mimecast.setBindingExpired(true);
-    const health = await run(USERS.admin.id, 'health');
+    const health = await run(h, USERS.admin.id, 'health');
     expect(health).toMatch(/\*Mimecast\*: :x: binding_expired: /);
   });
 });

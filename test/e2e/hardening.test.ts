@@ -5,18 +5,19 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../support/fakes.js';
-import { answerText, payloadBody, requestFormPayload } from '../support/fault-tools.js';
+import { payloadBody, requestFormPayload } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,
   addCalls,
-  cardOf,
   type Harness,
+  pendingWithCard,
   startHarness,
   submitRequest,
   textOf,
   USERS,
   waitForStatus,
 } from '../support/harness.js';
+import { answerText } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -25,13 +26,6 @@ afterEach(async () => {
 
 /** Group membership and profiles read fresh on each lookup, so a change shows at once. */
 const NO_CACHE = { GROUP_CACHE_TTL_SECONDS: '0' };
-
-async function pendingWithCard(mailbox = 'sales@example.com') {
-  const request = await submitRequest(h, USERS.alice.id, mailbox);
-  const card = await cardOf(h, request.id);
-  await h.bot.idle();
-  return { request, card };
-}
 
 async function latestCardText(cardTs: string): Promise<string> {
   await h.bot.idle();
@@ -42,7 +36,7 @@ async function latestCardText(cardTs: string): Promise<string> {
 describe('eligibility when an approver approves (item 3)', () => {
   it('a requester taken out of the requester groups: the approver, the card, the thread and the requester are told why', async () => {
     h = await startHarness({ env: NO_CACHE });
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await pendingWithCard(h);
     h.sim.setUsergroup('SREQUESTERS', [USERS.bob.id, USERS.erin.id]);
 
     const click = await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
@@ -78,7 +72,7 @@ describe('eligibility when an approver approves (item 3)', () => {
 
   it('a changed profile email: told in words naming the address the request was for', async () => {
     h = await startHarness({ env: NO_CACHE });
-    const { card } = await pendingWithCard();
+    const { card } = await pendingWithCard(h);
     h.sim.users.set(USERS.alice.id, { ...USERS.alice, email: 'alice.archer@example.com' });
     const click = await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
     expect(await answerText(h, click.responseUrl)).toContain(
@@ -94,7 +88,7 @@ describe('eligibility when an approver approves (item 3)', () => {
 
   it('a deactivated requester is not granted', async () => {
     h = await startHarness({ env: NO_CACHE });
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await pendingWithCard(h);
     h.sim.users.set(USERS.alice.id, { ...USERS.alice, deleted: true });
     const click = await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
     expect(await answerText(h, click.responseUrl)).toContain(
@@ -106,7 +100,7 @@ describe('eligibility when an approver approves (item 3)', () => {
 
   it('within the directory’s cache period the cached membership is what counts (GROUP_CACHE_TTL_SECONDS)', async () => {
     h = await startHarness();
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await pendingWithCard(h);
     h.sim.setUsergroup('SREQUESTERS', [USERS.bob.id]);
     await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
     await waitForStatus(h, request.id, 'completed');
@@ -143,7 +137,7 @@ describe('REQUEST_TTL_HOURS at decision time (item 5)', () => {
   it('approving a request past its time, before the sweep: the approver is told it expired, and it is', async () => {
     const clock = fixedClock(new Date().toISOString());
     h = await startHarness({ clock });
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await pendingWithCard(h);
     clock.advance(72 * 3_600_000 + 1000);
     const click = await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
     expect(await answerText(h, click.responseUrl)).toBe(

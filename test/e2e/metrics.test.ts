@@ -18,6 +18,7 @@ import {
   USERS,
   waitForStatus,
 } from '../support/harness.js';
+import { run } from '../support/slack-answers.js';
 
 interface Sample {
   name: string;
@@ -56,12 +57,6 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
       Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
   );
   return found?.value ?? 0;
-}
-
-async function run(h: Harness, userId: string, text: string): Promise<string> {
-  const command = await h.driver.command(userId, '/delegate', text);
-  const answer = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === command.responseUrl));
-  return String(answer.body.text);
 }
 
 describe('/metrics', () => {

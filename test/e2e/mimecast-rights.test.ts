@@ -17,9 +17,9 @@ import {
   mimecastCalls,
   REMOVE,
   removeBody,
-  run,
   startMovable,
 } from '../support/mimecast-flows.js';
+import { run } from '../support/slack-answers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

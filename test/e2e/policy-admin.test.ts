@@ -1,27 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, USERS } from '../support/harness.js';
 import { PEOPLE, POLICY, startPolicyHarness } from '../support/policy.js';
+import { run } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {
   await h?.close();
 });
 
-/** Runs a /delegate subcommand and returns the ephemeral answer's text. */
-async function run(userId: string, text: string): Promise<string> {
-  const command = await h.driver.command(userId, '/delegate', text);
-  expect(command.status).toBe(200);
-  const answer = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === command.responseUrl));
-  expect(answer.body.response_type).toBe('ephemeral');
-  return String(answer.body.text);
-}
-
 describe('/delegate policy and /delegate policy test', () => {
   it('shows admins every rule in plain words and the hash; refuses and audits others', async () => {
     h = await startPolicyHarness();
     const [loaded] = await h.bot.store.listAudit({});
     const hash = String(loaded?.details?.hash);
-    const text = await run(USERS.admin.id, 'policy');
+    const text = await run(h, USERS.admin.id, 'policy');
     expect(text).toContain(`sha256 \`${hash}\``);
     expect(text).toContain(
       [
@@ -44,7 +36,7 @@ describe('/delegate policy and /delegate policy test', () => {
         '• durations: 1 day or 7 days',
       ].join('\n'),
     );
-    expect(await run(USERS.carol.id, 'policy')).toBe(
+    expect(await run(h, USERS.carol.id, 'policy')).toBe(
       '`/delegate policy` is for admins only, and you are not in an admin group. Nothing was done.',
     );
     const audit = (await h.bot.store.listAudit({})).filter((e) => e.action.startsWith('admin_command'));
@@ -57,41 +49,41 @@ describe('/delegate policy and /delegate policy test', () => {
   it('tests a mailbox for admins and approvers: the rule, the owner and what would happen, creating nothing', async () => {
     h = await startPolicyHarness();
     // Sam approves only for the executives' rule, and may test too.
-    const ceo = await run(PEOPLE.sam.id, 'policy test CEO@example.com <@UALICE|alice>');
+    const ceo = await run(h, PEOPLE.sam.id, 'policy test CEO@example.com <@UALICE|alice>');
     expect(ceo).toMatch(
       /^\*ceo@example\.com\* falls under the rule \*executives\* \(sha256 `[0-9a-f]{12}…`\)\.\n/,
     );
     expect(ceo).toContain('• the owner is <@UCLEO>');
     expect(ceo).toContain('If <@UALICE> asks: it goes to the approvers, as above.\n_Nothing was created._');
 
-    const board = await run(USERS.admin.id, 'policy test board-minutes@example.com');
+    const board = await run(h, USERS.admin.id, 'policy test board-minutes@example.com');
     expect(board).toContain(
       '• no Slack user has this address (a shared mailbox, or someone who has left), so the approvers would decide alone',
     );
     expect(board).not.toContain('If ');
 
-    expect(await run(USERS.admin.id, 'policy test support@example.com sid@example.com')).toContain(
+    expect(await run(h, USERS.admin.id, 'policy test support@example.com sid@example.com')).toContain(
       'If <@USID> asks: granted at once, with no approver.',
     );
-    expect(await run(USERS.admin.id, 'policy test support@example.com UALICE')).toContain(
+    expect(await run(h, USERS.admin.id, 'policy test support@example.com UALICE')).toContain(
       'If <@UALICE> asks: refused in the form: "Requests for this mailbox are taken only from members of @support-team. Ask to join that group if you need this access."',
     );
-    expect(await run(USERS.admin.id, 'policy test x@partner.example <@UALICE>')).toContain(
+    expect(await run(h, USERS.admin.id, 'policy test x@partner.example <@UALICE>')).toContain(
       'If <@UALICE> asks: refused in the form: "Partner mailboxes are not delegated; ask IT."',
     );
-    expect(await run(USERS.admin.id, 'policy test sales@example.com <@UDAVE>')).toContain(
+    expect(await run(h, USERS.admin.id, 'policy test sales@example.com <@UDAVE>')).toContain(
       'If <@UDAVE> asks: they may not ask: they are in no requester group (REQUESTER_GROUP_IDS).',
     );
-    expect(await run(USERS.admin.id, 'policy test sales@example.com')).toMatch(
+    expect(await run(h, USERS.admin.id, 'policy test sales@example.com')).toMatch(
       /^No rule matches \*sales@example\.com\*, so the policy's defaults apply/,
     );
-    expect(await run(USERS.admin.id, 'policy test sales@example.com nobody@nowhere.example')).toBe(
+    expect(await run(h, USERS.admin.id, 'policy test sales@example.com nobody@nowhere.example')).toBe(
       'I cannot tell who would ask. Name them with a mention picked from the list, their user id (U…) or the email address on their Slack profile, like `/delegate policy test ceo@example.com alice@example.com`. Nothing was created.',
     );
-    expect(await run(USERS.admin.id, 'policy test not-an-address')).toBe(
+    expect(await run(h, USERS.admin.id, 'policy test not-an-address')).toBe(
       'Give a mailbox address, and optionally who would ask: `/delegate policy test ceo@example.com @alice` (or their email address). Nothing was created.',
     );
-    expect(await run(USERS.alice.id, 'policy test ceo@example.com')).toBe(
+    expect(await run(h, USERS.alice.id, 'policy test ceo@example.com')).toBe(
       '`/delegate policy test` is for admins and approvers, and you are neither. Nothing was done.',
     );
 
@@ -115,15 +107,15 @@ describe('/delegate policy and /delegate policy test', () => {
 
   it('lists the policy commands in help for who may use them', async () => {
     h = await startPolicyHarness();
-    const admin = await run(USERS.admin.id, 'help');
+    const admin = await run(h, USERS.admin.id, 'help');
     expect(admin).toContain('• `/delegate policy` shows the approval policy, rule by rule, and its sha256');
     expect(admin).toContain('• `/delegate policy test someone@example.com [@requester]`');
-    const approver = await run(USERS.carol.id, 'help');
+    const approver = await run(h, USERS.carol.id, 'help');
     expect(approver).toContain(
       '*Approver commands*\n• `/delegate policy test someone@example.com [@requester]`',
     );
     expect(approver).not.toContain('`/delegate policy` shows');
-    const requester = await run(USERS.alice.id, 'help');
+    const requester = await run(h, USERS.alice.id, 'help');
     expect(requester).not.toContain('policy');
   });
 });
@@ -133,7 +125,7 @@ describe('/delegate health and the policy', () => {
     const policy = POLICY.replace('approvals: 2', 'approvals: 3');
     // Groups read afresh each time (no cache), so a change shows at once.
     h = await startPolicyHarness({ policy, env: { GROUP_CACHE_TTL_SECONDS: '0' } });
-    const text = await run(USERS.admin.id, 'health');
+    const text = await run(h, USERS.admin.id, 'health');
     expect(text).toMatch(/\*Approval policy\*: `[^`]+policy\.yml` · sha256 `[0-9a-f]{12}…` · 4 rules/);
     expect(text).toContain(
       ':warning: Rule *executives* needs 3 approvals, but its approver groups (<!subteam^SSECURITY>) have 2 members: its requests could never be approved. Add approvers to the groups, or lower `approvals`.',
@@ -141,7 +133,7 @@ describe('/delegate health and the policy', () => {
     expect(text.match(/:warning: Rule/g)).toHaveLength(1);
     // Enough approvers: no warning.
     h.sim.setUsergroup('SSECURITY', [PEOPLE.sam.id, PEOPLE.sue.id, USERS.carol.id]);
-    expect(await run(USERS.admin.id, 'health')).toContain(
+    expect(await run(h, USERS.admin.id, 'health')).toContain(
       ':white_check_mark: every rule that needs approvers has enough of them',
     );
   });

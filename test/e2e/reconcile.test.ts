@@ -10,9 +10,9 @@ import {
   mimecastCalls,
   REMOVE,
   removeBody,
-  run,
   startMovable,
 } from '../support/mimecast-flows.js';
+import { run } from '../support/slack-answers.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

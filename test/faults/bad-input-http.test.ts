@@ -7,15 +7,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeErrors, payloadBody, storeSnapshot } from '../support/fault-tools.js';
-import {
-  cardOf,
-  type Harness,
-  startHarness,
-  submitRequest,
-  USERS,
-  waitForStatus,
-} from '../support/harness.js';
+import { describeErrors, payloadBody, stillServes, storeSnapshot } from '../support/fault-tools.js';
+import { cardOf, type Harness, startHarness, submitRequest, USERS } from '../support/harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -23,16 +16,6 @@ afterEach(async () => {
 });
 
 const RUNS = 60;
-
-/** A normal request still goes all the way through: the bot was not knocked over. */
-async function stillServes(h: Harness, mailbox = 'ceo@example.com') {
-  const health = await fetch(`http://127.0.0.1:${h.port}/healthz`);
-  expect(health.status).toBe(200);
-  const request = await submitRequest(h, USERS.alice.id, mailbox, 'Still working after the fuzzing');
-  const card = await cardOf(h, request.id);
-  await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
-  await waitForStatus(h, request.id, 'completed');
-}
 
 /** Sends `body` signed correctly, with this content type (or none). */
 function sendSigned(h: Harness, body: string, contentType: string | null) {

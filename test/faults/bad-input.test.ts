@@ -3,13 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanText } from '../../src/requests/submit.js';
 import { SOMETHING_WENT_WRONG } from '../../src/slack/copy/common.js';
 import {
-  answersOn,
-  answerText,
   describeErrors,
   logEntries,
   payloadBody,
   rawClick,
   requestFormPayload,
+  stillServes,
 } from '../support/fault-tools.js';
 import {
   addCalls,
@@ -21,6 +20,7 @@ import {
   USERS,
   waitForStatus,
 } from '../support/harness.js';
+import { answersOn, answerText } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -59,14 +59,6 @@ const swellsWhenEscaped = fc.string({
   minLength: 900,
   maxLength: 1000,
 });
-
-/** A normal request still goes all the way through: the bot was not knocked over. */
-async function stillServes(h: Harness, mailbox = 'ceo@example.com') {
-  const request = await submitRequest(h, USERS.alice.id, mailbox, 'Still working after the fuzzing');
-  const card = await cardOf(h, request.id);
-  await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
-  await waitForStatus(h, request.id, 'completed');
-}
 
 /** Control characters other than tab and line breaks, and bidi overrides: what cleanText removes. */
 function isHiddenControl(char: string): boolean {

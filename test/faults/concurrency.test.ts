@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOMETHING_WENT_WRONG } from '../../src/slack/copy/common.js';
-import { addApprovers, answersOn, auditActions, describeErrors } from '../support/fault-tools.js';
+import { addApprovers, auditActions, describeErrors } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,
   addCalls,
@@ -12,6 +12,7 @@ import {
   USERS,
   waitForStatus,
 } from '../support/harness.js';
+import { answersOn } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {

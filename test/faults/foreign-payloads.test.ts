@@ -5,14 +5,14 @@
  * submitted, sent again after a restart, makes no second request.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { payloadBody, requestFormPayload, storeSnapshot } from '../support/fault-tools.js';
+import { approveClick, footprint, payloadBody, requestFormPayload } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,
   addCalls,
   cardOf,
   type Harness,
+  pendingWithCard,
   startHarness,
-  submitRequest,
   USERS,
   waitForStatus,
 } from '../support/harness.js';
@@ -22,56 +22,22 @@ afterEach(async () => {
   await h?.close();
 });
 
-/** Everything that would show a listener ran: Slack calls, response_url posts, Mimecast calls, store rows. */
-async function footprint(h: Harness) {
-  return {
-    slackCalls: h.sim.calls.length,
-    responses: h.sim.responses.length,
-    mimecastCalls: h.mimecast.calls.length,
-    store: await storeSnapshot(h),
-  };
-}
-
 /** Carol's Approve click on a card, exactly as Slack sends it, with `change` applied to it. */
-function approveClick(
+function changedClick(
   h: Harness,
   cardTs: string,
   requestId: string,
   change: (p: Record<string, unknown>) => void,
 ) {
-  const payload: Record<string, unknown> = {
-    type: 'block_actions',
-    user: { id: USERS.carol.id, username: 'carol', name: 'carol', team_id: h.sim.teamId },
-    api_app_id: h.sim.appId,
-    token: 'sim-verification-token',
-    container: { type: 'message', message_ts: cardTs, channel_id: APPROVAL_CHANNEL, is_ephemeral: false },
-    trigger_id: h.sim.createTrigger({ userId: USERS.carol.id }),
-    team: { id: h.sim.teamId, domain: h.sim.teamDomain },
-    enterprise: null,
-    is_enterprise_install: false,
-    channel: { id: APPROVAL_CHANNEL, name: 'mailbox-access' },
-    response_url: h.sim.createResponseUrl({
-      userId: USERS.carol.id,
-      channelId: APPROVAL_CHANNEL,
-      messageTs: cardTs,
-    }),
-    actions: [{ action_id: 'approve_request', block_id: 'decision', type: 'button', value: requestId }],
-  };
+  const { payload } = approveClick(h, cardTs, requestId);
   change(payload);
   return payloadBody(payload);
-}
-
-async function pendingWithCard() {
-  const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
-  const card = await cardOf(h, request.id);
-  await h.bot.idle();
-  return { request, card };
 }
 
 describe('payloads for another workspace, org or app are refused before any listener', () => {
   it('a click naming another workspace, org, app, or none: 403 each, nothing happens', async () => {
     h = await startHarness();
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await pendingWithCard(h);
     const before = await footprint(h);
     const forged: [string, (p: Record<string, unknown>) => void][] = [
       ['another workspace', (p) => (p.team = { id: 'T0FOREIGN', domain: 'elsewhere' })],
@@ -84,7 +50,7 @@ describe('payloads for another workspace, org or app are refused before any list
       ['a null workspace (org-wide form)', (p) => (p.team = null)],
     ];
     for (const [what, change] of forged) {
-      const answer = await h.driver.send(approveClick(h, card.ts, request.id, change));
+      const answer = await h.driver.send(changedClick(h, card.ts, request.id, change));
       expect(answer.status, what).toBe(403);
     }
     await h.bot.idle();
@@ -96,13 +62,13 @@ describe('payloads for another workspace, org or app are refused before any list
     expect(refusals[0]).toContain('"refusal":"foreign_workspace"');
 
     // The same click naming this workspace and app goes through: the refusals were about the origin.
-    expect((await h.driver.send(approveClick(h, card.ts, request.id, () => {}))).status).toBe(200);
+    expect((await h.driver.send(changedClick(h, card.ts, request.id, () => {}))).status).toBe(200);
     await waitForStatus(h, request.id, 'completed');
   });
 
   it('commands, form submissions and events from another workspace are refused the same way', async () => {
     h = await startHarness();
-    const { request } = await pendingWithCard();
+    const { request } = await pendingWithCard(h);
     const before = await footprint(h);
     const command = new URLSearchParams({
       command: '/delegate',

@@ -1,15 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackDriver } from '../../testkit/slack-driver/index.js';
-import { payloadBody, storeSnapshot } from '../support/fault-tools.js';
+import { approveClick, footprint, payloadBody } from '../support/fault-tools.js';
 import {
-  APPROVAL_CHANNEL,
   addCalls,
-  cardOf,
   type Harness,
+  pendingWithCard,
   SIGNING_SECRET,
   settled,
   startHarness,
-  submitRequest,
   USERS,
   waitForStatus,
 } from '../support/harness.js';
@@ -21,46 +19,16 @@ afterEach(async () => {
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-/** Carol's Approve click on a card, as Slack would send it. */
-function approveBody(h: Harness, cardTs: string, requestId: string, userId: string = USERS.carol.id): string {
-  return payloadBody({
-    type: 'block_actions',
-    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: h.sim.teamId },
-    api_app_id: h.sim.appId,
-    token: 'sim-verification-token',
-    container: { type: 'message', message_ts: cardTs, channel_id: APPROVAL_CHANNEL, is_ephemeral: false },
-    trigger_id: h.sim.createTrigger({ userId }),
-    team: { id: h.sim.teamId, domain: h.sim.teamDomain },
-    channel: { id: APPROVAL_CHANNEL, name: 'mailbox-access' },
-    response_url: h.sim.createResponseUrl({ userId, channelId: APPROVAL_CHANNEL, messageTs: cardTs }),
-    actions: [{ action_id: 'approve_request', block_id: 'decision', type: 'button', value: requestId }],
-  });
-}
-
-/** Everything that would show a listener ran: Slack calls, response_url posts, Mimecast calls, store rows. */
-async function footprint(h: Harness) {
-  return {
-    slackCalls: h.sim.calls.length,
-    responses: h.sim.responses.length,
-    mimecastCalls: h.mimecast.calls.length,
-    store: await storeSnapshot(h),
-  };
-}
-
-async function pendingWithCard() {
+async function startPending() {
   h = await startHarness();
-  const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
-  const card = await cardOf(h, request.id);
-  await h.sim.waitFor(() => h.sim.dmsTo(USERS.alice.id).find((m) => m.text.includes(request.id)));
-  await h.bot.dispatcher.idle();
-  return { request, card };
+  return pendingWithCard(h);
 }
 
 describe('requests that did not come from Slack are refused before any listener runs', () => {
   it('missing, wrong, malformed and foreign-secret signatures: 401, nothing happens', async () => {
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await startPending();
     const before = await footprint(h);
-    const body = approveBody(h, card.ts, request.id);
+    const body = payloadBody(approveClick(h, card.ts, request.id).payload);
     const ts = nowSec();
     const otherSecret = new SlackDriver({
       appUrl: 'http://unused',
@@ -90,9 +58,9 @@ describe('requests that did not come from Slack are refused before any listener 
   });
 
   it('old (> 5 min) or missing timestamps: 401 even with a correct signature for them', async () => {
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await startPending();
     const before = await footprint(h);
-    const body = approveBody(h, card.ts, request.id);
+    const body = payloadBody(approveClick(h, card.ts, request.id).payload);
     const stale = nowSec() - 5 * 60 - 30;
     const ancient = 1_000_000_000;
     const attempts = [
@@ -106,10 +74,10 @@ describe('requests that did not come from Slack are refused before any listener 
   });
 
   it('a captured valid request replayed later is refused, whether its old timestamp is kept or refreshed', async () => {
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await startPending();
     // Captured: a correctly signed approval, stamped 6 minutes ago (an attacker replaying it now).
     const capturedAt = nowSec() - 6 * 60;
-    const body = approveBody(h, card.ts, request.id);
+    const body = payloadBody(approveClick(h, card.ts, request.id).payload);
     const signature = h.driver.sign(capturedAt, body);
     const before = await footprint(h);
 
@@ -130,7 +98,7 @@ describe('requests that did not come from Slack are refused before any listener 
   });
 
   it('forged slash commands and events are refused the same way', async () => {
-    const { request } = await pendingWithCard();
+    const { request } = await startPending();
     const before = await footprint(h);
     const command = new URLSearchParams({
       command: '/delegate',
@@ -159,9 +127,9 @@ describe('requests that did not come from Slack are refused before any listener 
   });
 
   it('an unsigned ssl_check body smuggling a payload runs no listener', async () => {
-    const { request, card } = await pendingWithCard();
+    const { request, card } = await startPending();
     const before = await footprint(h);
-    const smuggled = `ssl_check=1&${approveBody(h, card.ts, request.id)}`;
+    const smuggled = `ssl_check=1&${payloadBody(approveClick(h, card.ts, request.id).payload)}`;
     const answer = await h.driver.send(smuggled, { signature: null });
     // Bolt answers Slack's certificate check with 200, having dropped everything but ssl_check=1.
     expect(answer.status).toBe(200);

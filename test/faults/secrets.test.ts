@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIMULATOR_DEFAULT_CREDENTIALS } from '../../testkit/mimecast/index.js';
-import { answerText, logEntries } from '../support/fault-tools.js';
+import { logEntries } from '../support/fault-tools.js';
 import {
   addCalls,
   BOT_TOKEN,
@@ -13,6 +13,7 @@ import {
   waitForStatus,
   waitUntil,
 } from '../support/harness.js';
+import { answerText } from '../support/slack-answers.js';
 
 const ADD = '/api/user/add-delegate-user';
 

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOMETHING_WENT_WRONG } from '../../src/slack/copy/common.js';
 import {
-  answersOn,
-  answerText,
+  approveClick,
   auditActions,
   commandBody,
   describeErrors,
@@ -20,6 +19,7 @@ import {
   USERS,
   waitForStatus,
 } from '../support/harness.js';
+import { answersOn, answerText } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -33,26 +33,9 @@ function droppedRetries(h: Harness) {
 }
 
 /** Carol's click on the card's Approve button, as Slack would send it (and send it again). */
-function approveClick(h: Harness, cardTs: string, requestId: string) {
-  const triggerId = h.sim.createTrigger({ userId: USERS.carol.id });
-  const responseUrl = h.sim.createResponseUrl({
-    userId: USERS.carol.id,
-    channelId: APPROVAL_CHANNEL,
-    messageTs: cardTs,
-  });
-  const body = payloadBody({
-    type: 'block_actions',
-    user: { id: USERS.carol.id, username: 'carol', name: 'carol', team_id: h.sim.teamId },
-    api_app_id: h.sim.appId,
-    token: 'sim-verification-token',
-    container: { type: 'message', message_ts: cardTs, channel_id: APPROVAL_CHANNEL, is_ephemeral: false },
-    trigger_id: triggerId,
-    team: { id: h.sim.teamId, domain: h.sim.teamDomain },
-    channel: { id: APPROVAL_CHANNEL, name: 'mailbox-access' },
-    response_url: responseUrl,
-    actions: [{ action_id: 'approve_request', block_id: 'decision', type: 'button', value: requestId }],
-  });
-  return { body, responseUrl };
+function approveClickBody(h: Harness, cardTs: string, requestId: string) {
+  const { payload, responseUrl } = approveClick(h, cardTs, requestId);
+  return { body: payloadBody(payload), responseUrl };
 }
 
 /** A deny-form submission by `userId`, as Slack would send it (and send it again). */
@@ -78,7 +61,7 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     const card = await cardOf(h, request.id);
 
     // The same payload, byte for byte, first as Slack sent it and then as Slack's retry.
-    const { body, responseUrl } = approveClick(h, card.ts, request.id);
+    const { body, responseUrl } = approveClickBody(h, card.ts, request.id);
     const first = await h.driver.send(body);
     const retry = await h.driver.send(body, RETRY);
     expect([first.status, retry.status]).toEqual([200, 200]);
@@ -112,7 +95,7 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     const card = await cardOf(h, request.id);
     h.mimecast.inject('/api/user/add-delegate-user', { latencyMs: 400 });
-    const { body, responseUrl } = approveClick(h, card.ts, request.id);
+    const { body, responseUrl } = approveClickBody(h, card.ts, request.id);
     const first = await h.driver.send(body);
     await h.sim.waitFor(() => addCalls(h).length === 1);
     expect((await h.bot.store.getRequest(request.id))?.status).toBe('provisioning');
@@ -130,7 +113,7 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     h = await startHarness();
     const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     const card = await cardOf(h, request.id);
-    const { body, responseUrl } = approveClick(h, card.ts, request.id);
+    const { body, responseUrl } = approveClickBody(h, card.ts, request.id);
     const retry = await h.driver.send(body, { retryNum: 2, retryReason: 'http_error' });
     expect(retry.status).toBe(200);
     const done = await waitForStatus(h, request.id, 'completed');
@@ -144,7 +127,7 @@ describe('Slack delivering the same thing again (x-slack-retry-num)', () => {
     h = await startHarness();
     const request = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     const card = await cardOf(h, request.id);
-    const { body, responseUrl } = approveClick(h, card.ts, request.id);
+    const { body, responseUrl } = approveClickBody(h, card.ts, request.id);
     await h.driver.send(body);
     await waitForStatus(h, request.id, 'completed');
     await h.bot.dispatcher.idle();

@@ -1,9 +1,12 @@
 /**
  * Helpers for the fault tests (test/faults): raw signed Slack payloads the driver would refuse to build,
- * and readers for what the bot logged and recorded.
+ * readers for what the bot logged and recorded, and the checks that nothing happened and that the bot
+ * still serves. The answers on a response_url are in slack-answers.ts.
  */
+
+import { expect } from 'vitest';
 import type { DriverResponse, SendOptions } from '../../testkit/slack-driver/index.js';
-import { type Harness, USERS } from './harness.js';
+import { APPROVAL_CHANNEL, cardOf, type Harness, submitRequest, USERS, waitForStatus } from './harness.js';
 
 export interface LogLine {
   level: number;
@@ -92,6 +95,35 @@ export async function rawClick(
   return { ...response, responseUrl, triggerId };
 }
 
+/**
+ * An Approve click on a card (Carol's unless told), exactly as Slack sends it: the payload, to change
+ * before `payloadBody`, and the response_url it names.
+ */
+export function approveClick(
+  h: Harness,
+  cardTs: string,
+  requestId: string,
+  userId: string = USERS.carol.id,
+): { payload: Record<string, unknown>; responseUrl: string } {
+  const responseUrl = h.sim.createResponseUrl({ userId, channelId: APPROVAL_CHANNEL, messageTs: cardTs });
+  const name = h.sim.users.get(userId)?.name ?? userId.toLowerCase();
+  const payload: Record<string, unknown> = {
+    type: 'block_actions',
+    user: { id: userId, username: name, name, team_id: h.sim.teamId },
+    api_app_id: h.sim.appId,
+    token: 'sim-verification-token',
+    container: { type: 'message', message_ts: cardTs, channel_id: APPROVAL_CHANNEL, is_ephemeral: false },
+    trigger_id: h.sim.createTrigger({ userId }),
+    team: { id: h.sim.teamId, domain: h.sim.teamDomain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: APPROVAL_CHANNEL, name: 'mailbox-access' },
+    response_url: responseUrl,
+    actions: [{ action_id: 'approve_request', block_id: 'decision', type: 'button', value: requestId }],
+  };
+  return { payload, responseUrl };
+}
+
 /** A request-form submission built by hand, with any mailbox, reason and duration text. */
 export function requestFormPayload(
   h: Harness,
@@ -160,20 +192,29 @@ export function commandBody(
   return { body, triggerId, responseUrl };
 }
 
-/** The ephemeral answers that arrived on a response_url. */
-export function answersOn(h: Harness, responseUrl: string) {
-  return h.sim.responses.filter((response) => response.url === responseUrl);
-}
-
-/** Waits for the first answer on a response_url and returns its text. */
-export async function answerText(h: Harness, responseUrl: string, timeoutMs = 3000): Promise<string> {
-  const answer = await h.sim.waitFor(() => answersOn(h, responseUrl)[0], timeoutMs);
-  return String(answer.body.text ?? '');
-}
-
 /** Audit actions of one request, oldest first. */
 export async function auditActions(h: Harness, requestId: string): Promise<string[]> {
   return (await h.bot.store.listAudit({ requestId })).map((event) => event.action);
+}
+
+/** Everything that would show a listener ran: Slack calls, response_url posts, Mimecast calls, store rows. */
+export async function footprint(h: Harness) {
+  return {
+    slackCalls: h.sim.calls.length,
+    responses: h.sim.responses.length,
+    mimecastCalls: h.mimecast.calls.length,
+    store: await storeSnapshot(h),
+  };
+}
+
+/** A normal request still goes all the way through: the bot was not knocked over. */
+export async function stillServes(h: Harness, mailbox = 'ceo@example.com'): Promise<void> {
+  const health = await fetch(`http://127.0.0.1:${h.port}/healthz`);
+  expect(health.status).toBe(200);
+  const request = await submitRequest(h, USERS.alice.id, mailbox, 'Still working after the fuzzing');
+  const card = await cardOf(h, request.id);
+  await h.driver.clickButton(USERS.carol.id, card, 'approve_request');
+  await waitForStatus(h, request.id, 'completed');
 }
 
 /** Everything stored, for before/after comparisons: requests (with version) and the audit chain length. */

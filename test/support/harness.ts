@@ -6,6 +6,7 @@ import {
   type LocalStack,
   type LocalStackOptions,
   startLocalStack,
+  USERS,
 } from '../../testkit/local-stack.js';
 import type { MimecastSimulator, MimecastSimulatorOptions } from '../../testkit/mimecast/index.js';
 import { collectText, type SimMessage, type SlackSimulator } from '../../testkit/slack/index.js';
@@ -78,6 +79,17 @@ export function cardOf(h: Harness, requestId: string): Promise<SimMessage> {
   return h.sim.waitFor(() =>
     h.sim.messagesIn(APPROVAL_CHANNEL).find((m) => !m.threadTs && m.text.includes(requestId)),
   );
+}
+
+/** A request submitted by Alice, its card posted and everything it set off done. */
+export async function pendingWithCard(
+  h: Harness,
+  mailbox = 'sales@example.com',
+): Promise<{ request: DelegationRequest; card: SimMessage }> {
+  const request = await submitRequest(h, USERS.alice.id, mailbox);
+  const card = await cardOf(h, request.id);
+  await h.bot.idle();
+  return { request, card };
 }
 
 /** Waits until the request reaches a status. */

@@ -62,15 +62,3 @@ export async function granted(h: Harness, mailbox = 'sales@example.com', userId:
   await h.bot.idle();
   return { request: done, card };
 }
-
-/** Runs a /delegate subcommand and returns the ephemeral answer's text. */
-export async function run(h: Harness, userId: string, text: string): Promise<string> {
-  const command = await h.driver.command(userId, '/delegate', text);
-  expect(command.status).toBe(200);
-  const answer = await h.sim.waitFor(
-    () => h.sim.responses.find((r) => r.url === command.responseUrl),
-    10_000,
-  );
-  expect(answer.body.response_type).toBe('ephemeral');
-  return String(answer.body.text);
-}
