@@ -193,7 +193,9 @@ describe('three replicas behind a round-robin load balancer, on one PostgreSQL d
       'provisioned',
     ]);
     expect(adds(request)).toHaveLength(1);
-    // The delivery that lost says so, once.
+    // The delivery that lost says so, once: its answer is that replica's listener work, which the
+    // store does not show, so it is waited for itself.
+    await sim.waitFor(() => sim.responses.find((r) => r.url === click.responseUrl));
     const told = sim.responses.filter((r) => r.url === click.responseUrl).map((r) => String(r.body.text));
     expect(told).toHaveLength(1);
     expect(told[0]).toMatch(new RegExp(`^${request.id} was already approved by <@${USERS.carol.id}>`));
