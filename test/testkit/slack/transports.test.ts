@@ -93,6 +93,7 @@ describe('Slack simulator, HTTP server and recordings, through a real WebClient'
   });
 
   it('waits for a recorded change and explains a timeout', async () => {
+    // A change made after waitFor has started (a timer, not a wait: what is tested is waitFor itself).
     setTimeout(() => void client.chat.postMessage({ channel: 'C1', text: 'later' }), 30);
     const message = await sim.waitFor(() => sim.messagesIn('C1').find((m) => m.text === 'later'), 2000);
     expect(message.text).toBe('later');
