@@ -47,6 +47,9 @@ export function openError(url: string, error: unknown): Error {
   });
 }
 
+/** A pool or a client in a transaction: what a statement runs on. */
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
 /**
  * Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if
  * it throws. A connection whose rollback failed is dropped rather than handed to the next caller.
