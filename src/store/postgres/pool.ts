@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { redactDatabaseUrl } from '../../config.js';
+import { redactDatabaseUrl } from '../../config/database.js';
 import type { Logger } from '../../logger.js';
 
 /**
