@@ -1,6 +1,7 @@
 /** Words for the person asking: the form, its errors, their DMs, and answers to their own commands. */
 import type { CancelResult } from '../../requests/cancel.js';
 import type { GranteeProblem } from '../../requests/eligibility.js';
+import type { OpenRequestsFull } from '../../requests/limits.js';
 import type { DelegationRequest, IneligibleReason } from '../../requests/model.js';
 import type { DmEventName, NoticeEvent } from '../../requests/notices.js';
 import type {
@@ -70,12 +71,6 @@ export function requestFormRefusal(refusal: Extract<RequestFormResult, { ok: fal
   switch (refusal.reason) {
     case 'grantee_not_allowed':
       return `${granteeProblemText(refusal.problem, 'mrkdwn')} No request was started.`;
-    case 'too_many_open':
-      return (
-        `You already have ${refusal.open.length} open requests, the most one person may have (${refusal.limit}), so no request was started:\n` +
-        `${openRequestLines(refusal.open)}\n` +
-        'Cancel one you no longer need with `/delegate cancel DR-…`, or wait until one is decided, then run `/delegate` again.'
-      );
     case 'not_requester':
       return (
         'You are not in a group that may request mailbox delegate access, so no request was started. ' +
@@ -88,6 +83,19 @@ export function requestFormRefusal(refusal: Extract<RequestFormResult, { ok: fal
       );
   }
 }
+
+/**
+ * What the request form turns into when the person already has as many open requests as they may
+ * (checked while it opened); the same words answer `/delegate` when the form could not open.
+ */
+export const openRequestsFull = {
+  title: 'Too many open requests',
+  close: 'Close',
+  text: (full: OpenRequestsFull) =>
+    `You already have ${full.open.length} open requests, the most one person may have (${full.limit}), so no request was started:\n` +
+    `${openRequestLines(full.open)}\n` +
+    'Cancel one you no longer need with `/delegate cancel DR-…`, or wait until one is decided, then run `/delegate` again.',
+};
 
 /** Why the address that would get access (the person's own profile email) cannot. */
 function granteeProblemText(problem: GranteeProblem, format: 'mrkdwn' | 'plain'): string {
