@@ -1,7 +1,7 @@
 import { type Core, HOUR_MS } from './deps.js';
 import type { DelegationRequest } from './model.js';
 import { ownerNotices } from './owner-notices.js';
-import { isApproverOf, type Refusal } from './permissions.js';
+import { isApproverOf, missingRequest, type Refusal } from './permissions.js';
 import { decisionPath } from './policy.js';
 
 export type ExtendResult =
@@ -20,7 +20,8 @@ export async function extend(
   hours: number,
 ): Promise<ExtendResult> {
   const request = await core.store.getRequest(id);
-  if (!request) return { ok: false, reason: 'not_found' };
+  // Anyone who does not see every request hears the same for no request as for one not theirs.
+  if (!request) return { ok: false, reason: await missingRequest(core, approverId, 'not_approver') };
   if (request.requesterId === approverId) return { ok: false, reason: 'own_request' };
   if (!(await isApproverOf(core, request, approverId))) return { ok: false, reason: 'not_approver' };
   if (request.status !== 'completed' || !request.expiresAt)
