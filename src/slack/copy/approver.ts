@@ -3,7 +3,7 @@ import type { ApproveResult } from '../../requests/decide.js';
 import type { ExtendResult } from '../../requests/extend.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import type { NoticeEvent, ThreadEventName } from '../../requests/notices.js';
-import type { Progress } from '../../requests/policy.js';
+import { type Awaited, awaitedOf, type Progress } from '../../requests/policy.js';
 import { escapeMrkdwn, escapeWithin, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import {
   describeDuration,
@@ -185,7 +185,7 @@ export function threadText(
       return `:no_entry: ${when}, so the bot denied the request. Nothing was changed in Mimecast; the requester has been told.`;
     }
     case 'reminder':
-      return `:bell: This request has been waiting since ${slackDate(request.createdAt)}. Approvers, please approve or deny it.`;
+      return `:bell: This request has been waiting since ${slackDate(request.createdAt)}. ${awaitedWords(awaitedOf(request))}`;
     case 'extended':
       return `:hourglass_flowing_sand: ${mentionUser(notice.data.by)} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
     case 'removed':
@@ -220,6 +220,23 @@ export function threadText(
     default:
       return unworded(notice);
   }
+}
+
+/** Who a reminder asks: the approvers while approvals are missing, the owner alone once they are all in. */
+function awaitedWords(awaited: Awaited): string {
+  const owner = awaited.ownerId
+    ? `the consent of the mailbox's owner, ${mentionUser(awaited.ownerId)}, who was asked by direct message`
+    : '';
+  if (awaited.approvals === 0) {
+    return owner
+      ? `Every approval is in: it waits only for ${owner}. Approvers need do nothing more.`
+      : 'Approvers, please approve or deny it.';
+  }
+  const needs =
+    awaited.needed > 1 || owner
+      ? `It needs ${awaited.approvals} more approval${awaited.approvals === 1 ? '' : 's'}${owner ? ` and ${owner}` : ''}. `
+      : '';
+  return `${needs}Approvers, please approve or deny it.`;
 }
 
 function unworded(notice: never): never {
