@@ -119,11 +119,15 @@ export class SlackDelivery implements NoticeDelivery {
   ): Promise<DeliveryReport | undefined> {
     if (notice.target !== 'card' || !current || current.card) return undefined;
     const code = slackErrorCode(error) ?? NO_ANSWER;
+    // The channel is the request's policy rule's when it has one, APPROVAL_CHANNEL_ID otherwise.
+    const rule = current.route?.rule;
     this.options.logger.error(
-      { requestId: current.id, channel: this.channelOf(current), error: code },
-      isChannelProblem(code)
-        ? 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in'
-        : 'the approval card could not be posted',
+      { requestId: current.id, ...(rule ? { rule } : {}), channel: this.channelOf(current), error: code },
+      !isChannelProblem(code)
+        ? 'the approval card could not be posted'
+        : rule
+          ? "the approval card could not be posted: invite the bot to its policy rule's channel, or set the rule's channel to one the bot is in"
+          : 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in',
     );
     return { cardProblem: code };
   }
