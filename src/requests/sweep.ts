@@ -84,7 +84,7 @@ export async function sweep(core: Core): Promise<SweepReport> {
     // An orderly stop starts no new Mimecast call; another replica, or the next start, removes it.
     if (core.stopping) break;
     if (grant.nextRemovalAt && grant.nextRemovalAt > now) continue;
-    const result = await removeExpired(core, grant.id);
+    const result = await removeExpired(core, grant);
     if (result.ok) report.removed.push(grant.id);
     else if (result.reason === 'removal_failed') report.removalFailed.push(grant.id);
   }

@@ -307,7 +307,10 @@ export const approvedButBroken = (id: string) =>
   `Your approval of *${id}* is recorded, but the bot hit an error of its own while granting the access. ` +
   `Do not approve it again. Check \`/delegate status ${id}\` in a few minutes; if it is not granted by then, tell your IT team.`;
 
-export function extendRefusal(reason: Extract<ExtendResult, { ok: false }>['reason']): string {
+export function extendRefusal(
+  reason: Extract<ExtendResult, { ok: false }>['reason'],
+  request?: DelegationRequest,
+): string {
   switch (reason) {
     case 'not_found':
       return 'That request no longer exists.';
@@ -318,7 +321,14 @@ export function extendRefusal(reason: Extract<ExtendResult, { ok: false }>['reas
     case 'bad_duration':
       return 'That is not one of the offered durations. Nothing was changed.';
     case 'not_extendable':
+      // Removed or being removed meanwhile (a revoke, the expiry, "I'm done"): never brought back.
+      if (request?.status === 'removing')
+        return `${request.id} can no longer be extended: its access is being removed. Nothing was changed.`;
+      if (request?.status === 'removed')
+        return `${request.id} can no longer be extended: its access has ended. Nothing was changed.`;
       return 'Only active, time-bound access can be extended. Nothing was changed.';
+    case 'changed_meanwhile':
+      return 'The access changed while you extended it, so nothing was changed. Look at the card and try again.';
   }
 }
 
