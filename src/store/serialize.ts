@@ -54,6 +54,7 @@ const requestDoc = z.object({
       rule: z.string(),
       policyHash: z.string(),
       approverGroupIds: z.array(z.string()),
+      requesterGroupIds: z.array(z.string()).optional(),
       approvals: z.number().int(),
       channelId: z.string(),
       durationChoicesHours: z.array(z.number()),

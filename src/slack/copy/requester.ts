@@ -23,6 +23,7 @@ import {
   openRequestLines,
   openRequestsInline,
   requestList,
+  ruleGroupsWords,
 } from './common.js';
 
 // The request form
@@ -246,6 +247,11 @@ function ineligibleForYou(
       return {
         because: 'you are no longer in a group that may request delegate access',
         todo: 'If you still need access, ask your IT team to add you to the requesters group, then make a new request with /delegate.',
+      };
+    case 'not_rule_requester':
+      return {
+        because: `you are no longer in ${ruleGroupsWords(request)}`,
+        todo: 'If you still need access, ask to join that group, then make a new request with /delegate.',
       };
     case 'deactivated':
       return {
