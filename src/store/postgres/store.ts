@@ -29,6 +29,7 @@ import {
 import { TRANSITIONS } from '../../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from '../audit-chain.js';
 import { parseRequestValue } from '../serialize.js';
+import { appendAuditAfter } from './audit-after.js';
 import { PostgresFindings } from './findings.js';
 import { migrate } from './migrations.js';
 import { createPool, inTransaction, LOCKS, openError } from './pool.js';
@@ -228,6 +229,15 @@ export class PostgresStore implements Store {
                   ORDER BY a.seq LIMIT ${param(filter.limit ?? 1_000_000)}`;
     const { rows } = await this.pool.query<AuditRow>(text, params);
     return rows.map(toAuditEvent);
+  }
+
+  async appendAuditAfter(
+    actions: readonly string[],
+    next: (last: AuditEvent | undefined) => AuditEventInput | undefined,
+    at: Date,
+  ): Promise<AuditEvent | undefined> {
+    await this.ready;
+    return appendAuditAfter(this.pool, appendToChain, actions, next, at);
   }
 
   async lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined> {

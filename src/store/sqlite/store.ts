@@ -31,6 +31,7 @@ import {
 import { canTransition, TRANSITIONS } from '../../requests/state-machine.js';
 import { chainHash, GENESIS_HASH } from '../audit-chain.js';
 import { applyPatch, parseRequestDoc, serializeRequest } from '../serialize.js';
+import { appendAuditAfter } from './audit-after.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { SqliteFindings } from './findings.js';
 import { migrate } from './migrations.js';
@@ -305,6 +306,14 @@ export class SqliteStore implements Store {
     return this.sql<(string | number)[], AuditRow>(sql)
       .all(...params)
       .map(toAuditEvent);
+  }
+
+  async appendAuditAfter(
+    actions: readonly string[],
+    next: (last: AuditEvent | undefined) => AuditEventInput | undefined,
+    at: Date,
+  ): Promise<AuditEvent | undefined> {
+    return appendAuditAfter(this.db, (event, when) => this.insertAudit(event, when), actions, next, at);
   }
 
   async lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined> {
