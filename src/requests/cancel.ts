@@ -1,5 +1,6 @@
 import type { Core } from './deps.js';
 import type { DelegationRequest } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { type Refusal, seesEveryRequest } from './permissions.js';
 
 export type CancelResult =
@@ -28,7 +29,7 @@ export async function cancel(core: Core, id: string, userId: string): Promise<Ca
     at: now,
     patch: { endedBy: userId, endedAt: now },
     audit: { actor: userId, action: 'cancelled' },
-    notices: [{ target: 'card', event: 'cancelled' }],
+    notices: [{ target: 'card', event: 'cancelled' }, ...consentClosed(request)],
   });
   if (!result.ok) {
     return result.current

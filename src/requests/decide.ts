@@ -2,6 +2,7 @@ import type { Core } from './deps.js';
 import { type IneligibleRefusal, refuseIfIneligible } from './eligibility.js';
 import { expireOnTheSpot, isOverdue } from './expiry.js';
 import { type DelegationRequest, truncate } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { isApproverOf, missingRequest, type Refusal } from './permissions.js';
 import type { Progress } from './policy.js';
 import type { TransitionInput } from './ports/index.js';
@@ -130,6 +131,7 @@ export async function deny(core: Core, id: string, approverId: string, reason?: 
     notices: [
       { target: 'card', event: 'denied' },
       { target: 'dm', event: 'denied' },
+      ...consentClosed(checked.request),
     ],
   });
 }

@@ -1,6 +1,7 @@
 import { showsAsTyped } from './addresses.js';
 import type { Core } from './deps.js';
 import { type DelegationRequest, domainOf, type IneligibleReason, SYSTEM_ACTOR } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { hasRole } from './permissions.js';
 import { groupLabel } from './routing.js';
 
@@ -80,7 +81,7 @@ export async function refuseIfIneligible(
 > {
   const verdict = await checkEligibility(core, request);
   if (verdict.ok) return undefined;
-  const result = await denyAsIneligible(core, request.id, verdict.reason, 'approval', approverId);
+  const result = await denyAsIneligible(core, request, verdict.reason, 'approval', approverId);
   if (!result.ok) return { ok: false, reason: 'already_decided', request: result.current ?? request };
   return { ok: false, reason: 'ineligible', why: verdict.reason, request: result.request };
 }
@@ -106,18 +107,18 @@ export async function stopBeforeGrant(
     verdict = { ok: false, reason: 'unconfirmed' };
   }
   if (verdict.ok) return undefined;
-  const result = await denyAsIneligible(core, id, verdict.reason, 'grant', request.decidedBy);
+  const result = await denyAsIneligible(core, request, verdict.reason, 'grant', request.decidedBy);
   return { request: result.ok ? result.request : result.current };
 }
 
 /** For the audit: the rule and the groups (ids and names) the requester is no longer in. */
 async function ruleGroupsLeft(
   core: Core,
-  id: string,
+  request: DelegationRequest,
   reason: IneligibleReason,
 ): Promise<Record<string, unknown>> {
   if (reason !== 'not_rule_requester') return {};
-  const route = (await core.store.getRequest(id))?.route;
+  const route = request.route;
   const groups = route?.requesterGroupIds ?? [];
   return {
     rule: route?.rule,
@@ -128,11 +129,12 @@ async function ruleGroupsLeft(
 
 async function denyAsIneligible(
   core: Core,
-  id: string,
+  request: DelegationRequest,
   reason: IneligibleReason,
   stage: 'approval' | 'grant',
   approverId: string | undefined,
 ) {
+  const { id } = request;
   const now = core.clock();
   const data = { reason, stage, ...(approverId ? { approver: approverId } : {}) };
   const result = await core.store.transition({
@@ -143,12 +145,13 @@ async function denyAsIneligible(
     audit: {
       actor: SYSTEM_ACTOR,
       action: 'denied_ineligible',
-      details: { ...data, ...(await ruleGroupsLeft(core, id, reason)) },
+      details: { ...data, ...(await ruleGroupsLeft(core, request, reason)) },
     },
     notices: [
       { target: 'card', event: 'denied_ineligible' },
       { target: 'thread', event: 'denied_ineligible', data },
       { target: 'dm', event: 'denied_ineligible', data },
+      ...consentClosed(request),
     ],
   });
   if (result.ok) {

@@ -88,6 +88,8 @@ export interface DelegationRequest {
   approvals?: Approval[];
   /** The mailbox owner's answer, when the rule asks for their consent. */
   ownerAnswer?: OwnerAnswer;
+  /** The owner's consent DM, once posted: updated (its buttons replaced) once the request is decided. */
+  ownerMessage?: CardRef;
   /**
    * Which process is making the Mimecast call of a request being provisioned or removed, and until
    * when that holds: renewed while the call runs, cleared when its outcome is recorded. Another

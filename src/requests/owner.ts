@@ -2,6 +2,7 @@ import { startProvisioning } from './decide.js';
 import type { Core } from './deps.js';
 import { expireOnTheSpot, isOverdue } from './expiry.js';
 import { type DelegationRequest, truncate } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { missingRequest, type Refusal } from './permissions.js';
 import { decisionPath, type Progress, progressOf } from './policy.js';
 import { consentStep, lostRace } from './quorum.js';
@@ -105,6 +106,7 @@ export async function ownerRefuse(
     notices: [
       { target: 'card', event: 'denied' },
       { target: 'dm', event: 'denied' },
+      ...consentClosed(checked.request),
     ],
   });
   if (!result.ok) {

@@ -1,6 +1,7 @@
 import { type Core, HOUR_MS } from './deps.js';
 import { announceFindings } from './drift.js';
 import { SYSTEM_ACTOR } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { type TakeoverReport, takeOverAbandoned } from './recover.js';
 import { removeExpired } from './remove.js';
 import { type SettleReport, settleDue } from './settle.js';
@@ -57,6 +58,7 @@ export async function sweep(core: Core): Promise<SweepReport> {
       notices: [
         { target: 'card', event: 'expired' },
         { target: 'dm', event: 'expired' },
+        ...consentClosed(request),
       ],
     });
     if (result.ok) report.expired.push(request.id);

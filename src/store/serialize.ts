@@ -65,6 +65,7 @@ const requestDoc = z.object({
     .optional(),
   approvals: z.array(z.object({ by: z.string(), at: date })).optional(),
   ownerAnswer: z.object({ answer: z.enum(['allowed', 'refused']), by: z.string(), at: date }).optional(),
+  ownerMessage: z.object({ channel: z.string(), ts: z.string() }).optional(),
   viewId: z.string().optional(),
   ineligible: z.enum(INELIGIBLE_REASONS).optional(),
   claim: z.object({ owner: z.string(), until: date }).optional(),

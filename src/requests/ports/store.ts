@@ -148,6 +148,7 @@ type PatchableField = keyof Pick<
   | 'settleProblem'
   | 'approvals'
   | 'ownerAnswer'
+  | 'ownerMessage'
   | 'claim'
   | 'ineligible'
 >;
