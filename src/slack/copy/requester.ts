@@ -24,6 +24,7 @@ import {
   openRequestLines,
   openRequestsInline,
   requestList,
+  ruleGroupsWords,
 } from './common.js';
 
 // The request form
@@ -255,6 +256,11 @@ function ineligibleForYou(
         because: 'you are no longer in a group that may request delegate access',
         todo: 'If you still need access, ask your IT team to add you to the requesters group, then make a new request with /delegate.',
       };
+    case 'not_rule_requester':
+      return {
+        because: `you are no longer in ${ruleGroupsWords(request)}`,
+        todo: 'If you still need access, ask to join that group, then make a new request with /delegate.',
+      };
     case 'deactivated':
       return {
         because: 'your Slack account has been deactivated',
@@ -315,13 +321,17 @@ export const endAccessButton = {
 
 /**
  * What cancelling said, from the button and from `/delegate cancel` alike (`id` is the request the
- * button or the command named). A typed id that names no request is answered before this (noSuchRequest).
+ * button or the command named). A typed id that names no request is answered before this (noSuchRequest)
+ * for approvers and admins; anyone else hears `not_yours` for it, as for someone else's request.
  */
 export function cancelAnswer(result: CancelResult, id: string): string {
   if (result.ok) return `Cancelled ${id}. The approvers' card shows it as cancelled.`;
   switch (result.reason) {
     case 'not_yours':
-      return `Only the person who asked can cancel ${id}.`;
+      // To those who see only their own requests, the same words whether the id exists or not.
+      return result.seesAll
+        ? `Only the person who asked can cancel ${id}.`
+        : `You have no request ${id} to cancel. You can cancel only your own requests: check the id in your confirmation message, or see yours with \`/delegate list\`. Nothing was changed.`;
     case 'not_pending':
       return result.request.status === 'cancelled'
         ? `${id} is already cancelled.`

@@ -19,6 +19,7 @@ import type {
   TransitionResult,
 } from '../../requests/ports/index.js';
 import * as audit from './audit.js';
+import { appendAuditAfter } from './audit-after.js';
 import { PostgresFindings } from './findings.js';
 import { migrate } from './migrations.js';
 import * as outbox from './outbox.js';
@@ -140,6 +141,15 @@ export class PostgresStore implements Store {
   async listAudit(filter: AuditFilter): Promise<AuditEvent[]> {
     await this.ready;
     return audit.listAudit(this.pool, filter);
+  }
+
+  async appendAuditAfter(
+    actions: readonly string[],
+    next: (last: AuditEvent | undefined) => AuditEventInput | undefined,
+    at: Date,
+  ): Promise<AuditEvent | undefined> {
+    await this.ready;
+    return appendAuditAfter(this.pool, audit.appendToChain, actions, next, at);
   }
 
   async lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined> {

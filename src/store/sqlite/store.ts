@@ -18,6 +18,7 @@ import type {
   TransitionResult,
 } from '../../requests/ports/index.js';
 import * as audit from './audit.js';
+import { appendAuditAfter } from './audit-after.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { type Connection, openConnection } from './connection.js';
 import { SqliteFindings } from './findings.js';
@@ -115,6 +116,21 @@ export class SqliteStore implements Store {
 
   async listAudit(filter: AuditFilter): Promise<AuditEvent[]> {
     return audit.listAudit(this.connection, filter);
+  }
+
+  async appendAuditAfter(
+    actions: readonly string[],
+    next: (last: AuditEvent | undefined) => AuditEventInput | undefined,
+    at: Date,
+  ): Promise<AuditEvent | undefined> {
+    const { connection } = this;
+    return appendAuditAfter(
+      connection.db,
+      (event, when) => audit.insertAudit(connection, event, when),
+      actions,
+      next,
+      at,
+    );
   }
 
   async lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined> {
