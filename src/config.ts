@@ -241,7 +241,7 @@ export function formatConfigProblems(problems: readonly string[]): string {
   return [
     `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
     ...lines,
-    'See .env.example and the README for every setting.',
+    'See .env.example and docs/settings.md for every setting.',
   ].join('\n');
 }
 

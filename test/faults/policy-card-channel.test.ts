@@ -7,7 +7,7 @@ afterEach(async () => {
   await h?.close();
 });
 
-it("a card its policy rule's channel refused: the error log names that rule, not APPROVAL_CHANNEL_ID", async () => {
+it("a card its policy rule's channel refused: the error log and /delegate health name that rule, not APPROVAL_CHANNEL_ID", async () => {
   h = await startPolicyHarness();
   h.sim.failNext('chat.postMessage', { error: 'not_in_channel' });
   const request = await requestUnderPolicy(h, USERS.alice.id, 'ceo@example.com', 'Board pack', '4');
@@ -26,4 +26,13 @@ it("a card its policy rule's channel refused: the error log names that rule, not
     }),
   ]);
   expect(JSON.stringify(errors)).not.toContain('APPROVAL_CHANNEL_ID');
+
+  // An admin's /delegate health names that channel and the rule, too.
+  const command = await h.driver.command(USERS.admin.id, '/delegate', 'health');
+  const health = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === command.responseUrl));
+  expect(String(health.body.text)).toContain(
+    ':x: 1 waiting request has no card (Slack said `not_in_channel`): ' +
+      `invite the bot to <#${SECURITY_CHANNEL}>, or set the \`channel\` of rule executives in the policy file to one it is in. ` +
+      'Until then approvers can decide on the App Home.',
+  );
 });
