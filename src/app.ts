@@ -115,16 +115,23 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       path: '/readyz',
       method: ['GET'],
       handler: (_req, res) => {
-        // Stopping: 503 at once, so that a load balancer stops sending before the port closes.
-        if (stopping) {
+        // Stopping: 503 at once, so that a load balancer stops sending before the port closes. The same
+        // answer when the stop began during the store's ping.
+        const stoppingAnswer = () =>
           res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"stopping"}');
+        if (stopping) {
+          stoppingAnswer();
           return;
         }
         void store.ping().then((storeOk) => {
-          const ok = ready && storeOk && !stopping;
+          if (stopping) {
+            stoppingAnswer();
+            return;
+          }
+          const ok = ready && storeOk;
           res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(
             JSON.stringify({
-              status: stopping ? 'stopping' : ok ? 'ready' : 'not ready',
+              status: ok ? 'ready' : 'not ready',
               store: storeOk ? 'ok' : 'unavailable',
               config: 'loaded',
             }),

@@ -1,10 +1,18 @@
 import { z } from 'zod';
-import { resolveMimecastBaseUrl } from './mimecast/regions.js';
-import type { MimecastAuth, MimecastConfig } from './mimecast/types.js';
+import { type DatabaseConfig, readDatabase, redactDatabaseUrl } from './config/database.js';
+import { type Env, list, read, readInteger } from './config/env.js';
+import { readMimecast } from './config/mimecast.js';
+import type { MimecastConfig } from './mimecast/types.js';
 import { checkPolicyFile, type PolicyCheck, resolvePolicy } from './policy/file.js';
 import { type ApprovalPolicy, settingsPolicy } from './requests/policy.js';
 import { parseDuration, SLACK_CHANNEL_ID, SLACK_GROUP_ID } from './values.js';
 
+export {
+  type DatabaseConfig,
+  DEFAULT_DATABASE_PATH,
+  loadDatabaseConfig,
+  redactDatabaseUrl,
+} from './config/database.js';
 export { parseDuration } from './values.js';
 
 /**
@@ -55,57 +63,13 @@ export interface AppConfig {
   readonly approvalPolicy: ApprovalPolicy;
 }
 
-/** SQLite at a file (one process), or PostgreSQL at a URL (one or several replicas). */
-export type DatabaseConfig =
-  | { readonly kind: 'sqlite'; readonly path: string }
-  | {
-      readonly kind: 'postgres';
-      /** Holds the password: never log it; `redactDatabaseUrl` gives a version safe to show. */
-      readonly url: string;
-      /** Connections in this process's pool. */
-      readonly poolSize: number;
-    };
-
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 const SLACK_APP_ID = /^A[A-Z0-9]{2,}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
-/** Blank strings count as unset, as they do in most .env files. */
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function list(env: Env, name: string): string[] {
-  return (read(env, name) ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
-const base64 = z
-  .string()
-  .refine((value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0, 'not valid base64');
-
-type Problem = (name: string, text: string) => void;
-type IntegerReader = (name: string, fallback: number, min: number, max: number) => number;
-
-function readInteger(env: Env, problem: Problem, name: string, fallback: number, min: number, max: number) {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problem(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
-    return fallback;
-  }
-  return value;
-}
 
 export function loadConfig(env: Env): ConfigResult {
   const problems: string[] = [];
@@ -272,138 +236,12 @@ export function loadConfig(env: Env): ConfigResult {
   return { ok: true, config: deepFreeze(config) };
 }
 
-export const DEFAULT_DATABASE_PATH = './data/delegate-bot.sqlite';
-
-/** The database settings alone, for tools that need nothing else (the audit CLI). */
-export function loadDatabaseConfig(
-  env: Env,
-): { ok: true; database: DatabaseConfig } | { ok: false; problems: string[] } {
-  const problems: string[] = [];
-  const problem: Problem = (name, text) => problems.push(`${name}: ${text}`);
-  const database = readDatabase(env, problem, (name, fallback, min, max) =>
-    readInteger(env, problem, name, fallback, min, max),
-  );
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, database };
-}
-
-function readDatabase(env: Env, problem: Problem, integer: IntegerReader): DatabaseConfig {
-  const url = read(env, 'DATABASE_URL');
-  const path = read(env, 'DATABASE_PATH');
-  const poolSize = integer('DATABASE_POOL_SIZE', 10, 1, 100);
-  if (url === undefined) return { kind: 'sqlite', path: path ?? DEFAULT_DATABASE_PATH };
-  // The value itself is never echoed: it may hold a password.
-  if (!isPostgresUrl(url)) {
-    problem(
-      'DATABASE_URL',
-      'must be a PostgreSQL URL like postgres://user:password@host:5432/dbname (leave it unset for SQLite at DATABASE_PATH)',
-    );
-  }
-  if (path !== undefined) {
-    problem(
-      'DATABASE_URL, DATABASE_PATH',
-      'set one, not both: DATABASE_URL for PostgreSQL, or DATABASE_PATH for a SQLite file',
-    );
-  }
-  return { kind: 'postgres', url, poolSize };
-}
-
-function isPostgresUrl(text: string): boolean {
-  if (!/^postgres(ql)?:\/\//i.test(text)) return false;
-  try {
-    new URL(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The URL with its password (and any password in its query) replaced by ***, for logs and /delegate health. */
-export function redactDatabaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return '(not shown: not a valid URL)';
-  }
-  if (url.password) url.password = '***';
-  for (const key of [...url.searchParams.keys()]) {
-    if (/pass/i.test(key)) url.searchParams.set(key, '***');
-  }
-  return url.toString();
-}
-
-const HMAC_VARS = [
-  'MIMECAST_APP_ID',
-  'MIMECAST_APP_KEY',
-  'MIMECAST_ACCESS_KEY',
-  'MIMECAST_SECRET_KEY',
-] as const;
-const OAUTH_VARS = ['MIMECAST_CLIENT_ID', 'MIMECAST_CLIENT_SECRET'] as const;
-
-function readMimecast(env: Env, problem: Problem, integer: IntegerReader): MimecastConfig | undefined {
-  const hmacSet = HMAC_VARS.filter((name) => read(env, name) !== undefined);
-  const oauthSet = OAUTH_VARS.filter((name) => read(env, name) !== undefined);
-  const timeoutMs = integer('MIMECAST_TIMEOUT_MS', 10_000, 100, 120_000);
-
-  let auth: MimecastAuth | undefined;
-  if (hmacSet.length > 0 && oauthSet.length > 0) {
-    problem(
-      'MIMECAST_*',
-      'set either the API 1.0 keys (MIMECAST_APP_ID, MIMECAST_APP_KEY, MIMECAST_ACCESS_KEY, MIMECAST_SECRET_KEY) ' +
-        'or the API 2.0 credentials (MIMECAST_CLIENT_ID, MIMECAST_CLIENT_SECRET), not both',
-    );
-  } else if (hmacSet.length > 0) {
-    const missing = HMAC_VARS.filter((name) => !hmacSet.includes(name));
-    if (missing.length > 0) {
-      problem(missing.join(', '), 'missing: the API 1.0 keys are incomplete (all four are needed)');
-    } else {
-      const secretKey = read(env, 'MIMECAST_SECRET_KEY') ?? '';
-      if (!base64.safeParse(secretKey).success) {
-        problem(
-          'MIMECAST_SECRET_KEY',
-          'must be the base64 text Mimecast issued (letters, digits, + / and = padding)',
-        );
-      }
-      auth = {
-        kind: 'hmac',
-        appId: read(env, 'MIMECAST_APP_ID') ?? '',
-        appKey: read(env, 'MIMECAST_APP_KEY') ?? '',
-        accessKey: read(env, 'MIMECAST_ACCESS_KEY') ?? '',
-        secretKey,
-      };
-    }
-  } else if (oauthSet.length > 0) {
-    const missing = OAUTH_VARS.filter((name) => !oauthSet.includes(name));
-    if (missing.length > 0) {
-      problem(missing.join(', '), 'missing: the API 2.0 credentials are incomplete (both are needed)');
-    } else {
-      auth = {
-        kind: 'oauth',
-        clientId: read(env, 'MIMECAST_CLIENT_ID') ?? '',
-        clientSecret: read(env, 'MIMECAST_CLIENT_SECRET') ?? '',
-      };
-    }
-  } else {
-    problem(
-      'MIMECAST_*',
-      'no Mimecast credentials: set MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET (API 2.0), ' +
-        'or MIMECAST_APP_ID, MIMECAST_APP_KEY, MIMECAST_ACCESS_KEY and MIMECAST_SECRET_KEY (API 1.0)',
-    );
-  }
-
-  const baseUrl = resolveMimecastBaseUrl(read(env, 'MIMECAST_BASE_URL'), auth?.kind ?? 'oauth');
-  if (!baseUrl.ok) problem('MIMECAST_BASE_URL', baseUrl.problem);
-
-  if (!auth || !baseUrl.ok) return undefined;
-  return { baseUrl: baseUrl.url, auth, timeoutMs };
-}
-
 export function formatConfigProblems(problems: readonly string[]): string {
   const lines = problems.map((text) => `  - ${text}`);
   return [
     `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
     ...lines,
-    'See .env.example and the README for every setting.',
+    'See .env.example and docs/settings.md for every setting.',
   ].join('\n');
 }
 

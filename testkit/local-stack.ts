@@ -48,6 +48,8 @@ export interface LocalStackOptions {
   httpLimits?: BotOptions['httpLimits'];
   /** Reuse running simulators and a database, to restart the bot alone. */
   reuse?: { sim: SlackSimulator; mimecast: MimecastSimulator; databasePath: string };
+  /** A store of the test's own (e.g. one that holds a query back) instead of one opened from the settings. */
+  store?: BotOptions['store'];
 }
 
 export interface LocalStack {
@@ -134,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.noticePollIntervalMs ? { noticePollIntervalMs: options.noticePollIntervalMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   const { port } = await bot.start();
   const socketMode = loaded.config.slack.mode === 'socket';

@@ -2,7 +2,8 @@ import type { Core } from './deps.js';
 import { type IneligibleRefusal, refuseIfIneligible } from './eligibility.js';
 import { expireOnTheSpot, isOverdue } from './expiry.js';
 import { type DelegationRequest, truncate } from './model.js';
-import { isApproverOf, type Refusal } from './permissions.js';
+import { consentClosed } from './owner-notices.js';
+import { isApproverOf, missingRequest, type Refusal } from './permissions.js';
 import type { Progress } from './policy.js';
 import type { TransitionInput } from './ports/index.js';
 import { provision } from './provision.js';
@@ -43,11 +44,12 @@ export type ApproveResult =
  * Whether this user may decide this request now: it waits for a decision, they are one of its rule's
  * approvers, it is not their own, and it has not outlived REQUEST_TTL_HOURS (then it is expired on the
  * spot, whatever the sweep has done, and they are told it expired). The transition checks the status
- * again, so a decision made meanwhile still wins.
+ * again, so a decision made meanwhile still wins. An id that names no request is `not_approver` to
+ * anyone who does not see every request, as someone else's request is.
  */
 export async function mayDecide(core: Core, id: string, userId: string): Promise<DecisionCheck> {
   const request = await core.store.getRequest(id);
-  if (!request) return { ok: false, reason: 'not_found' };
+  if (!request) return { ok: false, reason: await missingRequest(core, userId, 'not_approver') };
   if (!canTransition('approve', request.status)) return { ok: false, reason: 'already_decided', request };
   if (request.requesterId === userId) return { ok: false, reason: 'own_request' };
   if (!(await isApproverOf(core, request, userId))) return { ok: false, reason: 'not_approver' };
@@ -129,6 +131,7 @@ export async function deny(core: Core, id: string, approverId: string, reason?: 
     notices: [
       { target: 'card', event: 'denied' },
       { target: 'dm', event: 'denied' },
+      ...consentClosed(checked.request),
     ],
   });
 }

@@ -1,12 +1,15 @@
 import { showsAsTyped } from './addresses.js';
 import type { Core } from './deps.js';
 import { type DelegationRequest, domainOf, type IneligibleReason, SYSTEM_ACTOR } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { hasRole } from './permissions.js';
+import { groupLabel } from './routing.js';
 
 /**
  * Whether the person who asked may still be given what they asked for. Checked when they ask, again
  * when an approver approves, and again just before the Mimecast call, because all of it can change in
- * between: someone leaves the requester group, is deactivated, or changes their profile email.
+ * between: someone leaves the requester group (or the group the request's policy rule takes requests
+ * from, kept on its route when it was made), is deactivated, or changes their profile email.
  *
  * When a check after the request fails, the bot denies the request itself (status `denied`, the
  * reason in `ineligible`, audit action `denied_ineligible` by `system`) and tells the approver and the
@@ -37,16 +40,20 @@ export type Eligibility = { ok: true } | { ok: false; reason: IneligibleReason }
 
 /**
  * The requester as the directory has them now, within its usual cache period (GROUP_CACHE_TTL_SECONDS):
- * an account that is active, in a requester group, whose profile email is still the address the
- * request grants to, and that address still allowed. Rejects when the directory cannot be asked.
+ * an account that is active, in a requester group and in one of its policy rule's requester groups (when
+ * the rule names some), whose profile email is still the address the request grants to, and that
+ * address still allowed. Rejects when the directory cannot be asked.
  */
 export async function checkEligibility(core: Core, request: DelegationRequest): Promise<Eligibility> {
-  const [profile, requester] = await Promise.all([
+  const ruleGroups = request.route?.requesterGroupIds;
+  const [profile, requester, inRuleGroup] = await Promise.all([
     core.directory.profileOf(request.requesterId),
     hasRole(core, request.requesterId, 'requester'),
+    ruleGroups ? core.directory.isMemberOfAny(request.requesterId, ruleGroups) : true,
   ]);
   if (!profile || profile.deactivated) return { ok: false, reason: 'deactivated' };
   if (!requester) return { ok: false, reason: 'not_requester' };
+  if (!inRuleGroup) return { ok: false, reason: 'not_rule_requester' };
   if (profile.email !== request.granteeEmail) return { ok: false, reason: 'email_changed' };
   if (granteeProblem(core, profile.email)) return { ok: false, reason: 'grantee_not_allowed' };
   return { ok: true };
@@ -74,7 +81,7 @@ export async function refuseIfIneligible(
 > {
   const verdict = await checkEligibility(core, request);
   if (verdict.ok) return undefined;
-  const result = await denyAsIneligible(core, request.id, verdict.reason, 'approval', approverId);
+  const result = await denyAsIneligible(core, request, verdict.reason, 'approval', approverId);
   if (!result.ok) return { ok: false, reason: 'already_decided', request: result.current ?? request };
   return { ok: false, reason: 'ineligible', why: verdict.reason, request: result.request };
 }
@@ -100,17 +107,34 @@ export async function stopBeforeGrant(
     verdict = { ok: false, reason: 'unconfirmed' };
   }
   if (verdict.ok) return undefined;
-  const result = await denyAsIneligible(core, id, verdict.reason, 'grant', request.decidedBy);
+  const result = await denyAsIneligible(core, request, verdict.reason, 'grant', request.decidedBy);
   return { request: result.ok ? result.request : result.current };
+}
+
+/** For the audit: the rule and the groups (ids and names) the requester is no longer in. */
+async function ruleGroupsLeft(
+  core: Core,
+  request: DelegationRequest,
+  reason: IneligibleReason,
+): Promise<Record<string, unknown>> {
+  if (reason !== 'not_rule_requester') return {};
+  const route = request.route;
+  const groups = route?.requesterGroupIds ?? [];
+  return {
+    rule: route?.rule,
+    groups,
+    groupNames: await Promise.all(groups.map((group) => groupLabel(core, group))),
+  };
 }
 
 async function denyAsIneligible(
   core: Core,
-  id: string,
+  request: DelegationRequest,
   reason: IneligibleReason,
   stage: 'approval' | 'grant',
   approverId: string | undefined,
 ) {
+  const { id } = request;
   const now = core.clock();
   const data = { reason, stage, ...(approverId ? { approver: approverId } : {}) };
   const result = await core.store.transition({
@@ -118,11 +142,16 @@ async function denyAsIneligible(
     name: 'refuseIneligible',
     at: now,
     patch: { ineligible: reason, ...(stage === 'approval' ? { decidedAt: now } : {}) },
-    audit: { actor: SYSTEM_ACTOR, action: 'denied_ineligible', details: data },
+    audit: {
+      actor: SYSTEM_ACTOR,
+      action: 'denied_ineligible',
+      details: { ...data, ...(await ruleGroupsLeft(core, request, reason)) },
+    },
     notices: [
       { target: 'card', event: 'denied_ineligible' },
       { target: 'thread', event: 'denied_ineligible', data },
       { target: 'dm', event: 'denied_ineligible', data },
+      ...consentClosed(request),
     ],
   });
   if (result.ok) {

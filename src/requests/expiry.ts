@@ -1,5 +1,6 @@
 import { type Core, HOUR_MS } from './deps.js';
 import { type DelegationRequest, SYSTEM_ACTOR } from './model.js';
+import { consentClosed } from './owner-notices.js';
 
 /**
  * A pending request expires REQUEST_TTL_HOURS after it was made. The sweep expires such requests in
@@ -34,6 +35,7 @@ export async function expireOnTheSpot(
     notices: [
       { target: 'card', event: 'expired' },
       { target: 'dm', event: 'expired' },
+      ...consentClosed(request),
     ],
   });
   if (!result.ok) return result.current ?? request;

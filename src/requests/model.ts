@@ -88,6 +88,8 @@ export interface DelegationRequest {
   approvals?: Approval[];
   /** The mailbox owner's answer, when the rule asks for their consent. */
   ownerAnswer?: OwnerAnswer;
+  /** The owner's consent DM, once posted: updated (its buttons replaced) once the request is decided. */
+  ownerMessage?: CardRef;
   /**
    * Which process is making the Mimecast call of a request being provisioned or removed, and until
    * when that holds: renewed while the call runs, cleared when its outcome is recorded. Another
@@ -109,12 +111,14 @@ export interface WorkClaim {
 
 /**
  * Why a requester can no longer be given what they asked for, found when an approver approves or just
- * before the Mimecast call: no longer in a requester group, their Slack account deactivated, their
+ * before the Mimecast call: no longer in a requester group (or in the rule's own requester groups), their Slack account deactivated, their
  * profile email no longer the address the request grants to, that address no longer in an allowed
  * domain, or Slack could not be asked (the bot then grants nothing).
  */
 export const INELIGIBLE_REASONS = [
   'not_requester',
+  /** No longer in the groups the request's policy rule takes requests from (its `requesters`). */
+  'not_rule_requester',
   'deactivated',
   'email_changed',
   'grantee_not_allowed',
@@ -136,6 +140,12 @@ export interface RequestRoute {
   /** sha256 of the policy file the rule came from. */
   policyHash: string;
   approverGroupIds: readonly string[];
+  /**
+   * The rule's `requesters`: only members of these groups may ask, and the requester must still be in
+   * one when the request is approved and granted. Absent: every requester may (or a request made before
+   * the route kept them; the rule of the same policy file then says).
+   */
+  requesterGroupIds?: readonly string[];
   /** Distinct approvers needed. */
   approvals: number;
   /** Where the card goes. */

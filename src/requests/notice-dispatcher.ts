@@ -165,6 +165,9 @@ export class NoticeDispatcher {
 
   /** What the delivery posted (the card) or could not (why), kept on the request. */
   private async record(notice: Notice, report: DeliveryReport | undefined): Promise<void> {
+    if (report?.ownerMessage) {
+      await this.options.store.patchRequest(notice.requestId, { ownerMessage: report.ownerMessage });
+    }
     if (report?.card) {
       await this.options.store.patchRequest(notice.requestId, { card: report.card, cardProblem: undefined });
     } else if (report?.cardProblem) {

@@ -39,6 +39,8 @@ const EVENT_DATA = {
   // A policy rule's path: an approval towards a quorum, the owner asked, allowing, and told of a grant.
   approval_recorded: z.undefined(),
   consent_requested: z.undefined(),
+  /** The request is no longer waiting for the owner (decided, answered, cancelled, expired): their DM says how. */
+  consent_closed: z.undefined(),
   owner_allowed: z.undefined(),
   granted: z.undefined(),
 } satisfies Record<string, z.ZodType>;
@@ -94,7 +96,7 @@ export const NOTICE_EVENTS = {
     'removed',
   ],
   /** The mailbox's owner, by DM, when a policy rule says so (see owner.ts). */
-  owner: ['consent_requested', 'granted', 'extended', 'removed'],
+  owner: ['consent_requested', 'consent_closed', 'granted', 'extended', 'removed'],
 } as const satisfies Record<string, readonly NoticeEventName[]>;
 
 /**

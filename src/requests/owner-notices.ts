@@ -2,6 +2,16 @@ import type { DelegationRequest } from './model.js';
 import type { NoticeEvent, OwnerEventName, OwnerNotice } from './notices.js';
 
 /**
+ * The update of the owner's consent DM, queued with every change that answers or ends a request whose
+ * rule asked for the owner's consent: the DM then says what happened, without its buttons.
+ */
+export function consentClosed(request: DelegationRequest): OwnerNotice[] {
+  const route = request.route;
+  if (!route?.ownerId || route.owner !== 'consent') return [];
+  return [{ target: 'owner', event: 'consent_closed' }];
+}
+
+/**
  * The owner's DM for this event: queued with the change it announces when the request's rule tells
  * its owner anything (notify or consent) and an owner was found; otherwise nothing.
  */

@@ -2,7 +2,8 @@ import { startProvisioning } from './decide.js';
 import type { Core } from './deps.js';
 import { expireOnTheSpot, isOverdue } from './expiry.js';
 import { type DelegationRequest, truncate } from './model.js';
-import type { Refusal } from './permissions.js';
+import { consentClosed } from './owner-notices.js';
+import { missingRequest, type Refusal } from './permissions.js';
 import { decisionPath, type Progress, progressOf } from './policy.js';
 import { consentStep, lostRace } from './quorum.js';
 import { cleanText, REASON_MAX_LENGTH, REASON_MIN_LENGTH } from './submit.js';
@@ -24,7 +25,8 @@ export type OwnerCheck =
  */
 export async function mayAnswerAsOwner(core: Core, id: string, userId: string): Promise<OwnerCheck> {
   const request = await core.store.getRequest(id);
-  if (!request) return { ok: false, reason: 'not_found' };
+  // Anyone who does not see every request hears the same for no request as for another's mailbox.
+  if (!request) return { ok: false, reason: await missingRequest(core, userId, 'not_owner') };
   const path = decisionPath(request, core.policy);
   if (path.owner !== 'consent' || path.ownerId !== userId) return { ok: false, reason: 'not_owner' };
   if (request.status !== 'pending') return { ok: false, reason: 'already_decided', request };
@@ -104,6 +106,7 @@ export async function ownerRefuse(
     notices: [
       { target: 'card', event: 'denied' },
       { target: 'dm', event: 'denied' },
+      ...consentClosed(checked.request),
     ],
   });
   if (!result.ok) {

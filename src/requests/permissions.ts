@@ -58,6 +58,19 @@ export async function seesEveryRequest(core: Core, userId: string): Promise<bool
   return (await hasRole(core, userId, 'approver')) || (await hasRole(core, userId, 'admin'));
 }
 
+/**
+ * The refusal for an id that names no request. Those who see every request are told there is none;
+ * anyone else gets `refusal`, the answer they get for a request that is not theirs to act on, so that
+ * trying ids tells nobody which exist.
+ */
+export async function missingRequest<R extends Refusal>(
+  core: Core,
+  userId: string,
+  refusal: R,
+): Promise<'not_found' | R> {
+  return (await seesEveryRequest(core, userId)) ? 'not_found' : refusal;
+}
+
 export const ADMIN_COMMANDS = [
   'pending',
   'active',

@@ -130,28 +130,34 @@ export const POLICY_EVENTS = ['policy_loaded', 'policy_changed'] as const;
 /**
  * At start: the first policy file is recorded in the audit log (`policy_loaded`), and so is every
  * change since the last recorded one (`policy_changed`, with the old and the new sha256; a removed
- * file is a change to none). Returns the event appended, if any.
+ * file is a change to none). The comparison with the last recorded one and the append are one
+ * transaction under the audit chain's lock, so replicas starting together record a change once.
+ * Returns the event appended, if any.
  */
 export async function recordPolicyAtStart(core: Core): Promise<string | undefined> {
-  const last = await core.store.lastAuditEvent(POLICY_EVENTS);
-  const recorded = last?.details?.hash;
-  const previous = typeof recorded === 'string' ? recorded : undefined;
   const file = core.approval.file;
-  if (previous === file?.sha256) return undefined;
-  const action = last ? 'policy_changed' : 'policy_loaded';
-  await core.store.appendAudit(
-    {
-      requestId: null,
-      actor: SYSTEM_ACTOR,
-      action,
-      details: {
-        hash: file?.sha256 ?? null,
-        ...(last ? { previousHash: previous ?? null } : {}),
-        ...(file ? { path: file.path, rules: core.approval.rules.map((rule) => rule.name) } : {}),
-      },
+  let previous: string | undefined;
+  const appended = await core.store.appendAuditAfter(
+    POLICY_EVENTS,
+    (last) => {
+      const recorded = last?.details?.hash;
+      previous = typeof recorded === 'string' ? recorded : undefined;
+      if (previous === file?.sha256) return undefined;
+      return {
+        requestId: null,
+        actor: SYSTEM_ACTOR,
+        action: last ? 'policy_changed' : 'policy_loaded',
+        details: {
+          hash: file?.sha256 ?? null,
+          ...(last ? { previousHash: previous ?? null } : {}),
+          ...(file ? { path: file.path, rules: core.approval.rules.map((rule) => rule.name) } : {}),
+        },
+      };
     },
     core.clock(),
   );
+  if (!appended) return undefined;
+  const action = appended.action;
   core.logger.info(
     { action, hash: file?.sha256 ?? null, previousHash: previous ?? null },
     'approval policy recorded',

@@ -147,3 +147,25 @@ export function progressOf(request: DelegationRequest, path: DecisionPath): Prog
     owner: !asked ? 'not_asked' : request.ownerAnswer?.answer === 'allowed' ? 'allowed' : 'waiting',
   };
 }
+
+/** Who a waiting request still waits for: approvals still missing, and the owner, if their consent is. */
+export interface Awaited {
+  /** Approvals still needed from the approvers (0 when every one is in). */
+  approvals: number;
+  /** Approvals the request needs in all. */
+  needed: number;
+  /** The mailbox's owner, when the request waits for their consent. */
+  ownerId?: string;
+}
+
+/**
+ * What a waiting request still waits for, from the request alone (its rule's path is on it; a request
+ * without one needs one approval and no owner), so that a reminder asks the people it waits for.
+ */
+export function awaitedOf(request: DelegationRequest): Awaited {
+  const route = request.route;
+  if (!route) return { approvals: 1, needed: 1 };
+  const progress = progressOf(request, route);
+  const counts = { approvals: Math.max(0, progress.needed - progress.approvals), needed: progress.needed };
+  return progress.owner === 'waiting' && route.ownerId ? { ...counts, ownerId: route.ownerId } : counts;
+}

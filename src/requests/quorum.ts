@@ -1,5 +1,6 @@
 import type { Core } from './deps.js';
 import type { DelegationRequest } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { decisionPath, type Progress, progressOf } from './policy.js';
 import type { TransitionInput } from './ports/index.js';
 
@@ -53,7 +54,7 @@ export function approvalStep(core: Core, request: DelegationRequest, approverId:
           action: 'approved',
           ...(request.route ? { details: { ...rule, approvers: after.approvers } } : {}),
         },
-        notices: [{ target: 'card', event: 'approved' }],
+        notices: [{ target: 'card', event: 'approved' }, ...consentClosed(request)],
       },
     };
   }
@@ -100,7 +101,7 @@ export function consentStep(core: Core, request: DelegationRequest, ownerId: str
         action: 'owner_allowed',
         details: { ...details, approvers: progress.approvers },
       },
-      notices: [{ target: 'card', event: 'approved' }],
+      notices: [{ target: 'card', event: 'approved' }, ...consentClosed(request)],
     };
   }
   return {
@@ -110,7 +111,7 @@ export function consentStep(core: Core, request: DelegationRequest, ownerId: str
     expectedVersion: request.version,
     patch: answer,
     audit: { actor: ownerId, action: 'owner_allowed', details },
-    notices: [{ target: 'card', event: 'owner_allowed' }],
+    notices: [{ target: 'card', event: 'owner_allowed' }, ...consentClosed(request)],
   };
 }
 

@@ -32,26 +32,62 @@ export function revoke(core: Core, permit: AdminPermit, id: string): Promise<End
   return removeAccess(core, id, permit.actor, 'revoked');
 }
 
-/** The bot removes access whose time is up (the sweep), and retries removals that failed. */
-export function removeExpired(core: Core, id: string): Promise<EndResult> {
-  return removeAccess(core, id, SYSTEM_ACTOR, 'expired');
+/** How often the sweep reads a grant again when it changed between its read and its removal. */
+const EXPIRY_ATTEMPTS = 10;
+
+/**
+ * The bot removes access whose time is up (the sweep), and retries removals that failed. The removal
+ * is a compare-and-set on the version the sweep read: an extension that landed in between wins (the
+ * grant is no longer due), and a grant still due after some other change is read and tried again.
+ */
+export async function removeExpired(core: Core, grant: DelegationRequest): Promise<EndResult> {
+  let read = grant;
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await removeAccess(core, read.id, SYSTEM_ACTOR, 'expired', read.version);
+    if (result.ok || result.reason !== 'not_active') return result;
+    if (!isDueForRemoval(result.request, core.clock()) || attempt >= EXPIRY_ATTEMPTS) return result;
+    read = result.request;
+  }
+}
+
+/** Active, time-bound access whose end has passed, and no failed removal waiting for its next try. */
+export function isDueForRemoval(request: DelegationRequest, now: Date): boolean {
+  return (
+    request.status === 'completed' &&
+    request.expiresAt !== undefined &&
+    request.expiresAt <= now &&
+    !(request.nextRemovalAt && request.nextRemovalAt > now)
+  );
 }
 
 /**
  * Ends a grant. Access that another, still-valid grant also gives is left in place in Mimecast, as is
- * access that existed before the request.
+ * access that existed before the request. With `expectedVersion`, only if the grant is still as read.
  */
-function removeAccess(core: Core, id: string, actor: Actor, why: EndReason): Promise<EndResult> {
-  return core.work.track(removeNow(core, id, actor, why));
+function removeAccess(
+  core: Core,
+  id: string,
+  actor: Actor,
+  why: EndReason,
+  expectedVersion?: number,
+): Promise<EndResult> {
+  return core.work.track(removeNow(core, id, actor, why, expectedVersion));
 }
 
-async function removeNow(core: Core, id: string, actor: Actor, why: EndReason): Promise<EndResult> {
+async function removeNow(
+  core: Core,
+  id: string,
+  actor: Actor,
+  why: EndReason,
+  expectedVersion: number | undefined,
+): Promise<EndResult> {
   const { store } = core;
   const now = core.clock();
   const claimed = await store.transition({
     id,
     name: 'startRemoval',
     at: now,
+    ...(expectedVersion === undefined ? {} : { expectedVersion }),
     // The claim says which process makes the call, until when; it is renewed while the call runs.
     patch: { endedBy: actor, endReason: why, claim: newClaim(core) },
     audit: { actor, action: `removal_started`, details: { why } },

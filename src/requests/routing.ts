@@ -50,6 +50,7 @@ export async function routeFor(
     rule: rule.name,
     policyHash: file.sha256,
     approverGroupIds: [...rule.approverGroupIds],
+    ...(rule.requesterGroupIds ? { requesterGroupIds: [...rule.requesterGroupIds] } : {}),
     approvals: rule.approvals,
     channelId: rule.channelId,
     durationChoicesHours: [...rule.durationChoicesHours],

@@ -12,6 +12,7 @@ import { type Core, createCore, type RequestServiceDeps } from './deps.js';
 import { type RemoveFindingResult, removeFinding, standingFindings } from './drift.js';
 import { type ExtendResult, extend } from './extend.js';
 import type { DriftFinding } from './findings.js';
+import { type OpenRequestsFull, openRequestsFull } from './limits.js';
 import type { AuditEvent, DelegationRequest } from './model.js';
 import {
   mayAnswerAsOwner,
@@ -75,9 +76,17 @@ export class RequestService {
 
   // Asking
 
-  /** Whether this person may open the request form, and with what in it (for this mailbox, if given). */
+  /**
+   * Whether this person may open the request form, and with what in it (for this mailbox, if given).
+   * Reads no store: ask `openRequestsFull` alongside; submitting checks the limit again.
+   */
   requestForm(userId: string, mailbox?: string): Promise<RequestFormResult> {
     return requestForm(this.core, userId, mailbox);
+  }
+
+  /** Whether this person already has MAX_OPEN_REQUESTS requests open (the limit and which), or undefined. */
+  openRequestsFull(userId: string): Promise<OpenRequestsFull | undefined> {
+    return openRequestsFull(this.core, userId);
   }
 
   submit(input: SubmissionInput): Promise<SubmitResult> {

@@ -85,8 +85,7 @@ export type RequestFormResult =
       path: FormPath;
     }
   | { ok: false; reason: 'not_requester' | 'no_profile_email' }
-  | { ok: false; reason: 'grantee_not_allowed'; problem: GranteeProblem }
-  | ({ ok: false; reason: 'too_many_open' } & OpenRequestsFull);
+  | { ok: false; reason: 'grantee_not_allowed'; problem: GranteeProblem };
 
 /** What the form tells the requester about who decides. */
 export interface FormPath {
@@ -102,6 +101,10 @@ export interface FormPath {
 /**
  * Whether this person may open the request form, and with what in it; with a mailbox (typed after
  * /delegate, or entered in the form), what that mailbox's policy rule offers.
+ *
+ * It does not read the store: the form must open while Slack's trigger_id lives (about 3 s), and a
+ * store under load must not hold it up. Whether the person already has MAX_OPEN_REQUESTS open is
+ * `openRequestsFull` (limits.ts), which the caller asks alongside; `submit` checks it again.
  */
 export async function requestForm(
   core: Core,
@@ -119,8 +122,6 @@ export async function requestForm(
   if (!granteeEmail) return { ok: false, reason: 'no_profile_email' };
   const problem = granteeProblem(core, granteeEmail);
   if (problem) return { ok: false, reason: 'grantee_not_allowed', problem };
-  const full = await openRequestsFull(core, userId);
-  if (full) return { ok: false, reason: 'too_many_open', ...full };
   const mailbox = normalizeEmail(mailboxText ?? '');
   const rule = isEmailAddress(mailbox) ? ruleFor(core.approval, mailbox) : core.approval.defaults;
   const refusal = await ruleRefusal(core, rule, userId);

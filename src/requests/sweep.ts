@@ -1,6 +1,7 @@
 import { type Core, HOUR_MS } from './deps.js';
 import { announceFindings } from './drift.js';
 import { SYSTEM_ACTOR } from './model.js';
+import { consentClosed } from './owner-notices.js';
 import { type TakeoverReport, takeOverAbandoned } from './recover.js';
 import { removeExpired } from './remove.js';
 import { type SettleReport, settleDue } from './settle.js';
@@ -57,6 +58,7 @@ export async function sweep(core: Core): Promise<SweepReport> {
       notices: [
         { target: 'card', event: 'expired' },
         { target: 'dm', event: 'expired' },
+        ...consentClosed(request),
       ],
     });
     if (result.ok) report.expired.push(request.id);
@@ -84,7 +86,7 @@ export async function sweep(core: Core): Promise<SweepReport> {
     // An orderly stop starts no new Mimecast call; another replica, or the next start, removes it.
     if (core.stopping) break;
     if (grant.nextRemovalAt && grant.nextRemovalAt > now) continue;
-    const result = await removeExpired(core, grant.id);
+    const result = await removeExpired(core, grant);
     if (result.ok) report.removed.push(grant.id);
     else if (result.reason === 'removal_failed') report.removalFailed.push(grant.id);
   }

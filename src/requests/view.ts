@@ -88,10 +88,19 @@ export type MimecastCheck = { ok: true; answered?: string } | { ok: false; kind:
 
 export interface HealthReport {
   mimecast: MimecastCheck;
-  /** Slack's error for each waiting request whose card could not be posted. */
-  cardProblems: string[];
+  /** Each waiting request whose card could not be posted: Slack's error, and where it was to go. */
+  cardProblems: CardProblem[];
   /** Policy rules whose requests could never be approved (too few approvers). */
   policyWarnings: PolicyWarning[];
+}
+
+export interface CardProblem {
+  /** Slack's error code. */
+  error: string;
+  /** The channel the card was for. */
+  channelId: string;
+  /** The policy rule that chose that channel; absent when it is APPROVAL_CHANNEL_ID. */
+  rule?: string;
 }
 
 /** `/delegate health`: the bot's side of it (Mimecast, and waiting requests nobody can see). */
@@ -99,9 +108,13 @@ export async function health(core: Core, permit: AdminPermit): Promise<HealthRep
   const probe = (await core.directory.emailOf(permit.actor)) ?? 'health-check@example.com';
   const mimecast = await checkMimecast(core, probe);
   const waiting = await core.store.listRequests({ statuses: ['pending'] });
-  const cardProblems = waiting.flatMap((request) =>
-    request.cardProblem && !request.card ? [request.cardProblem] : [],
-  );
+  const cardProblems = waiting.flatMap((request): CardProblem[] => {
+    if (!request.cardProblem || request.card) return [];
+    const route = request.route;
+    const channelId = route?.channelId ?? core.policy.approvalChannelId;
+    const byRule = route !== undefined && channelId !== core.policy.approvalChannelId;
+    return [{ error: request.cardProblem, channelId, ...(byRule ? { rule: route.rule } : {}) }];
+  });
   return { mimecast, cardProblems, policyWarnings: await policyWarnings(core) };
 }
 

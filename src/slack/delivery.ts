@@ -1,10 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import { ErrorCode } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import type { DelegationRequest } from '../requests/model.js';
+import type { CardRef, DelegationRequest } from '../requests/model.js';
 import type { Notice } from '../requests/notices.js';
 import type { DeliveryReport, NoticeDelivery } from '../requests/ports/index.js';
 import {
+  ownerAnsweredMessage,
   ownerMessage,
   requestCard,
   requesterMessage,
@@ -12,6 +13,7 @@ import {
   threadMessage,
   unseenRequestMessage,
 } from './blocks/messages.js';
+import { consentClosedLine } from './copy/owner.js';
 import { isChannelProblem, NO_ANSWER, slackErrorCode } from './errors.js';
 
 /** Slack errors that no retry can fix; the notice is given up on (and logged) instead. */
@@ -83,16 +85,36 @@ export class SlackDelivery implements NoticeDelivery {
               : requesterMessage(notice, notice.snapshot),
           );
           return undefined;
-        case 'owner': {
-          // The owner was found when the request was made; the core queues nothing without one.
-          const ownerId = notice.snapshot.route?.ownerId;
-          if (ownerId) await this.sendDirect(ownerId, ownerMessage(notice, notice.snapshot));
-          return undefined;
-        }
+        case 'owner':
+          return await this.tellOwner(notice, current);
       }
     } catch (error) {
       throw withRetryHint(error);
     }
+  }
+
+  /**
+   * The mailbox owner's DMs. The consent request reports where it was posted, so that once the request
+   * no longer waits for them, `consent_closed` replaces its buttons with what happened (worded from the
+   * request as that change left it).
+   */
+  private async tellOwner(
+    notice: Extract<Notice, { target: 'owner' }>,
+    current: DelegationRequest,
+  ): Promise<DeliveryReport | undefined> {
+    if (notice.event === 'consent_closed') {
+      const dm = current.ownerMessage;
+      // Never posted (given up on): there is no DM to update.
+      if (!dm) return undefined;
+      const closed = ownerAnsweredMessage(notice.snapshot, consentClosedLine(notice.snapshot));
+      await this.client.chat.update({ channel: dm.channel, ts: dm.ts, ...closed });
+      return undefined;
+    }
+    // The owner was found when the request was made; the core queues nothing without one.
+    const ownerId = notice.snapshot.route?.ownerId;
+    if (!ownerId) return undefined;
+    const posted = await this.sendDirect(ownerId, ownerMessage(notice, notice.snapshot));
+    return notice.event === 'consent_requested' ? { ownerMessage: posted } : undefined;
   }
 
   /** Posts the card the first time (and reports where), then keeps it showing the request's current state. */
@@ -119,11 +141,15 @@ export class SlackDelivery implements NoticeDelivery {
   ): Promise<DeliveryReport | undefined> {
     if (notice.target !== 'card' || !current || current.card) return undefined;
     const code = slackErrorCode(error) ?? NO_ANSWER;
+    // The channel is the request's policy rule's when it has one, APPROVAL_CHANNEL_ID otherwise.
+    const rule = current.route?.rule;
     this.options.logger.error(
-      { requestId: current.id, channel: this.channelOf(current), error: code },
-      isChannelProblem(code)
-        ? 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in'
-        : 'the approval card could not be posted',
+      { requestId: current.id, ...(rule ? { rule } : {}), channel: this.channelOf(current), error: code },
+      !isChannelProblem(code)
+        ? 'the approval card could not be posted'
+        : rule
+          ? "the approval card could not be posted: invite the bot to its policy rule's channel, or set the rule's channel to one the bot is in"
+          : 'the approval card could not be posted: invite the bot to APPROVAL_CHANNEL_ID, or set it to a channel the bot is in',
     );
     return { cardProblem: code };
   }
@@ -146,7 +172,7 @@ export class SlackDelivery implements NoticeDelivery {
     return request.route?.channelId ?? this.options.approvalChannelId;
   }
 
-  private async sendDirect(userId: string, message: SlackMessage): Promise<void> {
+  private async sendDirect(userId: string, message: SlackMessage): Promise<CardRef> {
     let channel = this.dmChannels.get(userId);
     if (!channel) {
       const opened = await this.client.conversations.open({ users: userId });
@@ -154,6 +180,8 @@ export class SlackDelivery implements NoticeDelivery {
       if (!channel) throw new Error('conversations.open returned no channel');
       this.dmChannels.set(userId, channel);
     }
-    await this.client.chat.postMessage({ channel, ...message });
+    const posted = await this.client.chat.postMessage({ channel, ...message });
+    if (!posted.ts) throw new Error('chat.postMessage returned no ts');
+    return { channel: posted.channel ?? channel, ts: posted.ts };
   }
 }

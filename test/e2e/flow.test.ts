@@ -1,5 +1,9 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { offsetClock } from '../support/fakes.js';
 import {
   APPROVAL_CHANNEL,
@@ -438,6 +442,39 @@ describe('start-up', () => {
     await h.bot.store.close();
     const closed = await fetch(`${base}/readyz`);
     expect(closed.status).toBe(503);
+  });
+
+  it('/readyz says "stopping" when the stop begins while it checks the store', async () => {
+    let pinged = () => {};
+    const pinging = new Promise<void>((resolve) => {
+      pinged = resolve;
+    });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let hold = false;
+    class HeldPing extends SqliteStore {
+      override async ping() {
+        if (hold) {
+          pinged();
+          await released;
+        }
+        return super.ping();
+      }
+    }
+    const store = new HeldPing(join(mkdtempSync(join(tmpdir(), 'readyz-')), 'bot.sqlite'), {
+      backgroundCheckpoints: false,
+    });
+    h = await startHarness({ store });
+    hold = true;
+    const answer = fetch(`http://127.0.0.1:${h.port}/readyz`);
+    await pinging;
+    const stopped = h.bot.stop();
+    release();
+    const ready = await answer;
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'stopping' }]);
+    await stopped;
   });
 });
 

@@ -4,6 +4,7 @@
  * its thread, the requester's DM, the form's errors and the refusal of /delegate.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { collectText } from '../../testkit/slack/index.js';
 import { fixedClock } from '../support/fakes.js';
 import { payloadBody, requestFormPayload } from '../support/fault-tools.js';
 import {
@@ -153,12 +154,14 @@ describe('REQUEST_TTL_HOURS at decision time (item 5)', () => {
 });
 
 describe('MAX_OPEN_REQUESTS (item 6)', () => {
-  it('at the limit, /delegate lists the open requests and how to free one', async () => {
+  it('at the limit, the form /delegate opens turns into the open requests and how to free one', async () => {
     h = await startHarness({ env: { MAX_OPEN_REQUESTS: '2' } });
     const first = await submitRequest(h, USERS.alice.id, 'sales@example.com');
     const second = await submitRequest(h, USERS.alice.id, 'info@example.com');
     const sent = await h.driver.command(USERS.alice.id, '/delegate', '');
-    const said = await answerText(h, sent.responseUrl);
+    const form = await h.sim.viewOpenedWith(sent.triggerId);
+    await h.bot.idle();
+    const said = collectText(h.sim.findView(form.id)?.view.blocks ?? []);
     expect(said).toBe(
       'You already have 2 open requests, the most one person may have (2), so no request was started:\n' +
         `• ${second.id}: info@example.com\n• ${first.id}: sales@example.com\n` +

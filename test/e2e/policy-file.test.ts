@@ -55,7 +55,7 @@ rules:
         `  - POLICY_PATH: ${path}:7: rules[1] (executives).name: "executives" is already the name of rules[0]: rule names must be unique`,
         `  - POLICY_PATH: ${path}:9: rules[1] (executives).deny: deny refuses every request for these mailboxes, so it goes only with name and mailboxes: remove owner, colour (or remove deny)`,
         `  - POLICY_PATH: ${path}:11: rules[1] (executives).colour: unknown key "colour" (a rule takes name, mailboxes, requesters, auto_approve, deny, approvers, approvals, channel, durations and owner)`,
-        'See .env.example and the README for every setting.',
+        'See .env.example and docs/settings.md for every setting.',
         '',
       ].join('\n'),
     );

@@ -140,18 +140,19 @@ describe('slash command text of any length and content', () => {
       return answerText(h, sent.responseUrl);
     };
 
-    expect(await say(USERS.alice.id, `cancel ${bobs.id}`)).toBe(
-      `Only the person who asked can cancel ${bobs.id}.`,
-    );
-    expect(await say(USERS.alice.id, `cancel ${bobs.id.toLowerCase()}`)).toBe(
-      `Only the person who asked can cancel ${bobs.id}.`,
-    );
+    // Someone else's request reads to a requester exactly as one that does not exist.
+    const notYours = (id: string) =>
+      `You have no request ${id} to cancel. You can cancel only your own requests: check the id in your confirmation message, or see yours with \`/delegate list\`. Nothing was changed.`;
+    expect(await say(USERS.alice.id, `cancel ${bobs.id}`)).toBe(notYours(bobs.id));
+    expect(await say(USERS.alice.id, `cancel ${bobs.id.toLowerCase()}`)).toBe(notYours(bobs.id));
     // Someone else's request reads exactly as one that does not exist (issue 14, item 9).
     expect(await say(USERS.dave.id, `status ${bobs.id}`)).toBe(
       (await say(USERS.dave.id, 'status DR-AAAAAA')).replaceAll('DR-AAAAAA', bobs.id),
     );
     expect(await say(USERS.dave.id, `status ${bobs.id}`)).toMatch(/^You have no request DR-/);
-    expect(await say(USERS.alice.id, 'cancel DR-AAAAAA')).toBe(
+    expect(await say(USERS.alice.id, 'cancel DR-AAAAAA')).toBe(notYours('DR-AAAAAA'));
+    // Approvers see every request: for them, no such request is just that.
+    expect(await say(USERS.carol.id, 'cancel DR-AAAAAA')).toBe(
       'There is no request DR-AAAAAA. Check the id in your confirmation message.',
     );
     expect(await say(USERS.alice.id, 'cancel DR-ILOU00')).toBe(
@@ -527,7 +528,7 @@ describe('button values of any length and content', () => {
     );
     // The button and `/delegate cancel` answer in the same words.
     expect(await click(USERS.alice.id, 'cancel_request', bobs.id)).toBe(
-      `Only the person who asked can cancel ${bobs.id}.`,
+      `You have no request ${bobs.id} to cancel. You can cancel only your own requests: check the id in your confirmation message, or see yours with \`/delegate list\`. Nothing was changed.`,
     );
     expect(await click(USERS.dave.id, 'end_access', alices.id)).toBe(
       'Only the person who has the access can end it this way. Nothing was changed.',

@@ -27,6 +27,8 @@ export interface HarnessOptions {
   httpLimits?: LocalStackOptions['httpLimits'];
   /** Reuse simulators and database across a restart. */
   reuse?: { sim: SlackSimulator; mimecast: MimecastSimulator; databasePath: string };
+  /** A store of the test's own instead of the SQLite file the local stack opens. */
+  store?: LocalStackOptions['store'];
 }
 
 export interface Harness extends LocalStack {
@@ -46,6 +48,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.reuse ? { reuse: options.reuse } : {}),
     ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   return { ...stack, logLines: lines };
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DelegationRequest } from '../../src/requests/model.js';
+import type { Clock } from '../../src/requests/ports/index.js';
 import type { SimMessage, SimView } from '../../testkit/slack/index.js';
 import type { ViewValues } from '../../testkit/slack-driver/index.js';
 import { APPROVAL_CHANNEL, type Harness, MAILBOXES, startHarness, USERS, waitUntil } from './harness.js';
@@ -84,12 +85,13 @@ export function seedPolicyWorkspace(h: Harness): void {
 
 /** The local stack under a policy (POLICY by default), with its people and mailboxes. */
 export async function startPolicyHarness(
-  options: { policy?: string; path?: string; env?: Record<string, string> } = {},
+  options: { policy?: string; path?: string; env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<Harness & { policyPath: string }> {
   const policyPath = options.path ?? writePolicy(options.policy ?? POLICY);
   const h = await startHarness({
     env: { POLICY_PATH: policyPath, ...options.env },
     mimecast: { mailboxes: POLICY_MAILBOXES },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   seedPolicyWorkspace(h);
   return { ...h, policyPath };

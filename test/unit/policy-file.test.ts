@@ -235,7 +235,7 @@ describe('POLICY_PATH in the settings', () => {
         'Configuration is invalid (2 problems):',
         '  - APPROVAL_CHANNEL_ID: "nope" is not a channel id (they look like C0123ABCD)',
         `  - POLICY_PATH: ${path}:4: rules[0] (a).approvals: must be at least 1: someone has to approve (use auto_approve to grant at once)`,
-        'See .env.example and the README for every setting.',
+        'See .env.example and docs/settings.md for every setting.',
       ].join('\n'),
     );
   });

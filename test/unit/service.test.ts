@@ -317,7 +317,11 @@ describe('RequestService decisions and provisioning', () => {
   it('lets only the requester cancel, and only while pending', async () => {
     const ctx = setup();
     const request = await pending(ctx);
-    expect(await ctx.service.cancel(request.id, BOB)).toEqual({ ok: false, reason: 'not_yours' });
+    expect(await ctx.service.cancel(request.id, BOB)).toEqual({
+      ok: false,
+      reason: 'not_yours',
+      seesAll: true,
+    });
     expect((await ctx.service.cancel(request.id, ALICE)).ok).toBe(true);
     expect(await ctx.service.cancel(request.id, ALICE)).toMatchObject({ ok: false, reason: 'not_pending' });
     expect((await ctx.service.approve(request.id, BOB)).ok).toBe(false);

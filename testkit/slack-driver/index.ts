@@ -7,10 +7,12 @@
  * Mistakes in a test (a block_id that is not in the view, a button that is not in the message, a required
  * input left empty) throw instead of producing a payload Slack could never send.
  *
- * Beside it: buttons.ts (what a click finds and sends), view-state.ts (a submission's state values) and
- * socket.ts (the same interactions as Socket Mode envelopes).
+ * Beside it: buttons.ts (what a click finds and sends), view-state.ts (a submission's state values, the
+ * input an Enter dispatches), records.ts (the user, channel, view or message an interaction needs, as
+ * the simulator has it now), http.ts (a signed request to the app's URL) and socket.ts (the same
+ * interactions as Socket Mode envelopes).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   isJsonObject,
   type JsonObject,
@@ -20,12 +22,12 @@ import {
   type SlackSimulator,
 } from '../slack/index.js';
 import { buttonAction, findButton } from './buttons.js';
+import { sendSigned, signRequest } from './http.js';
+import { channelNameOf, currentMessage, knownUser, openViewOf } from './records.js';
 import { sendOverSocket } from './socket.js';
-import { buildStateValues, describeView, type ViewValues } from './view-state.js';
+import { buildStateValues, describeView, dispatchingInput, type ViewValues } from './view-state.js';
 
 export type { ViewValues } from './view-state.js';
-
-const TEXT_INPUTS = ['plain_text_input', 'email_text_input', 'url_text_input', 'number_input'];
 
 export interface SlackDriverOptions {
   /** The app's request URL, e.g. http://127.0.0.1:PORT/slack/events (HTTP mode). */
@@ -85,32 +87,17 @@ export class SlackDriver {
 
   /** Signs `v0:{timestamp}:{body}` with HMAC-SHA256, as Slack does. */
   sign(timestamp: number, body: string): string {
-    const digest = createHmac('sha256', this.options.signingSecret)
-      .update(`v0:${timestamp}:${body}`)
-      .digest('hex');
-    return `v0=${digest}`;
+    return signRequest(this.options.signingSecret, timestamp, body);
   }
 
+  /** The body as a signed request to the app's URL (http.ts), or as a Socket Mode envelope (socket.ts). */
   async send(body: string, options: SendOptions = {}): Promise<DriverResponse> {
     if (this.options.transport === 'socket') return sendOverSocket(this.sim, body, options.contentType);
-    const timestamp = options.timestamp ?? Math.floor(this.now() / 1000);
-    const headers: Record<string, string> = {
-      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-    };
-    const signature = options.signature === undefined ? this.sign(timestamp, body) : options.signature;
-    if (signature !== null) headers['x-slack-signature'] = signature;
-    if (options.retryNum !== undefined) {
-      headers['x-slack-retry-num'] = String(options.retryNum);
-      headers['x-slack-retry-reason'] = options.retryReason ?? 'http_timeout';
-    }
-    const started = performance.now();
-    const response = await fetch(this.options.appUrl, { method: 'POST', headers, body });
-    const text = await response.text();
-    const elapsedMs = Math.round(performance.now() - started);
-    const json = parseJson(text);
-    const sentAt = performance.timeOrigin + started;
-    return { status: response.status, text, elapsedMs, sentAt, ...(json === undefined ? {} : { json }) };
+    return sendSigned(this.options.appUrl, body, {
+      ...options,
+      timestamp: options.timestamp ?? Math.floor(this.now() / 1000),
+      sign: (timestamp, signed) => this.sign(timestamp, signed),
+    });
   }
 
   /** A slash command typed by `userId`; in the user's DM with the app unless `channelId` is given. */
@@ -121,9 +108,9 @@ export class SlackDriver {
     options: InteractionOptions & { channelId?: string } = {},
   ): Promise<DriverResponse & { triggerId: string; responseUrl: string }> {
     if (!command.startsWith('/')) throw new Error(`slash commands start with '/': got '${command}'`);
-    const user = this.user(userId);
+    const user = knownUser(this.sim, userId);
     const channelId = options.channelId ?? this.sim.openDm(userId);
-    const channelName = this.channelName(channelId);
+    const channelName = channelNameOf(this.sim, channelId);
     const triggerId = this.sim.createTrigger({ userId });
     const responseUrl = this.sim.createResponseUrl({ userId, channelId });
     const form = new URLSearchParams({
@@ -156,7 +143,7 @@ export class SlackDriver {
     values: ViewValues,
     options: InteractionOptions = {},
   ): Promise<DriverResponse> {
-    const record = this.openView(userId, view);
+    const record = openViewOf(this.sim, userId, view);
     if (record.type !== 'modal')
       throw new Error(`view ${record.id} is a Home tab; only modals are submitted`);
     if (record.view.submit === null || record.view.submit === undefined) {
@@ -182,7 +169,7 @@ export class SlackDriver {
 
   /** The user dismisses a modal; Slack tells the app only when the view asked for notify_on_close. */
   async closeView(userId: string, view: SimView): Promise<DriverResponse | undefined> {
-    const record = this.openView(userId, view);
+    const record = openViewOf(this.sim, userId, view);
     this.sim.closeView(record.id);
     if (record.view.notify_on_close !== true) return undefined;
     const payload = {
@@ -212,8 +199,8 @@ export class SlackDriver {
     actionId: string,
     options: InteractionOptions & { value?: string; blockId?: string } = {},
   ): Promise<DriverResponse & { triggerId: string; responseUrl: string }> {
-    this.user(userId);
-    const { current, isEphemeral } = this.currentMessage(message);
+    knownUser(this.sim, userId);
+    const { current, isEphemeral } = currentMessage(this.sim, message);
     if (isEphemeral && current.user !== userId) {
       throw new Error(
         `the ephemeral message ${current.ts} is visible only to ${current.user}, not ${userId}`,
@@ -243,7 +230,7 @@ export class SlackDriver {
       team: this.team(),
       enterprise: null,
       is_enterprise_install: false,
-      channel: { id: current.channel, name: this.channelName(current.channel) },
+      channel: { id: current.channel, name: channelNameOf(this.sim, current.channel) },
       // Slack does not echo ephemeral messages back to the app.
       ...(isEphemeral ? {} : { message: this.sim.messageJson(current) }),
       state: { values: {} },
@@ -262,7 +249,7 @@ export class SlackDriver {
     actionId: string,
     options: InteractionOptions & { value?: string; blockId?: string } = {},
   ): Promise<DriverResponse & { triggerId: string }> {
-    const record = this.openView(userId, view);
+    const record = openViewOf(this.sim, userId, view);
     const blocks = Array.isArray(record.view.blocks) ? record.view.blocks.filter(isJsonObject) : [];
     const { button, blockId } = findButton(blocks, actionId, options, `view ${describeView(record)}`);
     const triggerId = this.sim.createTrigger({ userId, viewId: record.id });
@@ -297,20 +284,8 @@ export class SlackDriver {
     value: string,
     options: InteractionOptions & { values?: ViewValues } = {},
   ): Promise<DriverResponse & { triggerId: string }> {
-    const record = this.openView(userId, view);
-    const blocks = Array.isArray(record.view.blocks) ? record.view.blocks.filter(isJsonObject) : [];
-    const block = blocks.find((candidate) => candidate.block_id === blockId);
-    if (block === undefined) throw new Error(`view ${describeView(record)} has no block '${blockId}'`);
-    const element = isJsonObject(block.element) ? block.element : undefined;
-    if (block.type !== 'input' || element === undefined || !TEXT_INPUTS.includes(String(element.type))) {
-      throw new Error(`block '${blockId}' of view ${describeView(record)} is not a text input block`);
-    }
-    if (block.dispatch_action !== true) {
-      throw new Error(
-        `input '${blockId}' of view ${describeView(record)} has no dispatch_action: Slack sends nothing until the form is submitted`,
-      );
-    }
-    const actionId = String(element.action_id);
+    const record = openViewOf(this.sim, userId, view);
+    const { actionId, elementType } = dispatchingInput(record, blockId);
     const state = buildStateValues(
       record.view,
       { ...options.values, [blockId]: { [actionId]: value } },
@@ -331,7 +306,7 @@ export class SlackDriver {
       view: { ...record.view, state: { values: state } },
       actions: [
         {
-          type: element.type,
+          type: elementType,
           block_id: blockId,
           action_id: actionId,
           value,
@@ -386,59 +361,12 @@ export class SlackDriver {
     return this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), options);
   }
 
-  private user(userId: string) {
-    const user = this.sim.users.get(userId);
-    if (user === undefined) throw new Error(`unknown user ${userId}: add it with sim.addUser() first`);
-    if (user.deleted) throw new Error(`user ${userId} is deactivated and cannot use Slack`);
-    return user;
-  }
-
   private userPayload(userId: string): JsonObject {
-    const user = this.user(userId);
+    const user = knownUser(this.sim, userId);
     return { id: user.id, username: user.name, name: user.name, team_id: this.teamId };
   }
 
   private team(): JsonObject {
     return { id: this.teamId, domain: this.sim.teamDomain };
-  }
-
-  private channelName(channelId: string): string {
-    const name = this.sim.channelName(channelId);
-    if (name === undefined)
-      throw new Error(`unknown channel ${channelId}: add it with sim.addChannel() first`);
-    return name;
-  }
-
-  /** The view as the simulator has it now (the test may hold an older copy); it must be open and the user's. */
-  private openView(userId: string, view: SimView): SimView {
-    this.user(userId);
-    const record = this.sim.findView(view.id);
-    if (record === undefined) throw new Error(`the simulator has no view ${view.id}`);
-    if (record.status !== 'open') throw new Error(`view ${describeView(record)} is closed`);
-    if (record.userId !== undefined && record.userId !== userId) {
-      throw new Error(`view ${describeView(record)} was opened for ${record.userId}, not ${userId}`);
-    }
-    return record;
-  }
-
-  /** The message as the simulator has it now: it may have been edited or deleted since the test read it. */
-  private currentMessage(message: SimMessage | SimEphemeral): {
-    current: SimMessage | SimEphemeral;
-    isEphemeral: boolean;
-  } {
-    const posted = this.sim.findMessage(message.channel, message.ts);
-    if (posted !== undefined) return { current: posted, isEphemeral: false };
-    const ephemeral = this.sim.ephemerals.find((e) => e.channel === message.channel && e.ts === message.ts);
-    if (ephemeral !== undefined) return { current: ephemeral, isEphemeral: true };
-    throw new Error(`message ${message.ts} in ${message.channel} no longer exists`);
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

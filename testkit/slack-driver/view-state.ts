@@ -245,3 +245,28 @@ export function describeView(record: SimView): string {
 function isString(value: unknown): value is string {
   return typeof value === 'string';
 }
+
+const TEXT_INPUTS = ['plain_text_input', 'email_text_input', 'url_text_input', 'number_input'];
+
+/**
+ * The text input in block `blockId` of an open modal that sends a block_actions when Enter is pressed
+ * (`dispatch_action: true`); anything else throws, since Slack would send nothing.
+ */
+export function dispatchingInput(
+  record: SimView,
+  blockId: string,
+): { actionId: string; elementType: unknown } {
+  const blocks = Array.isArray(record.view.blocks) ? record.view.blocks.filter(isJsonObject) : [];
+  const block = blocks.find((candidate) => candidate.block_id === blockId);
+  if (block === undefined) throw new Error(`view ${describeView(record)} has no block '${blockId}'`);
+  const element = isJsonObject(block.element) ? block.element : undefined;
+  if (block.type !== 'input' || element === undefined || !TEXT_INPUTS.includes(String(element.type))) {
+    throw new Error(`block '${blockId}' of view ${describeView(record)} is not a text input block`);
+  }
+  if (block.dispatch_action !== true) {
+    throw new Error(
+      `input '${blockId}' of view ${describeView(record)} has no dispatch_action: Slack sends nothing until the form is submitted`,
+    );
+  }
+  return { actionId: String(element.action_id), elementType: element.type };
+}

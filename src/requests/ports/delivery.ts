@@ -24,6 +24,8 @@ export interface NoticeDelivery {
 export interface DeliveryReport {
   /** The approval card, when this delivery posted it (its updates report nothing). */
   card?: CardRef;
+  /** The owner's consent DM, when this delivery posted it: updated once the request is decided. */
+  ownerMessage?: CardRef;
   /** Why the card could not be posted at all (Slack's error code), when given up on. */
   cardProblem?: string;
 }

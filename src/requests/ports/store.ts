@@ -40,6 +40,18 @@ export interface Store {
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
   /** The most recent audit event with one of these actions (e.g. the last policy change), if any. */
   lastAuditEvent(actions: readonly string[]): Promise<AuditEvent | undefined>;
+  /**
+   * Reads the most recent audit event with one of `actions` and appends the event `next` makes of it
+   * (`next` returning undefined appends nothing), in one transaction holding the audit chain's lock:
+   * processes doing it at once each see what the others appended, so a change is recorded once (the
+   * policy file at start, by replicas starting together). `next` must not do I/O. Returns the event
+   * appended, if any.
+   */
+  appendAuditAfter(
+    actions: readonly string[],
+    next: (last: AuditEvent | undefined) => AuditEventInput | undefined,
+    at: Date,
+  ): Promise<AuditEvent | undefined>;
 
   /** The oldest undelivered notice of each request that is due, so a request's notices go out in order. */
   dueNotices(now: Date, limit: number): Promise<StoredNotice[]>;
@@ -136,6 +148,7 @@ type PatchableField = keyof Pick<
   | 'settleProblem'
   | 'approvals'
   | 'ownerAnswer'
+  | 'ownerMessage'
   | 'claim'
   | 'ineligible'
 >;

@@ -1,4 +1,5 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { OpenRequestsFull } from '../../requests/limits.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import {
   type FormPath,
@@ -146,6 +147,17 @@ export function requestSubmittedModal(request: DelegationRequest): ModalView {
     title: { type: 'plain_text', text: words.title },
     close: { type: 'plain_text', text: words.close },
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.text(request) } }],
+  };
+}
+
+/** What the form turns into when the person already has as many open requests as they may. */
+export function openRequestsFullModal(full: OpenRequestsFull): ModalView {
+  const words = requester.openRequestsFull;
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: words.title },
+    close: { type: 'plain_text', text: words.close },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.text(full) } }],
   };
 }
 

@@ -6,7 +6,7 @@ import type { AdminCommand } from '../../requests/permissions.js';
 import type { ApprovalPolicy } from '../../requests/policy.js';
 import type { PolicyWarning } from '../../requests/policy-review.js';
 import type { ReconcileResult } from '../../requests/reconcile.js';
-import type { MimecastCheck } from '../../requests/view.js';
+import type { CardProblem, MimecastCheck } from '../../requests/view.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 import { ruleNote } from './approver.js';
@@ -111,7 +111,7 @@ export interface HealthWords {
         error: string;
       };
   approvalChannelId: string;
-  cardProblems: readonly string[];
+  cardProblems: readonly CardProblem[];
   mimecast: MimecastCheck;
   /** The approval policy and rules no request could pass; empty without a policy file. */
   policy?: { approval: ApprovalPolicy; warnings: readonly PolicyWarning[] };
@@ -142,14 +142,24 @@ function slackHealth(slack: HealthWords['slack']): string {
 }
 
 /** Waiting requests whose card Slack refused to post, and what to do about it. */
-function approvalChannelHealth(problems: readonly string[]): string {
+function approvalChannelHealth(problems: readonly CardProblem[]): string {
   if (problems.length === 0) return ':white_check_mark: no waiting request is missing its card';
-  const said = [...new Set(problems)].map((code) =>
+  const said = [...new Set(problems.map((p) => p.error))].map((code) =>
     code === NO_ANSWER ? 'Slack did not answer' : `Slack said \`${code}\``,
   );
-  const fix = problems.some(isChannelProblem)
-    ? 'invite the bot to the channel, or set APPROVAL_CHANNEL_ID to one it is in'
-    : 'the error log names the requests';
+  const channelFixes = [
+    ...new Map(
+      problems
+        .filter((p) => isChannelProblem(p.error))
+        .map((p) => [
+          p.channelId,
+          p.rule === undefined
+            ? 'invite the bot to the channel, or set APPROVAL_CHANNEL_ID to one it is in'
+            : `invite the bot to ${channelLink(p.channelId)}, or set the \`channel\` of rule ${escapeMrkdwn(p.rule)} in the policy file to one it is in`,
+        ]),
+    ).values(),
+  ];
+  const fix = channelFixes.length > 0 ? channelFixes.join('; ') : 'the error log names the requests';
   return (
     `:x: ${problems.length} waiting request${problems.length === 1 ? ' has' : 's have'} no card (${said.join('; ')}): ` +
     `${fix}. Until then approvers can decide on the App Home.`

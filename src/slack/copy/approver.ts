@@ -3,7 +3,7 @@ import type { ApproveResult } from '../../requests/decide.js';
 import type { ExtendResult } from '../../requests/extend.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import type { NoticeEvent, ThreadEventName } from '../../requests/notices.js';
-import type { Progress } from '../../requests/policy.js';
+import { type Awaited, awaitedOf, type Progress } from '../../requests/policy.js';
 import { escapeMrkdwn, escapeWithin, mentionUser, quote, slackDate } from '../mrkdwn.js';
 import {
   describeDuration,
@@ -185,7 +185,7 @@ export function threadText(
       return `:no_entry: ${when}, so the bot denied the request. Nothing was changed in Mimecast; the requester has been told.`;
     }
     case 'reminder':
-      return `:bell: This request has been waiting since ${slackDate(request.createdAt)}. Approvers, please approve or deny it.`;
+      return `:bell: This request has been waiting since ${slackDate(request.createdAt)}. ${awaitedWords(awaitedOf(request))}`;
     case 'extended':
       return `:hourglass_flowing_sand: ${mentionUser(notice.data.by)} extended the access until ${request.expiresAt ? slackDate(request.expiresAt) : 'revoked'}.`;
     case 'removed':
@@ -220,6 +220,23 @@ export function threadText(
     default:
       return unworded(notice);
   }
+}
+
+/** Who a reminder asks: the approvers while approvals are missing, the owner alone once they are all in. */
+function awaitedWords(awaited: Awaited): string {
+  const owner = awaited.ownerId
+    ? `the consent of the mailbox's owner, ${mentionUser(awaited.ownerId)}, who was asked by direct message`
+    : '';
+  if (awaited.approvals === 0) {
+    return owner
+      ? `Every approval is in: it waits only for ${owner}. Approvers need do nothing more.`
+      : 'Approvers, please approve or deny it.';
+  }
+  const needs =
+    awaited.needed > 1 || owner
+      ? `It needs ${awaited.approvals} more approval${awaited.approvals === 1 ? '' : 's'}${owner ? ` and ${owner}` : ''}. `
+      : '';
+  return `${needs}Approvers, please approve or deny it.`;
 }
 
 function unworded(notice: never): never {
@@ -290,7 +307,10 @@ export const approvedButBroken = (id: string) =>
   `Your approval of *${id}* is recorded, but the bot hit an error of its own while granting the access. ` +
   `Do not approve it again. Check \`/delegate status ${id}\` in a few minutes; if it is not granted by then, tell your IT team.`;
 
-export function extendRefusal(reason: Extract<ExtendResult, { ok: false }>['reason']): string {
+export function extendRefusal(
+  reason: Extract<ExtendResult, { ok: false }>['reason'],
+  request?: DelegationRequest,
+): string {
   switch (reason) {
     case 'not_found':
       return 'That request no longer exists.';
@@ -301,7 +321,14 @@ export function extendRefusal(reason: Extract<ExtendResult, { ok: false }>['reas
     case 'bad_duration':
       return 'That is not one of the offered durations. Nothing was changed.';
     case 'not_extendable':
+      // Removed or being removed meanwhile (a revoke, the expiry, "I'm done"): never brought back.
+      if (request?.status === 'removing')
+        return `${request.id} can no longer be extended: its access is being removed. Nothing was changed.`;
+      if (request?.status === 'removed')
+        return `${request.id} can no longer be extended: its access has ended. Nothing was changed.`;
       return 'Only active, time-bound access can be extended. Nothing was changed.';
+    case 'changed_meanwhile':
+      return 'The access changed while you extended it, so nothing was changed. Look at the card and try again.';
   }
 }
 

@@ -7,7 +7,7 @@ import type { OpenRequestRef } from '../../requests/limits.js';
 import type { DelegationRequest, Failure, IneligibleReason, RequestStatus } from '../../requests/model.js';
 import type { NoticeData } from '../../requests/notices.js';
 import type { EndResult } from '../../requests/remove.js';
-import { escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
+import { escapeMrkdwn, mentionGroup, mentionUser, slackDate } from '../mrkdwn.js';
 
 export const SOMETHING_WENT_WRONG =
   'Something went wrong on our side and nothing was changed. Please try again in a minute; if it keeps happening, tell your IT team.';
@@ -56,6 +56,8 @@ export function ineligibleBecause(
   switch (reason) {
     case 'not_requester':
       return `${requester} is no longer in a group that may request delegate access`;
+    case 'not_rule_requester':
+      return `${requester} is no longer in ${ruleGroupsWords(request)}`;
     case 'deactivated':
       return `${requester}'s Slack account has been deactivated`;
     case 'email_changed':
@@ -65,6 +67,18 @@ export function ineligibleBecause(
     case 'unconfirmed':
       return `the bot could not confirm with Slack that ${requester} may still get this access (Slack did not answer)`;
   }
+}
+
+/**
+ * The groups a request's policy rule takes requests from, named: "<!subteam^S…>, the group the policy
+ * rule *x* takes these requests from" (Slack shows each group's handle).
+ */
+export function ruleGroupsWords(request: DelegationRequest): string {
+  const groups = request.route?.requesterGroupIds ?? [];
+  const rule = `the policy rule *${escapeMrkdwn(request.route?.rule ?? '')}*`;
+  if (groups.length === 1)
+    return `${mentionGroup(groups[0] ?? '')}, the group ${rule} takes these requests from`;
+  return `any of ${listWords(groups.map(mentionGroup))}, the groups ${rule} takes these requests from`;
 }
 
 /** A command that needs a request id and got none that reads as one. */

@@ -1,9 +1,10 @@
 /** Words for the mailbox's owner: the consent request and its answers, and what they are told of grants. */
 import type { DelegationRequest } from '../../requests/model.js';
 import type { NoticeEvent, OwnerEventName } from '../../requests/notices.js';
-import type { OwnerAllowResult, OwnerCheck, OwnerRefuseResult } from '../../requests/owner.js';
+import type { OwnerCheck, OwnerRefuseResult } from '../../requests/owner.js';
+import { awaitedOf } from '../../requests/policy.js';
 import { escapeMrkdwn, mentionUser, quote, slackDate } from '../mrkdwn.js';
-import { describeDuration, mentionList } from './common.js';
+import { describeDuration, ineligibleBecause, mentionList } from './common.js';
 
 const grantee = (request: DelegationRequest) =>
   `*${escapeMrkdwn(request.granteeEmail)}* (${mentionUser(request.requesterId)})`;
@@ -37,6 +38,8 @@ export function ownerText(notice: NoticeEvent<OwnerEventName>, request: Delegati
       );
     case 'extended':
       return `:information_source: ${grantee(request)}'s delegate access to ${yourMailbox(request)} was extended by ${mentionUser(notice.data.by)}: it now lasts ${until(request)} (${request.id}).`;
+    case 'consent_closed':
+      return consentClosedLine(request);
     case 'removed': {
       const why =
         notice.data.why === 'expired'
@@ -81,14 +84,51 @@ export const refuseForm = {
   reasonLabel: 'Why? (the requester sees it)',
 };
 
-/** The owner's answer to their Allow, under the consent DM (in place of its buttons). */
-export function allowAnswer(result: OwnerAllowResult, id: string): string {
-  if (!result.ok) return ownerRefusal(result, id);
-  if (result.provisioning) {
-    return `:white_check_mark: You allowed ${id}. The approvals were already in, so the access is being granted now.`;
+const NOTHING_NEEDED = 'No access was granted; nothing is needed from you.';
+
+/**
+ * Under the consent DM, in place of its buttons, once the request no longer waits for the owner: their
+ * answer, or what decided, cancelled or expired it (from the request as that change left it).
+ */
+export function consentClosedLine(request: DelegationRequest): string {
+  const { id } = request;
+  const answer = request.ownerAnswer;
+  if (answer?.answer === 'refused') return refusedLine(request);
+  const denier = request.decidedBy ? mentionUser(request.decidedBy) : 'an approver';
+  const botDenied = request.ineligible
+    ? `the bot denied it: ${ineligibleBecause(request.ineligible, request, mentionUser(request.requesterId))}`
+    : undefined;
+  if (answer?.answer === 'allowed') {
+    switch (request.status) {
+      case 'pending': {
+        const missing = awaitedOf(request).approvals;
+        return `:white_check_mark: You allowed ${id}. It still needs ${missing} more approval${missing === 1 ? '' : 's'}; you will hear here when access is granted.`;
+      }
+      case 'denied':
+        return `:no_entry: You allowed ${id}, but ${botDenied ?? `it was denied by ${denier}`}. ${NOTHING_NEEDED}`;
+      case 'cancelled':
+        return `:heavy_minus_sign: You allowed ${id}, but ${mentionUser(request.requesterId)} cancelled it. ${NOTHING_NEEDED}`;
+      case 'expired':
+        return `:hourglass: You allowed ${id}, but it expired without the approvals it needed. ${NOTHING_NEEDED}`;
+      default:
+        // Approved: by the owner's Allow itself (the approvals were in), or by the last approval.
+        return answer.at.getTime() === request.decidedAt?.getTime()
+          ? `:white_check_mark: You allowed ${id}. The approvals were already in, so the access is being granted now.`
+          : `:white_check_mark: You allowed ${id}, and the approvals are now in: the access is being granted.`;
+    }
   }
-  const missing = result.progress.needed - result.progress.approvals;
-  return `:white_check_mark: You allowed ${id}. It still needs ${missing} more approval${missing === 1 ? '' : 's'}; you will hear here when access is granted.`;
+  switch (request.status) {
+    case 'denied':
+      return botDenied
+        ? `:no_entry: Before you answered, ${botDenied}. ${NOTHING_NEEDED}`
+        : `:no_entry: ${id} was denied by ${denier} before you answered. ${NOTHING_NEEDED}`;
+    case 'cancelled':
+      return `:heavy_minus_sign: ${mentionUser(request.requesterId)} cancelled ${id} before it was decided. ${NOTHING_NEEDED}`;
+    case 'expired':
+      return `:hourglass: ${id} expired without a decision. ${NOTHING_NEEDED}`;
+    default:
+      return `${id} no longer waits for your answer. Nothing is needed from you.`;
+  }
 }
 
 /** Under the consent DM once the owner refused. */

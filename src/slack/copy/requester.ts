@@ -1,6 +1,7 @@
 /** Words for the person asking: the form, its errors, their DMs, and answers to their own commands. */
 import type { CancelResult } from '../../requests/cancel.js';
 import type { GranteeProblem } from '../../requests/eligibility.js';
+import type { OpenRequestsFull } from '../../requests/limits.js';
 import type { DelegationRequest, IneligibleReason } from '../../requests/model.js';
 import type { DmEventName, NoticeEvent } from '../../requests/notices.js';
 import type {
@@ -23,6 +24,7 @@ import {
   openRequestLines,
   openRequestsInline,
   requestList,
+  ruleGroupsWords,
 } from './common.js';
 
 // The request form
@@ -70,12 +72,6 @@ export function requestFormRefusal(refusal: Extract<RequestFormResult, { ok: fal
   switch (refusal.reason) {
     case 'grantee_not_allowed':
       return `${granteeProblemText(refusal.problem, 'mrkdwn')} No request was started.`;
-    case 'too_many_open':
-      return (
-        `You already have ${refusal.open.length} open requests, the most one person may have (${refusal.limit}), so no request was started:\n` +
-        `${openRequestLines(refusal.open)}\n` +
-        'Cancel one you no longer need with `/delegate cancel DR-…`, or wait until one is decided, then run `/delegate` again.'
-      );
     case 'not_requester':
       return (
         'You are not in a group that may request mailbox delegate access, so no request was started. ' +
@@ -88,6 +84,19 @@ export function requestFormRefusal(refusal: Extract<RequestFormResult, { ok: fal
       );
   }
 }
+
+/**
+ * What the request form turns into when the person already has as many open requests as they may
+ * (checked while it opened); the same words answer `/delegate` when the form could not open.
+ */
+export const openRequestsFull = {
+  title: 'Too many open requests',
+  close: 'Close',
+  text: (full: OpenRequestsFull) =>
+    `You already have ${full.open.length} open requests, the most one person may have (${full.limit}), so no request was started:\n` +
+    `${openRequestLines(full.open)}\n` +
+    'Cancel one you no longer need with `/delegate cancel DR-…`, or wait until one is decided, then run `/delegate` again.',
+};
 
 /** Why the address that would get access (the person's own profile email) cannot. */
 function granteeProblemText(problem: GranteeProblem, format: 'mrkdwn' | 'plain'): string {
@@ -247,6 +256,11 @@ function ineligibleForYou(
         because: 'you are no longer in a group that may request delegate access',
         todo: 'If you still need access, ask your IT team to add you to the requesters group, then make a new request with /delegate.',
       };
+    case 'not_rule_requester':
+      return {
+        because: `you are no longer in ${ruleGroupsWords(request)}`,
+        todo: 'If you still need access, ask to join that group, then make a new request with /delegate.',
+      };
     case 'deactivated':
       return {
         because: 'your Slack account has been deactivated',
@@ -307,13 +321,17 @@ export const endAccessButton = {
 
 /**
  * What cancelling said, from the button and from `/delegate cancel` alike (`id` is the request the
- * button or the command named). A typed id that names no request is answered before this (noSuchRequest).
+ * button or the command named). A typed id that names no request is answered before this (noSuchRequest)
+ * for approvers and admins; anyone else hears `not_yours` for it, as for someone else's request.
  */
 export function cancelAnswer(result: CancelResult, id: string): string {
   if (result.ok) return `Cancelled ${id}. The approvers' card shows it as cancelled.`;
   switch (result.reason) {
     case 'not_yours':
-      return `Only the person who asked can cancel ${id}.`;
+      // To those who see only their own requests, the same words whether the id exists or not.
+      return result.seesAll
+        ? `Only the person who asked can cancel ${id}.`
+        : `You have no request ${id} to cancel. You can cancel only your own requests: check the id in your confirmation message, or see yours with \`/delegate list\`. Nothing was changed.`;
     case 'not_pending':
       return result.request.status === 'cancelled'
         ? `${id} is already cancelled.`

@@ -124,7 +124,10 @@ export function registerActions(app: App, context: ListenerContext): void {
     const hours = Number(click.value.split(':')[1]);
     const result = await service.extend(click.requestId, click.userId, hours);
     // On success the card, thread and DM say it.
-    if (!result.ok) await click.tell(approver.extendRefusal(result.reason));
+    if (!result.ok)
+      await click.tell(
+        approver.extendRefusal(result.reason, 'request' in result ? result.request : undefined),
+      );
   });
 
   on(IDS.revokeAction, async (click) => {

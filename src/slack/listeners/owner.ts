@@ -2,7 +2,6 @@ import type { AckFn, App, ViewResponseAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { parseRequestId } from '../../requests/ids.js';
 import { IDS } from '../blocks/ids.js';
-import { ownerAnsweredMessage } from '../blocks/messages.js';
 import { ownerRefuseModal } from '../blocks/request-modal.js';
 import { BUTTON_WITHOUT_REQUEST, lateTrigger, SOMETHING_WENT_WRONG } from '../copy/common.js';
 import * as owner from '../copy/owner.js';
@@ -14,7 +13,8 @@ import { rememberingAck } from './retries.js';
 
 /**
  * The mailbox owner's Allow and Refuse, in the consent DM. Only the owner the request found may
- * answer (the core checks it); once answered, the DM's buttons give way to the answer.
+ * answer (the core checks it); once answered, the DM's buttons give way to the answer (through the
+ * notice outbox, as when the request is decided, cancelled or expired otherwise).
  */
 export function registerOwnerAnswers(app: App, context: ListenerContext): void {
   const { service, logger, turns } = context;
@@ -29,11 +29,8 @@ export function registerOwnerAnswers(app: App, context: ListenerContext): void {
     try {
       const result = await service.ownerAllow(id, userId);
       if (!result.ok) return tell(owner.ownerRefusal(result, id));
+      // On success the consent DM is updated through the outbox, as every other outcome is.
       if (result.provisioning) context.work.track(result.provisioning.catch(() => undefined));
-      const answered = ownerAnsweredMessage(result.request, owner.allowAnswer(result, id));
-      await (respond
-        ? respond({ replace_original: true, ...answered })
-        : tell(owner.allowAnswer(result, id)));
     } catch (error) {
       logger.error({ err: error, requestId: id, user: userId }, 'owner allow failed');
       await tell(SOMETHING_WENT_WRONG).catch(() => undefined);
@@ -59,7 +56,7 @@ export function registerOwnerAnswers(app: App, context: ListenerContext): void {
     }
   });
 
-  app.view(IDS.ownerRefuseModal, async ({ ack: slackAck, body, context: boltContext, client }) => {
+  app.view(IDS.ownerRefuseModal, async ({ ack: slackAck, body, context: boltContext }) => {
     const ack = rememberingAck(boltContext, slackAck as AckFn<ViewResponseAction>);
     const parsed = viewSubmission.safeParse(body);
     const meta = ownerRefuseMetadata.safeParse(
@@ -74,15 +71,8 @@ export function registerOwnerAnswers(app: App, context: ListenerContext): void {
       const reason = inputText(parsed.data, IDS.ownerReasonBlock, IDS.ownerReasonInput);
       const result = await service.ownerRefuse(id, userId, reason);
       if (!result.ok) return fail(owner.ownerRefusal(result, id));
+      // The consent DM is updated through the outbox, with the refusal.
       await ack();
-      const { message } = meta.data;
-      if (message) {
-        await client.chat
-          .update({ ...message, ...ownerAnsweredMessage(result.request, owner.refusedLine(result.request)) })
-          .catch((error: unknown) =>
-            logger.warn({ err: error, requestId: id }, 'could not update the consent DM'),
-          );
-      }
     } catch (error) {
       logger.error({ err: error, requestId: id, user: userId }, 'owner refuse failed');
       await fail(SOMETHING_WENT_WRONG);

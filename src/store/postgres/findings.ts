@@ -9,9 +9,8 @@ import type {
   RecordFindingResult,
 } from '../../requests/ports/index.js';
 import { parseFindingValue, serializeFinding } from '../serialize.js';
-import { inTransaction } from './pool.js';
+import { inTransaction, type Queryable } from './pool.js';
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
 type AppendAudit = (client: Queryable, event: AuditEventInput, at: Date) => Promise<unknown>;
 
 /**

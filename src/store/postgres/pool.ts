@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { redactDatabaseUrl } from '../../config.js';
+import { redactDatabaseUrl } from '../../config/database.js';
 import type { Logger } from '../../logger.js';
 
 /**
@@ -46,6 +46,9 @@ export function openError(url: string, error: unknown): Error {
     cause: error,
   });
 }
+
+/** A pool or a client in a transaction: what a statement runs on. */
+export type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /**
  * Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if

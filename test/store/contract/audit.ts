@@ -146,5 +146,47 @@ export function auditContract({ target, fresh, it }: ContractKit): void {
       expect(await store.lastAuditEvent(['submitted'])).toMatchObject({ seq: 2, requestId: 'DR-AAAAAA' });
       expect(await store.lastAuditEvent(['no_such_action'])).toBeUndefined();
     });
+
+    it('appends after the last event of some actions only when asked to, once while two stores race', async (context) => {
+      const { expect } = context;
+      const { db, store } = await fresh(context);
+      const other = await db.open();
+      const actions = ['policy_loaded', 'policy_changed'];
+      /** Records hash `hash` unless it is the last one recorded: what replicas starting together do. */
+      const record = (target: Store, hash: string, i: number) =>
+        target.appendAuditAfter(
+          actions,
+          (last) =>
+            last?.details?.hash === hash
+              ? undefined
+              : {
+                  requestId: null,
+                  actor: 'system',
+                  action: last ? 'policy_changed' : 'policy_loaded',
+                  details: { hash, ...(last ? { previousHash: last.details?.hash } : {}) },
+                },
+          later(i),
+        );
+      const first = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => record(i % 2 ? other : store, 'aaa', i)),
+      );
+      expect(first.filter(Boolean)).toHaveLength(1);
+      const second = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => record(i % 2 ? other : store, 'bbb', i)),
+      );
+      expect(second.filter(Boolean)).toHaveLength(1);
+      // Unrelated appends in between do not count as the last of these actions.
+      await store.appendAudit({ requestId: null, actor: 'UADMIN', action: 'admin_command' }, later(50));
+      expect(await record(other, 'bbb', 60)).toBeUndefined();
+      const events = await store.listAudit({});
+      expect(verifyChain(events)).toEqual({ ok: true, count: 3 });
+      expect(events.map((e) => [e.action, e.details])).toEqual([
+        ['policy_loaded', { hash: 'aaa' }],
+        ['policy_changed', { hash: 'bbb', previousHash: 'aaa' }],
+        ['admin_command', {}],
+      ]);
+      // What it returned is what was stored.
+      expect(second.find(Boolean)).toEqual(events[1]);
+    });
   });
 }

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../support/fakes.js';
+import { type Harness, USERS } from '../support/harness.js';
+import {
+  cardIn,
+  PEOPLE,
+  requestUnderPolicy,
+  requestWhen,
+  SECURITY_CHANNEL,
+  startPolicyHarness,
+} from '../support/policy.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+const REMINDER_AFTER_MS = 4 * 3_600_000;
+
+/** The reminder in a card's thread, once posted. */
+async function reminderOf(card: { channel: string; ts: string }) {
+  return h.sim.waitFor(() =>
+    h.sim.threadReplies(card.channel, card.ts).find((m) => m.text.includes(':bell:')),
+  );
+}
+
+function slackDate(date: Date): string {
+  const unix = Math.floor(date.getTime() / 1000);
+  return `<!date^${unix}^{date_short_pretty} at {time}|${date.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
+}
+
+describe('reminders say who is still awaited', () => {
+  it('the approvers and the owner, then the owner alone once every approval is in', async () => {
+    const clock = fixedClock(new Date().toISOString());
+    h = await startPolicyHarness({ clock });
+    const both = await requestUnderPolicy(h, USERS.alice.id, 'ceo@example.com', 'Board pack', '4');
+    const ownerOnly = await requestUnderPolicy(h, USERS.bob.id, 'ceo@example.com', 'Board minutes', '4');
+    const ownerCard = await cardIn(h, SECURITY_CHANNEL, ownerOnly.id);
+    await h.driver.clickButton(PEOPLE.sam.id, ownerCard, 'approve_request');
+    await requestWhen(h, ownerOnly.id, (r) => r.approvals?.length === 1, 'one approval');
+    await h.driver.clickButton(PEOPLE.sue.id, ownerCard, 'approve_request');
+    await requestWhen(h, ownerOnly.id, (r) => r.approvals?.length === 2, 'two approvals');
+    const bothCard = await cardIn(h, SECURITY_CHANNEL, both.id);
+
+    clock.advance(REMINDER_AFTER_MS);
+    await h.bot.scheduler.runOnce();
+    const toBoth = await reminderOf(bothCard);
+    expect(toBoth.text).toBe(
+      `:bell: This request has been waiting since ${slackDate(both.createdAt)}. It needs 2 more approvals and the consent of the mailbox's owner, <@${PEOPLE.cleo.id}>, who was asked by direct message. Approvers, please approve or deny it.`,
+    );
+    const toOwner = await reminderOf(ownerCard);
+    expect(toOwner.text).toBe(
+      `:bell: This request has been waiting since ${slackDate(ownerOnly.createdAt)}. Every approval is in: it waits only for the consent of the mailbox's owner, <@${PEOPLE.cleo.id}>, who was asked by direct message. Approvers need do nothing more.`,
+    );
+    expect(toOwner.text).not.toContain('please approve');
+    expect(await h.bot.store.getRequest(ownerOnly.id)).toMatchObject({ status: 'pending' });
+  });
+
+  it('without an owner to ask, the approvers alone, with the approvals still needed', async () => {
+    const clock = fixedClock(new Date().toISOString());
+    h = await startPolicyHarness({ clock });
+    const request = await requestUnderPolicy(h, USERS.alice.id, 'former@example.com', 'Handover', '4');
+    const card = await cardIn(h, SECURITY_CHANNEL, request.id);
+    await h.driver.clickButton(PEOPLE.sam.id, card, 'approve_request');
+    await requestWhen(h, request.id, (r) => r.approvals?.length === 1, 'one approval');
+    clock.advance(REMINDER_AFTER_MS);
+    await h.bot.scheduler.runOnce();
+    expect((await reminderOf(card)).text).toBe(
+      `:bell: This request has been waiting since ${slackDate(request.createdAt)}. It needs 1 more approval. Approvers, please approve or deny it.`,
+    );
+  });
+});
