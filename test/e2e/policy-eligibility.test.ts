@@ -4,9 +4,9 @@
  * be a requester at all.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerText } from '../support/fault-tools.js';
 import { addCalls, type Harness, textOf, USERS, waitForStatus } from '../support/harness.js';
 import { cardIn, latest, PEOPLE, requestUnderPolicy, startPolicyHarness } from '../support/policy.js';
+import { answerText } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {

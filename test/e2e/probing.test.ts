@@ -3,6 +3,7 @@ import { decisionRefusal, extendRefusal } from '../../src/slack/copy/approver.js
 import { ownerRefusal } from '../../src/slack/copy/owner.js';
 import { type Harness, startHarness, submitRequest, USERS, waitForStatus } from '../support/harness.js';
 import { PEOPLE, requestUnderPolicy, startPolicyHarness } from '../support/policy.js';
+import { run } from '../support/slack-answers.js';
 
 /**
  * A request id typed or clicked by someone who may not see the request: "no such request" and "not
@@ -16,14 +17,6 @@ afterEach(async () => {
 
 const NONE = 'DR-ZZZZZZ';
 
-async function run(userId: string, text: string): Promise<string> {
-  const command = await h.driver.command(userId, '/delegate', text);
-  expect(command.status).toBe(200);
-  const answer = await h.sim.waitFor(() => h.sim.responses.find((r) => r.url === command.responseUrl));
-  expect(answer.body.response_type).toBe('ephemeral');
-  return String(answer.body.text);
-}
-
 describe('ids cannot be probed', () => {
   it('/delegate cancel: someone else’s request and no request read the same; approvers get the precise answer', async () => {
     h = await startHarness();
@@ -32,17 +25,17 @@ describe('ids cannot be probed', () => {
     const before = await h.bot.store.getRequest(bobs.id);
 
     for (const userId of [USERS.alice.id, USERS.dave.id]) {
-      const notYours = await run(userId, `cancel ${bobs.id}`);
+      const notYours = await run(h, userId, `cancel ${bobs.id}`);
       expect(notYours).toBe(
         `You have no request ${bobs.id} to cancel. You can cancel only your own requests: check the id in your confirmation message, or see yours with \`/delegate list\`. Nothing was changed.`,
       );
-      expect(await run(userId, `cancel ${NONE}`)).toBe(notYours.replaceAll(bobs.id, NONE));
+      expect(await run(h, userId, `cancel ${NONE}`)).toBe(notYours.replaceAll(bobs.id, NONE));
     }
     // Approvers and admins see every request: for them each answer is precise.
-    expect(await run(USERS.carol.id, `cancel ${NONE}`)).toBe(
+    expect(await run(h, USERS.carol.id, `cancel ${NONE}`)).toBe(
       `There is no request ${NONE}. Check the id in your confirmation message.`,
     );
-    expect(await run(USERS.carol.id, `cancel ${bobs.id}`)).toBe(
+    expect(await run(h, USERS.carol.id, `cancel ${bobs.id}`)).toBe(
       `Only the person who asked can cancel ${bobs.id}.`,
     );
     await h.bot.idle();
