@@ -126,8 +126,7 @@ export async function requestForm(
   if (problem) return { ok: false, reason: 'grantee_not_allowed', problem };
   const mailbox = normalizeEmail(mailboxText ?? '');
   const tagged = isEmailAddress(mailbox) ? taggedProblem(mailbox) : undefined;
-  const rule =
-    isEmailAddress(mailbox) && !tagged ? ruleFor(core.approval, mailbox) : core.approval.defaults;
+  const rule = isEmailAddress(mailbox) && !tagged ? ruleFor(core.approval, mailbox) : core.approval.defaults;
   const refusal = tagged ?? (await ruleRefusal(core, rule, userId));
   return {
     ok: true,

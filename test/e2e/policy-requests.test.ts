@@ -9,7 +9,6 @@ import {
   USERS,
   waitForStatus,
 } from '../support/harness.js';
-import { run } from '../support/slack-answers.js';
 import {
   cardIn,
   durationBlockOf,
@@ -21,6 +20,7 @@ import {
   seedPolicyWorkspace,
   startPolicyHarness,
 } from '../support/policy.js';
+import { run } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -162,9 +162,9 @@ describe('policy rules at submit', () => {
     );
     // Nothing was stored, asked of Mimecast, or posted to the approvers.
     expect(await h.bot.store.listRequests({})).toEqual([]);
-    expect(
-      (await h.bot.store.listAudit({})).filter((e) => !e.action.startsWith('admin_command')),
-    ).toEqual([expect.objectContaining({ action: 'policy_loaded' })]);
+    expect((await h.bot.store.listAudit({})).filter((e) => !e.action.startsWith('admin_command'))).toEqual([
+      expect.objectContaining({ action: 'policy_loaded' }),
+    ]);
     expect(addCalls(h)).toEqual([]);
     await h.bot.idle();
     expect(h.sim.messages.filter((m) => !m.channel.startsWith('D'))).toEqual([]);
