@@ -327,6 +327,10 @@ export function extendRefusal(
       if (request?.status === 'removed')
         return `${request.id} can no longer be extended: its access has ended. Nothing was changed.`;
       return 'Only active, time-bound access can be extended. Nothing was changed.';
+    case 'ending': {
+      const how = request?.endReason === 'revoked' ? 'was revoked' : 'was ended by the grantee';
+      return `${request?.id ?? 'This access'} can no longer be extended: it ${how}, and the bot keeps retrying its removal in Mimecast. Nothing was changed; if access is still needed, the grantee can request it again.`;
+    }
     case 'changed_meanwhile':
       return 'The access changed while you extended it, so nothing was changed. Look at the card and try again.';
   }
