@@ -6,7 +6,7 @@
 import type { OpenRequestRef } from '../../requests/limits.js';
 import type { DelegationRequest, Failure, IneligibleReason, RequestStatus } from '../../requests/model.js';
 import type { NoticeData } from '../../requests/notices.js';
-import type { EndResult } from '../../requests/remove.js';
+import { type EndResult, pendingEnd } from '../../requests/remove.js';
 import { escapeMrkdwn, mentionGroup, mentionUser, slackDate } from '../mrkdwn.js';
 
 export const SOMETHING_WENT_WRONG =
@@ -132,11 +132,40 @@ export function statusWords(status: RequestStatus): string {
   return STATUS_WORDS[status];
 }
 
+/**
+ * An end that was asked for and has not happened yet (a revoke, "I'm done" or the expiry whose removal
+ * from Mimecast failed or was interrupted; the bot retries it): who ended it, and that the bot is
+ * retrying. Undefined for anything else.
+ */
+export function pendingEndWords(request: DelegationRequest): string | undefined {
+  const end = pendingEnd(request);
+  if (!end) return undefined;
+  const what =
+    end.why === 'revoked'
+      ? `Revoked by ${mentionUser(end.by)}`
+      : end.why === 'ended_by_grantee'
+        ? 'Ended by the grantee'
+        : 'Its time is up';
+  const how = request.removalAttempts
+    ? 'removal from Mimecast failed'
+    : 'removal from Mimecast was interrupted';
+  const next = request.nextRemovalAt ? ` (next try ${slackDate(request.nextRemovalAt)})` : '';
+  return `${what}; ${how}, the bot is retrying${next}. The access works until Mimecast removes it.`;
+}
+
+/** Where a request stands, in a few words: its status, or an end still being retried. */
+export function stateWords(request: DelegationRequest): string {
+  return pendingEnd(request) ? 'Access being removed: the bot is retrying' : statusWords(request.status);
+}
+
 /** One line per request, for lists: id, who gets what, and where it stands. */
 export function requestLine(request: DelegationRequest): string {
   const what = `${escapeMrkdwn(request.granteeEmail)} → ${escapeMrkdwn(request.mailbox)}`;
   let state = statusWords(request.status);
-  if (request.status === 'completed') {
+  const ending = pendingEndWords(request);
+  if (ending) {
+    state = `Being removed: ${ending}`;
+  } else if (request.status === 'completed') {
     state = request.expiresAt
       ? `Access granted until ${slackDate(request.expiresAt)}`
       : 'Access granted until revoked';
@@ -300,7 +329,7 @@ export function listWords(items: readonly string[]): string {
 /** Everything about one request, for `/delegate status` (its requester, approvers and admins). */
 export function requestDetails(request: DelegationRequest): string {
   const lines = [
-    `*${request.id}*: ${statusWords(request.status)}`,
+    `*${request.id}*: ${stateWords(request)}`,
     `• ${escapeMrkdwn(request.granteeEmail)} → delegate access to ${escapeMrkdwn(request.mailbox)}, ${describeDuration(request.durationHours)}`,
     `• Requested by ${mentionUser(request.requesterId)} on ${slackDate(request.createdAt)}`,
   ];
@@ -328,6 +357,8 @@ export function requestDetails(request: DelegationRequest): string {
     lines.push(`• Ends on ${slackDate(request.expiresAt)}`);
   }
   if (request.endedAt && request.status === 'removed') lines.push(`• Ended on ${slackDate(request.endedAt)}`);
+  const ending = pendingEndWords(request);
+  if (ending) lines.push(`• ${ending}`);
   if (request.status === 'settling') {
     lines.push(
       `• Mimecast did not confirm the grant (${whyUnconfirmed(request.failure)}); the bot is checking whether it went through. Nobody needs to retry.`,
