@@ -193,6 +193,11 @@ export function reconcileAnswer(result: ReconcileResult, approvalChannelId: stri
       `• Removed outside the bot, now marked as ended (the grantee and ${channelLink(approvalChannelId)} are told): ${ids(report.removedOutside)}`,
     );
   }
+  if (report.endsConfirmed.length) {
+    lines.push(
+      `• Revoked, ended or expired, and no longer in Mimecast: the removal the bot was retrying is done (the grantee and ${channelLink(approvalChannelId)} are told): ${ids(report.endsConfirmed)}`,
+    );
+  }
   if (report.removedAgain.length) {
     lines.push(`• Still in Mimecast after the grant ended, removed again: ${ids(report.removedAgain)}`);
   }
@@ -222,6 +227,7 @@ export function reconcileAnswer(result: ReconcileResult, approvalChannelId: stri
   }
   const changed =
     report.removedOutside.length +
+    report.endsConfirmed.length +
     report.removedAgain.length +
     report.removalFailed.length +
     report.newFindings.length +
