@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent } from '../requests/model.js';
+import type { AuditEvent, AuditEventInput } from '../requests/model.js';
 
 /** The hash the first event chains to. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -23,6 +23,42 @@ export function chainHash(event: Hashable): string {
     event.prevHash,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The event that follows `last` (absent: the first), with its place and hash in the chain. */
+export function chainNext(
+  last: { seq: number; hash: string } | undefined,
+  event: AuditEventInput,
+  at: Date,
+): AuditEvent {
+  const full = {
+    seq: (last?.seq ?? 0) + 1,
+    at,
+    requestId: event.requestId,
+    actor: event.actor,
+    action: event.action,
+    fromStatus: event.fromStatus ?? null,
+    toStatus: event.toStatus ?? null,
+    details: event.details ?? {},
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  return { ...full, hash: chainHash(full) };
+}
+
+/** An event's values in the order of the audit_events columns (details as JSON text). */
+export function auditColumns(event: AuditEvent, at: string | Date): unknown[] {
+  return [
+    event.seq,
+    at,
+    event.requestId,
+    event.actor,
+    event.action,
+    event.fromStatus ?? null,
+    event.toStatus ?? null,
+    JSON.stringify(event.details ?? {}),
+    event.prevHash,
+    event.hash,
+  ];
 }
 
 function sortKeys(value: unknown): unknown {

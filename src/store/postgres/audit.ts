@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AuditEvent, AuditEventInput } from '../../requests/model.js';
 import type { AuditFilter } from '../../requests/ports/index.js';
-import { chainHash, GENESIS_HASH } from '../audit-chain.js';
+import { auditColumns, chainNext } from '../audit-chain.js';
 import { inTransaction, LOCKS, type Queryable } from './pool.js';
 import { type AuditRow, toAuditEvent } from './rows.js';
 import * as sql from './statements.js';
@@ -22,31 +22,9 @@ export async function appendToChain(
   await client.query(sql.lockAuditChain, [...LOCKS.auditChain]);
   const { rows } = await client.query<{ seq: string; hash: string }>(sql.lastAuditEvent);
   const last = rows[0];
-  const full = {
-    seq: (last ? Number(last.seq) : 0) + 1,
-    at,
-    requestId: event.requestId,
-    actor: event.actor,
-    action: event.action,
-    fromStatus: event.fromStatus ?? null,
-    toStatus: event.toStatus ?? null,
-    details: event.details ?? {},
-    prevHash: last?.hash ?? GENESIS_HASH,
-  };
-  const hash = chainHash(full);
-  await client.query(sql.insertAuditEvent, [
-    full.seq,
-    at,
-    full.requestId,
-    full.actor,
-    full.action,
-    full.fromStatus,
-    full.toStatus,
-    JSON.stringify(full.details),
-    full.prevHash,
-    hash,
-  ]);
-  return { ...full, hash };
+  const next = chainNext(last ? { seq: Number(last.seq), hash: last.hash } : undefined, event, at);
+  await client.query(sql.insertAuditEvent, auditColumns(next, at));
+  return next;
 }
 
 /** An event of its own, in a transaction of its own. */

@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditEventInput } from '../../requests/model.js';
 import type { AuditFilter } from '../../requests/ports/index.js';
-import { chainHash, GENESIS_HASH } from '../audit-chain.js';
+import { auditColumns, chainNext } from '../audit-chain.js';
 import type { Connection } from './connection.js';
 import { type AuditRow, toAuditEvent } from './rows.js';
 
@@ -11,34 +11,12 @@ export function insertAudit({ sql }: Connection, event: AuditEventInput, at: Dat
   const last = sql<[], { seq: number; hash: string }>(
     'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
   ).get();
-  const full = {
-    seq: (last?.seq ?? 0) + 1,
-    at,
-    requestId: event.requestId,
-    actor: event.actor,
-    action: event.action,
-    fromStatus: event.fromStatus ?? null,
-    toStatus: event.toStatus ?? null,
-    details: event.details ?? {},
-    prevHash: last?.hash ?? GENESIS_HASH,
-  };
-  const hash = chainHash(full);
+  const next = chainNext(last, event, at);
   sql(
     `INSERT INTO audit_events (seq, at, request_id, actor, action, from_status, to_status, details, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    full.seq,
-    at.toISOString(),
-    full.requestId,
-    full.actor,
-    full.action,
-    full.fromStatus,
-    full.toStatus,
-    JSON.stringify(full.details),
-    full.prevHash,
-    hash,
-  );
-  return { ...full, hash };
+  ).run(...auditColumns(next, at.toISOString()));
+  return next;
 }
 
 /** An event of its own, in a transaction of its own. */

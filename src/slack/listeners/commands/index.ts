@@ -16,6 +16,7 @@ import { driftCommand, reconcileCommand } from './reconcile.js';
 import { openRequestForm } from './request-form.js';
 import { revokeCommand } from './revoke.js';
 import { statusCommand } from './status.js';
+import { commandText } from './text.js';
 
 const EVERYONE = {
   help: helpCommand,
@@ -55,7 +56,7 @@ export function registerCommands(app: App, context: ListenerContext): void {
       return;
     }
     const { user_id: userId, trigger_id: triggerId } = parsed.data;
-    const text = parsed.data.text.trim();
+    const text = commandText(parsed.data.text);
     const log = logger.child({ user: userId, command: '/delegate' });
     const reply = (message: string) => ephemeral(respond, message);
     const [word = '', ...args] = text.split(/\s+/).filter(Boolean);
