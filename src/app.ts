@@ -294,7 +294,12 @@ export function createBot(config: AppConfig, options: BotOptions): Bot {
       await service.recordPolicyAtStart();
       dispatcher.start();
       const recovered = await service.recoverInterrupted();
-      if (recovered.interrupted.length || recovered.resumed.length || recovered.noticesReleased)
+      if (
+        recovered.interrupted.length ||
+        recovered.resumed.length ||
+        recovered.removalsInterrupted.length ||
+        recovered.noticesReleased
+      )
         logger.warn(recovered, 'recovered requests');
       scheduler.start();
       ready = true;

@@ -33,6 +33,17 @@ export function mailboxOf(address: string): string {
   return `${plus > 0 ? local.slice(0, plus) : local}${normal.slice(at)}`;
 }
 
+/**
+ * The plain address when `mailbox` is a sub-addressed (tagged) form of another, like
+ * `ceo+x@example.com` of `ceo@example.com`; undefined for a plain address. Such a mailbox is refused
+ * wherever one comes in: the policy's rules, the owner lookup and the duplicate check read the address
+ * as typed, so a tag would let a request escape the rule of the mailbox it delivers to.
+ */
+export function taggedFormOf(mailbox: string): string | undefined {
+  const plain = mailboxOf(mailbox);
+  return plain === normalizeEmail(mailbox) ? undefined : plain;
+}
+
 /** True when `mailbox` is the person's own mailbox (`granteeEmail`), in any case or with a +tag. */
 export function isOwnMailbox(granteeEmail: string, mailbox: string): boolean {
   return mailboxOf(granteeEmail) === mailboxOf(mailbox);

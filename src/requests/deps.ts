@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { newRequestId } from './ids.js';
 import { InFlight } from './in-flight.js';
-import type { DelegationRequest, Failure } from './model.js';
+import type { DelegationRequest, Failure, RequestStatus } from './model.js';
 import { type AccessPolicy, type ApprovalPolicy, settingsPolicy } from './policy.js';
 import type {
   Clock,
@@ -137,12 +137,19 @@ export function toFailure(failure: MimecastFailure): Failure {
   };
 }
 
-/** Other grants of the bot that currently give this grantee this mailbox. */
-export async function otherGrants(core: Core, request: DelegationRequest): Promise<DelegationRequest[]> {
+/**
+ * Other grants of the bot that currently give this grantee this mailbox (`completed`, some of them
+ * perhaps ending: see remove.ts `pendingEnd`); with `removing` too, those whose removal is under way.
+ */
+export async function otherGrants(
+  core: Core,
+  request: DelegationRequest,
+  statuses: readonly RequestStatus[] = ['completed'],
+): Promise<DelegationRequest[]> {
   const grants = await core.store.listRequests({
     granteeEmail: request.granteeEmail,
     mailbox: request.mailbox,
-    statuses: ['completed'],
+    statuses,
   });
   return grants.filter((grant) => grant.id !== request.id);
 }

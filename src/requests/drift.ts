@@ -1,7 +1,7 @@
 import type { Core } from './deps.js';
 import { toFailure } from './deps.js';
 import type { DriftFinding } from './findings.js';
-import type { Failure } from './model.js';
+import { type DelegationRequest, type Failure, normalizeEmail, type RequestStatus } from './model.js';
 import type { AdminPermit, Refusal } from './permissions.js';
 import { removeRight } from './rights.js';
 
@@ -14,6 +14,11 @@ export type RemoveFindingResult =
   | { ok: true; finding: DriftFinding; alreadyGone: boolean }
   | { ok: false; reason: Extract<Refusal, 'not_found'> }
   | { ok: false; reason: 'not_open'; finding: DriftFinding }
+  /**
+   * A grant of the bot holds (or is about to hold) this right: removing it would end legitimate
+   * access. `request` is that grant; when it is active, the finding was closed as `managed`.
+   */
+  | { ok: false; reason: 'managed_by_grant'; finding: DriftFinding; request: DelegationRequest }
   | { ok: false; reason: 'removal_failed'; failure: Failure; finding: DriftFinding };
 
 /** `/delegate drift`: the findings that still stand, oldest first. */
@@ -54,6 +59,28 @@ export function removeFinding(core: Core, permit: AdminPermit, id: string): Prom
 
 async function removeFindingNow(core: Core, actor: string, id: string): Promise<RemoveFindingResult> {
   const { store } = core;
+  const current = await store.getFinding(id);
+  const grant = current?.status === 'open' ? await grantManaging(core, current) : undefined;
+  if (current && grant) {
+    // Not drift after all: the right is (or is about to be) a grant of the bot. Nothing is removed.
+    const closed = isActive(grant) ? await closeManagedFinding(core, actor, current, grant) : undefined;
+    if (!closed) {
+      await store.appendAudit(
+        {
+          requestId: null,
+          actor,
+          action: 'drift_removal_refused',
+          details: { findingId: id, grantId: grant.id, grantStatus: grant.status },
+        },
+        core.clock(),
+      );
+    }
+    core.logger.info(
+      { findingId: id, requestId: grant.id },
+      'drift removal refused: a grant holds the right',
+    );
+    return { ok: false, reason: 'managed_by_grant', finding: closed ?? current, request: grant };
+  }
   const startedAt = core.clock();
   const claimed = await store.transitionFinding({
     id,
@@ -125,4 +152,68 @@ export async function redraw(core: Core, finding: DriftFinding): Promise<void> {
       'could not update the message of a drift finding',
     );
   }
+}
+
+/**
+ * Requests whose grant accounts for a right in Mimecast: active, or under way (approved, its add being
+ * made, or its unknown outcome being settled: the right listed may be that add, landed). A request left
+ * `outcome_unknown` is not among them: the bot stopped looking after it and will neither expire nor
+ * remove the right, so a right it may have made stays a finding for an admin to judge.
+ */
+export const MANAGING_STATUSES: readonly RequestStatus[] = [
+  'approved',
+  'provisioning',
+  'settling',
+  'completed',
+  'removing',
+];
+
+function isActive(request: DelegationRequest): boolean {
+  return request.status === 'completed' || request.status === 'removing';
+}
+
+/**
+ * The grant of the bot, read now, that holds (or is about to hold) the finding's right: an active one
+ * first, else one under way; undefined when none does.
+ */
+export async function grantManaging(
+  core: Core,
+  right: { granteeEmail: string; mailbox: string },
+): Promise<DelegationRequest | undefined> {
+  const mailbox = normalizeEmail(right.mailbox);
+  const requests = (
+    await core.store.listRequests({ granteeEmail: right.granteeEmail, statuses: MANAGING_STATUSES })
+  ).filter((request) => normalizeEmail(request.mailbox) === mailbox);
+  return requests.find(isActive) ?? requests[0];
+}
+
+/** An open finding whose right an active grant now holds is closed as `managed` (audited, redrawn). */
+export async function closeManagedFinding(
+  core: Core,
+  actor: string,
+  finding: DriftFinding,
+  grant: DelegationRequest,
+): Promise<DriftFinding | undefined> {
+  if (!isActive(grant)) return undefined;
+  const at = core.clock();
+  const closed = await core.store.transitionFinding({
+    id: finding.id,
+    from: ['open'],
+    to: 'managed',
+    at,
+    patch: { resolvedAt: at, resolvedBy: actor },
+    audit: {
+      actor,
+      action: 'drift_managed',
+      details: {
+        granteeEmail: finding.granteeEmail,
+        mailbox: finding.mailbox,
+        mimecastId: finding.mimecastId,
+        grantId: grant.id,
+      },
+    },
+  });
+  if (!closed.ok) return undefined;
+  await redraw(core, closed.finding);
+  return closed.finding;
 }

@@ -3,12 +3,15 @@ import type { DelegationRequest } from './model.js';
 import { ownerNotices } from './owner-notices.js';
 import { isApproverOf, missingRequest, type Refusal } from './permissions.js';
 import { decisionPath } from './policy.js';
+import { isEnding, pendingEnd } from './remove.js';
 
 export type ExtendResult =
   | { ok: true; request: DelegationRequest }
   | { ok: false; reason: Extract<Refusal, 'not_found' | 'not_approver' | 'own_request'> | 'bad_duration' }
   /** Not active, time-bound access (any more): never extended, however the race went. */
   | { ok: false; reason: 'not_extendable'; request: DelegationRequest }
+  /** Revoked or ended by the grantee, its removal in Mimecast still being retried: it is ending. */
+  | { ok: false; reason: 'ending'; request: DelegationRequest }
   /** The grant kept changing under this extension (EXTEND_ATTEMPTS reads): nothing was changed. */
   | { ok: false; reason: 'changed_meanwhile' };
 
@@ -20,7 +23,8 @@ export const EXTEND_ATTEMPTS = 10;
  * and only by one of the durations its rule offers. The new end is computed from the grant as read, so
  * it is written as a compare-and-set on that version: when another change lands in between (another
  * extension, a card recorded), the grant is read again and the extension computed again, so two
- * extensions at once both count. A grant being removed or already removed meanwhile is never extended.
+ * extensions at once both count. A grant being removed or already removed meanwhile is never extended, nor one
+ * revoked or ended by its grantee whose removal is still being retried.
  */
 export async function extend(
   core: Core,
@@ -34,6 +38,7 @@ export async function extend(
     if (!request) return { ok: false, reason: await missingRequest(core, approverId, 'not_approver') };
     if (request.requesterId === approverId) return { ok: false, reason: 'own_request' };
     if (!(await isApproverOf(core, request, approverId))) return { ok: false, reason: 'not_approver' };
+    if (isEnding(request)) return { ok: false, reason: 'ending', request };
     if (!isExtendable(request)) return { ok: false, reason: 'not_extendable', request };
     if (!decisionPath(request, core.policy).durationChoicesHours.includes(hours) || hours <= 0)
       return { ok: false, reason: 'bad_duration' };
@@ -46,7 +51,13 @@ export async function extend(
       name: 'extend',
       at: now,
       expectedVersion: request.version,
-      patch: { expiresAt },
+      // An expiry whose removal failed is called off: the grant is no longer due, nothing to retry.
+      patch: {
+        expiresAt,
+        ...(pendingEnd(request)
+          ? { endReason: undefined, endedBy: undefined, nextRemovalAt: undefined, removalAttempts: undefined }
+          : {}),
+      },
       audit: {
         actor: approverId,
         action: 'extended',
@@ -64,6 +75,7 @@ export async function extend(
       return { ok: true, request: result.request };
     }
     const current = result.current ?? request;
+    if (isEnding(current)) return { ok: false, reason: 'ending', request: current };
     if (!isExtendable(current)) return { ok: false, reason: 'not_extendable', request: current };
     if (attempt >= EXTEND_ATTEMPTS) {
       core.logger.warn({ requestId: id, attempts: attempt }, 'extension gave up: the grant kept changing');

@@ -15,6 +15,11 @@ export const FINDING_STATUSES = [
   'removed',
   /** No longer listed at a later check: someone removed it elsewhere. */
   'gone',
+  /**
+   * Still listed, but now held by a grant of the bot: a request whose add was under way (or landed
+   * after the check read the bot's records) completed. The grant manages it from here.
+   */
+  'managed',
 ] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 

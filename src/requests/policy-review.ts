@@ -1,3 +1,4 @@
+import { taggedFormOf } from './addresses.js';
 import type { Core } from './deps.js';
 import { domainOf, isEmailAddress, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { type AdminPermit, hasRole } from './permissions.js';
@@ -28,6 +29,8 @@ export type PolicyTest =
   | { ok: false; reason: 'invalid_mailbox' }
   /** The requester named is neither a user id nor the email of an active Slack user. */
   | { ok: false; reason: 'unknown_requester' }
+  /** A sub-addressed mailbox (`ceo+x@`): refused at submit, so no rule applies; `plain` would. */
+  | { ok: false; reason: 'sub_addressed'; mailbox: string; plain: string }
   | { ok: false; reason: 'domain_not_allowed'; allowedDomains: readonly string[] }
   | {
       ok: true;
@@ -51,6 +54,8 @@ export async function testPolicy(
 ): Promise<PolicyTest> {
   const mailbox = normalizeEmail(mailboxText);
   if (!isEmailAddress(mailbox)) return { ok: false, reason: 'invalid_mailbox' };
+  const plain = taggedFormOf(mailbox);
+  if (plain) return { ok: false, reason: 'sub_addressed', mailbox, plain };
   let requesterId: string | undefined;
   if (requester !== undefined) {
     requesterId = /^[UW][A-Z0-9]{2,}$/.test(requester)

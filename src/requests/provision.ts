@@ -201,6 +201,11 @@ async function existingRight(
   }
   const right = rightFor(found.rights, request.mailbox);
   if (!right) return undefined;
-  const ours = await otherGrants(core, request);
+  // A grant of ours being removed still explains the right: this grant takes it over as the bot's, so
+  // it is removed when no grant covers it any more. A removal that reads its cover after this grant
+  // is recorded leaves the right to it (a failed or interrupted one always does, on its retry); one
+  // whose Mimecast call was already under way removes it, and the reconciliation finds this grant's
+  // access gone.
+  const ours = await otherGrants(core, request, ['completed', 'removing']);
   return { id: right.id, byBot: ours.some((grant) => grant.mimecastId === right.id && !grant.preexisting) };
 }

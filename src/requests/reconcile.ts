@@ -1,5 +1,5 @@
 import { type Core, HOUR_MS, toFailure } from './deps.js';
-import { announceFindings, redraw } from './drift.js';
+import { announceFindings, closeManagedFinding, grantManaging, MANAGING_STATUSES, redraw } from './drift.js';
 import { type DriftFinding, newFindingId } from './findings.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { ownerNotices } from './owner-notices.js';
@@ -15,6 +15,9 @@ import { removeRight, rightFor, type Search, searchRights } from './rights.js';
  * (b) a right whose grant ended (not preexisting, not covered by another active grant) but is still
  *     listed is removed again;
  * (c) a right the bot did not create is recorded as a drift finding, reported once to the admins.
+ *     A right a request under way may have made (approved, provisioning, settling) is not drift, nor
+ *     is one a request granted meanwhile (the records are read again before a finding is recorded);
+ *     an open finding whose right an active grant now holds is closed.
  * Every interval (the scheduler) and on `/delegate reconcile`; a run is claimed in the store, so
  * several processes run it once per interval. Within Mimecast's rate limits: two searches at a time,
  * and a 429 pauses every search for as long as Mimecast says.
@@ -52,6 +55,8 @@ export interface ReconcileReport {
   standingFindings: number;
   /** Findings no longer listed in Mimecast (removed elsewhere), closed. */
   resolvedFindings: string[];
+  /** Findings whose right a grant of the bot now holds (its request completed), closed. */
+  managedFindings: string[];
   /** Searches that failed, by kind: those people were not checked this time. */
   problems: { kind: MimecastFailureKind; count: number }[];
 }
@@ -128,18 +133,19 @@ async function run(core: Core, actor: string, startedAt: Date): Promise<Reconcil
     newFindings: [],
     standingFindings: 0,
     resolvedFindings: [],
+    managedFindings: [],
     problems: [],
   };
   const context: Context = { core, actor, now: startedAt, report, pauseUntil: 0, problems: new Map() };
   const grants = await store.listRequests({
-    statuses: ['completed', 'removing', 'removed'],
+    statuses: [...MANAGING_STATUSES, 'removed'],
     limit: 1_000_000,
   });
   const standing = await store.listFindings({ statuses: ['open', 'removing'], limit: 1_000_000 });
   const endedSince = startedAt.getTime() - ENDED_LOOKBACK_MS;
   const grantees = new Set<string>();
   for (const grant of grants) {
-    const active = grant.status !== 'removed';
+    const active = grant.status === 'completed' || grant.status === 'removing';
     const recentlyEnded = grant.mimecastId !== undefined && (grant.endedAt?.getTime() ?? 0) >= endedSince;
     if (active || recentlyEnded) grantees.add(grant.granteeEmail);
   }
@@ -175,6 +181,7 @@ async function run(core: Core, actor: string, startedAt: Date): Promise<Reconcil
         removalFailed: report.removalFailed,
         newFindings: report.newFindings.map((finding) => finding.id),
         resolvedFindings: report.resolvedFindings,
+        managedFindings: report.managedFindings,
         problems: report.problems,
       },
     },
@@ -219,15 +226,19 @@ async function checkGrantee(
     }
   }
 
-  const managed = new Set(active.map((grant) => normalizeEmail(grant.mailbox)));
+  const managing = grants.filter((grant) => MANAGING_STATUSES.includes(grant.status));
+  const managed = new Set(managing.map((grant) => normalizeEmail(grant.mailbox)));
   for (const right of listed) {
-    // Access an active grant accounts for (granted by the bot, or known to predate it).
+    // Access an active grant accounts for (granted by the bot, or known to predate it), or one under way.
     if (managed.has(normalizeEmail(right.mailbox))) continue;
     const ended = grants.find(
       (grant) => grant.status === 'removed' && grant.mimecastId === right.id && !grant.preexisting,
     );
     if (ended) await removeAgain(context, ended, right);
-    else await recordFinding(context, grantee, right);
+    // A request granted since the records were read (a run can be long) holds it: not drift.
+    else if (!(await grantManaging(context.core, { granteeEmail: grantee, mailbox: right.mailbox }))) {
+      await recordFinding(context, grantee, right);
+    }
   }
 
   await settleFindings(context, findings, listed);
@@ -346,6 +357,10 @@ async function settleFindings(context: Context, findings: DriftFinding[], listed
         context.report.resolvedFindings.push(finding.id);
         await redraw(core, closed.finding);
       }
+    } else if (finding.status === 'open') {
+      const grant = await grantManaging(core, finding);
+      const closed = grant && (await closeManagedFinding(core, actor, finding, grant));
+      if (closed) context.report.managedFindings.push(finding.id);
     } else if (
       finding.status === 'removing' &&
       (finding.removalStartedAt?.getTime() ?? 0) < now.getTime() - STALE_REMOVAL_MS

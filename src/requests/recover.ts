@@ -10,6 +10,8 @@ export interface RecoveryReport {
   resumed: string[];
   /** Requests caught mid-call: settled by searching Mimecast (a second add: handed to the admins). */
   interrupted: string[];
+  /** Removals caught mid-call: due again, retried by the sweep for the reason they were made. */
+  removalsInterrupted: string[];
   /** Notices the previous process was sending: sent again now. */
   noticesReleased: number;
 }
@@ -19,7 +21,10 @@ export interface TakeoverReport {
   resumed: string[];
   /** Provisioning whose claim ran out: handed to an admin. */
   interrupted: string[];
-  /** Removals whose claim ran out: due again. */
+  /**
+   * Removals whose claim ran out: due again at once, keeping why the grant ends and who ended it, so
+   * the sweep retries a revoke or "I'm done" of permanent or not-yet-expired access too.
+   */
   removalsInterrupted: string[];
 }
 
@@ -37,14 +42,20 @@ export async function recoverInterrupted(core: Core): Promise<RecoveryReport> {
   const noticesReleased = await store.releaseNoticeLeases();
   const taken = await takeOverAbandoned(core, { everything: store.singleProcess });
   if (noticesReleased) core.notify();
-  return { resumed: taken.resumed, interrupted: taken.interrupted, noticesReleased };
+  return {
+    resumed: taken.resumed,
+    interrupted: taken.interrupted,
+    removalsInterrupted: taken.removalsInterrupted,
+    noticesReleased,
+  };
 }
 
 /**
  * Mimecast work left by a process that stopped, on any replica, every sweep:
  * - a request being provisioned whose claim ran out may or may not have been granted, so it goes to
  *   an admin instead of being repeated;
- * - a removal whose claim ran out is due again (removing a right that is already gone changes nothing);
+ * - a removal whose claim ran out is due again, for the same reason (removing a right that is already
+ *   gone changes nothing);
  * - an approval nobody claimed for longer than a lease (the approving process stopped before its
  *   Mimecast call) is provisioned, through the same claim, so only one replica makes the call.
  * Each step is a compare-and-set on the version read, so a renewal in between (the holder is alive)

@@ -1,6 +1,13 @@
 import { newClaim, whileClaimed } from './claims.js';
 import { type Core, HOUR_MS, otherGrants, toFailure } from './deps.js';
-import { type Actor, type DelegationRequest, type EndReason, type Failure, SYSTEM_ACTOR } from './model.js';
+import {
+  type Actor,
+  type DelegationRequest,
+  END_REASONS,
+  type EndReason,
+  type Failure,
+  SYSTEM_ACTOR,
+} from './model.js';
 import { ownerNotices } from './owner-notices.js';
 import type { AdminPermit, Refusal } from './permissions.js';
 import type { MimecastFailure } from './ports/index.js';
@@ -36,26 +43,48 @@ export function revoke(core: Core, permit: AdminPermit, id: string): Promise<End
 const EXPIRY_ATTEMPTS = 10;
 
 /**
- * The bot removes access whose time is up (the sweep), and retries removals that failed. The removal
- * is a compare-and-set on the version the sweep read: an extension that landed in between wins (the
- * grant is no longer due), and a grant still due after some other change is read and tried again.
+ * The bot removes access whose time is up (the sweep), and retries removals that failed or were
+ * interrupted, for the reason recorded when the end was asked for (a revoke, "I'm done", the expiry).
+ * The removal is a compare-and-set on the version the sweep read: an extension that landed in between
+ * wins (the grant is no longer due), and a grant still due after some other change is read and tried again.
  */
-export async function removeExpired(core: Core, grant: DelegationRequest): Promise<EndResult> {
+export async function removeDue(core: Core, grant: DelegationRequest): Promise<EndResult> {
   let read = grant;
   for (let attempt = 1; ; attempt += 1) {
-    const result = await removeAccess(core, read.id, SYSTEM_ACTOR, 'expired', read.version);
+    const end = pendingEnd(read) ?? { why: 'expired', by: SYSTEM_ACTOR };
+    const result = await removeAccess(core, read.id, SYSTEM_ACTOR, end.why, read.version, end.by);
     if (result.ok || result.reason !== 'not_active') return result;
     if (!isDueForRemoval(result.request, core.clock()) || attempt >= EXPIRY_ATTEMPTS) return result;
     read = result.request;
   }
 }
 
-/** Active, time-bound access whose end has passed, and no failed removal waiting for its next try. */
+/**
+ * An end that was asked for and has not happened yet: a revoke, an "I'm done" or the expiry whose
+ * removal failed or was interrupted. The grant stays active (`completed`) with the reason and who
+ * asked kept, and the sweep retries it at `nextRemovalAt` until Mimecast removes the access.
+ */
+export function pendingEnd(request: DelegationRequest): { why: EndReason; by: Actor } | undefined {
+  if (request.status !== 'completed') return undefined;
+  const why = END_REASONS.find((reason) => reason === request.endReason);
+  if (!why || why === 'removed_outside_bot') return undefined;
+  return { why, by: request.endedBy ?? SYSTEM_ACTOR };
+}
+
+/** A revoke or "I'm done" still waiting for its removal: the grant is ending, whatever its expiry. */
+export function isEnding(request: DelegationRequest): boolean {
+  const end = pendingEnd(request);
+  return end !== undefined && end.why !== 'expired';
+}
+
+/**
+ * Active access that is to be removed now: its time is up, or a revoke or "I'm done" is waiting for
+ * its removal; in both cases no failed removal waiting for its next try.
+ */
 export function isDueForRemoval(request: DelegationRequest, now: Date): boolean {
   return (
     request.status === 'completed' &&
-    request.expiresAt !== undefined &&
-    request.expiresAt <= now &&
+    ((request.expiresAt !== undefined && request.expiresAt <= now) || isEnding(request)) &&
     !(request.nextRemovalAt && request.nextRemovalAt > now)
   );
 }
@@ -70,8 +99,9 @@ function removeAccess(
   actor: Actor,
   why: EndReason,
   expectedVersion?: number,
+  endedBy: Actor = actor,
 ): Promise<EndResult> {
-  return core.work.track(removeNow(core, id, actor, why, expectedVersion));
+  return core.work.track(removeNow(core, id, actor, why, expectedVersion, endedBy));
 }
 
 async function removeNow(
@@ -80,6 +110,7 @@ async function removeNow(
   actor: Actor,
   why: EndReason,
   expectedVersion: number | undefined,
+  endedBy: Actor,
 ): Promise<EndResult> {
   const { store } = core;
   const now = core.clock();
@@ -89,8 +120,13 @@ async function removeNow(
     at: now,
     ...(expectedVersion === undefined ? {} : { expectedVersion }),
     // The claim says which process makes the call, until when; it is renewed while the call runs.
-    patch: { endedBy: actor, endReason: why, claim: newClaim(core) },
-    audit: { actor, action: `removal_started`, details: { why } },
+    // Who asked and why are kept through a failed removal: the sweep retries it for the same reason.
+    patch: { endedBy, endReason: why, claim: newClaim(core) },
+    audit: {
+      actor,
+      action: `removal_started`,
+      details: { why, ...(endedBy === actor ? {} : { endedBy }) },
+    },
   });
   if (!claimed.ok) {
     return claimed.current
@@ -110,8 +146,9 @@ async function removeClaimed(
 ): Promise<EndResult> {
   const { store, logger } = core;
   const { id } = request;
+  // A grant that is itself ending (a revoke or "I'm done" waiting for its retry) covers nothing.
   const coveredBy = (await otherGrants(core, request)).find(
-    (grant) => !grant.expiresAt || grant.expiresAt > now,
+    (grant) => !pendingEnd(grant) && (!grant.expiresAt || grant.expiresAt > now),
   );
 
   let leaveInMimecast: string | undefined;
@@ -160,7 +197,10 @@ async function removeClaimed(
   return { ok: true, request: result.request, ...(coveredBy ? { coveredBy: coveredBy.id } : {}) };
 }
 
-/** Back to active, with the next attempt scheduled; admins hear of it once it has failed a few times. */
+/**
+ * Back to active, the end still asked for (its reason and who asked are kept), with the next attempt
+ * scheduled; admins hear of it once it has failed a few times.
+ */
 async function removalFailed(
   core: Core,
   request: DelegationRequest,
@@ -179,8 +219,6 @@ async function removalFailed(
       removalAttempts: attempts,
       nextRemovalAt: new Date(now.getTime() + delay),
       failure: toFailure(failure),
-      endedBy: undefined,
-      endReason: undefined,
       claim: undefined,
     },
     audit: { actor, action: 'removal_failed', details: { attempts, ...toFailure(failure) } },
@@ -188,6 +226,7 @@ async function removalFailed(
     notices: alert ? [{ target: 'thread', event: 'removal_failing', data: { attempts } }] : [],
   });
   if (alert) core.notify();
+  if (result.ok && result.request.nextRemovalAt) core.wake(result.request.nextRemovalAt);
   core.logger.warn({ requestId: request.id, attempts, kind: failure.kind }, 'removal failed; will retry');
   return {
     ok: false,

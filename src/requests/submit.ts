@@ -1,4 +1,4 @@
-import { isOwnMailbox, showsAsTyped } from './addresses.js';
+import { isOwnMailbox, showsAsTyped, taggedFormOf } from './addresses.js';
 import type { Core } from './deps.js';
 import { type GranteeProblem, granteeProblem } from './eligibility.js';
 import { type OpenRequestsFull, openRequestsFull } from './limits.js';
@@ -35,6 +35,8 @@ export type MailboxProblem =
   | { code: 'invalid' }
   /** Characters Slack would show as formatting, so the card would not show the address granted. */
   | { code: 'formatting_characters' }
+  /** A sub-addressed form (`ceo+x@`) of `plain`: asked for as itself, so that its rule applies. */
+  | { code: 'sub_addressed'; mailbox: string; plain: string }
   | { code: 'domain_not_allowed'; allowedDomains: readonly string[] }
   | { code: 'not_requester' }
   | { code: 'no_profile_email' }
@@ -123,8 +125,9 @@ export async function requestForm(
   const problem = granteeProblem(core, granteeEmail);
   if (problem) return { ok: false, reason: 'grantee_not_allowed', problem };
   const mailbox = normalizeEmail(mailboxText ?? '');
-  const rule = isEmailAddress(mailbox) ? ruleFor(core.approval, mailbox) : core.approval.defaults;
-  const refusal = await ruleRefusal(core, rule, userId);
+  const tagged = isEmailAddress(mailbox) ? taggedProblem(mailbox) : undefined;
+  const rule = isEmailAddress(mailbox) && !tagged ? ruleFor(core.approval, mailbox) : core.approval.defaults;
+  const refusal = tagged ?? (await ruleRefusal(core, rule, userId));
   return {
     ok: true,
     granteeEmail,
@@ -168,7 +171,11 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     !policy.allowedEmailDomains.includes(domainOf(mailbox))
   ) {
     errors.mailbox = { code: 'domain_not_allowed', allowedDomains: policy.allowedEmailDomains };
-  } else rule = ruleFor(core.approval, mailbox);
+  } else {
+    const tagged = taggedProblem(mailbox);
+    if (tagged) errors.mailbox = tagged;
+    else rule = ruleFor(core.approval, mailbox);
+  }
   // Checked against the rule's choices whatever the form showed.
   const durationHours = input.durationHours ?? rule.defaultDurationHours;
 
@@ -195,7 +202,11 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
     errors.mailbox = { code: 'no_profile_email' };
   } else if (grantee) {
     errors.mailbox = grantee;
-  } else if (!errors.mailbox && isOwnMailbox(granteeEmail, mailbox)) {
+  } else if (
+    (!errors.mailbox || errors.mailbox.code === 'sub_addressed') &&
+    isOwnMailbox(granteeEmail, mailbox)
+  ) {
+    // `alice+x@` is Alice's own: that says more than "a tagged form".
     errors.mailbox = { code: 'own_mailbox' };
   }
 
@@ -268,6 +279,12 @@ export async function submit(core: Core, input: SubmissionInput): Promise<Submit
       throw error;
     }
   }
+}
+
+/** A sub-addressed mailbox, refused: its plain address is the one to ask for (see taggedFormOf). */
+export function taggedProblem(mailbox: string): MailboxProblem | undefined {
+  const plain = taggedFormOf(mailbox);
+  return plain ? { code: 'sub_addressed', mailbox: normalizeEmail(mailbox), plain } : undefined;
 }
 
 /** A form that already made a request: its request again for its requester, a refusal for anyone else. */

@@ -3,7 +3,7 @@ import { announceFindings } from './drift.js';
 import { SYSTEM_ACTOR } from './model.js';
 import { consentClosed } from './owner-notices.js';
 import { type TakeoverReport, takeOverAbandoned } from './recover.js';
-import { removeExpired } from './remove.js';
+import { isDueForRemoval, removeDue } from './remove.js';
 import { type SettleReport, settleDue } from './settle.js';
 
 export interface SweepReport extends TakeoverReport {
@@ -81,12 +81,17 @@ export async function sweep(core: Core): Promise<SweepReport> {
     if (result.ok) report.reminded.push(request.id);
   }
 
-  const due = await store.listRequests({ statuses: ['completed'], expiresBefore: now });
+  // Grants whose time is up, and removals due again: a failed or interrupted one, whatever ended the
+  // grant (a revoke or "I'm done" of access that is permanent or has time left is due by its retry
+  // time alone, not by its expiry).
+  const expired = await store.listRequests({ statuses: ['completed'], expiresBefore: now });
+  const retries = await store.listRequests({ statuses: ['completed'], removalDueBefore: now });
+  const due = [...expired, ...retries.filter((grant) => !expired.some((other) => other.id === grant.id))];
   for (const grant of due) {
     // An orderly stop starts no new Mimecast call; another replica, or the next start, removes it.
     if (core.stopping) break;
-    if (grant.nextRemovalAt && grant.nextRemovalAt > now) continue;
-    const result = await removeExpired(core, grant);
+    if (!isDueForRemoval(grant, now)) continue;
+    const result = await removeDue(core, grant);
     if (result.ok) report.removed.push(grant.id);
     else if (result.reason === 'removal_failed') report.removalFailed.push(grant.id);
   }

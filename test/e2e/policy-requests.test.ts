@@ -20,6 +20,7 @@ import {
   seedPolicyWorkspace,
   startPolicyHarness,
 } from '../support/policy.js';
+import { run } from '../support/slack-answers.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -111,6 +112,62 @@ describe('policy rules at submit', () => {
     });
     expect(await h.bot.store.listRequests({})).toEqual([]);
     expect(await h.bot.store.listAudit({})).toEqual([expect.objectContaining({ action: 'policy_loaded' })]);
+  });
+
+  it('a +tag mailbox does not escape its rule: refused naming the plain address, at submit, in the form and in policy test', async () => {
+    const policy = `rules:
+  - name: executives
+    mailboxes: [ceo@example.com]
+    approvers: [SSECURITY]
+    approvals: 2
+    owner: consent
+    requesters: [SREQUESTERS]
+  - name: closed
+    mailboxes: [hr@example.com]
+    deny: HR mailboxes are not delegated; ask HR.
+`;
+    h = await startPolicyHarness({ policy });
+    const words = (typed: string, plain: string) =>
+      `${typed} is a tagged form of ${plain}: ask for ${plain} itself.`;
+    // `/delegate <address>` pre-fills the form; submitting it is refused on the mailbox field.
+    for (const [typed, plain] of [
+      ['CEO+x@example.com', 'ceo@example.com'],
+      ['hr+anything@example.com', 'hr@example.com'],
+    ] as const) {
+      const { body } = await submitForm(USERS.alice.id, typed);
+      expect(body).toEqual({
+        response_action: 'errors',
+        errors: { mailbox: words(typed.toLowerCase(), plain) },
+      });
+    }
+    // The pre-filled form already says so, instead of the defaults' single approver.
+    const prefilled = await h.driver.command(USERS.bob.id, '/delegate', 'ceo+board@example.com');
+    const opened = await h.sim.viewOpenedWith(prefilled.triggerId);
+    expect(textOf({ text: '', blocks: opened.view.blocks })).toContain(
+      `:no_entry: ${words('ceo+board@example.com', 'ceo@example.com')}`,
+    );
+    // Enter in the form's mailbox field (dispatch_action): the same words.
+    const command = await h.driver.command(USERS.alice.id, '/delegate', '');
+    const form = await h.sim.viewOpenedWith(command.triggerId);
+    await h.driver.enterInView(USERS.alice.id, form, 'mailbox', 'ceo+x@example.com');
+    await h.bot.idle();
+    const updated = h.sim.findView(form.id);
+    if (!updated) throw new Error('form gone');
+    const shown = textOf({ text: '', blocks: updated.view.blocks });
+    expect(shown).toContain(`:no_entry: ${words('ceo+x@example.com', 'ceo@example.com')}`);
+    expect(shown).not.toContain('1 approver');
+    // `/delegate policy test` names the plain address to test instead.
+    expect(await run(h, USERS.admin.id, 'policy test ceo+x@example.com <@UALICE>')).toBe(
+      `*ceo+x@example.com* is a tagged form of *ceo@example.com*, so no rule applies: the form refuses it ("${words('ceo+x@example.com', 'ceo@example.com')}"). Test the plain address: \`/delegate policy test ceo@example.com\`. Nothing was created.`,
+    );
+    // Nothing was stored, asked of Mimecast, or posted to the approvers.
+    expect(await h.bot.store.listRequests({})).toEqual([]);
+    expect((await h.bot.store.listAudit({})).filter((e) => !e.action.startsWith('admin_command'))).toEqual([
+      expect.objectContaining({ action: 'policy_loaded' }),
+    ]);
+    expect(addCalls(h)).toEqual([]);
+    await h.bot.idle();
+    expect(h.sim.messages.filter((m) => !m.channel.startsWith('D'))).toEqual([]);
   });
 
   it('durations per rule: Enter in the mailbox field shows the rule’s choices; submit checks again', async () => {

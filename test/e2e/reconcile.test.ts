@@ -2,8 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FIND_SHAPES } from '../../testkit/mimecast/index.js';
 import { offsetClock } from '../support/fakes.js';
 import { describeErrors, logEntries, rawClick } from '../support/fault-tools.js';
-import { APPROVAL_CHANNEL, type Harness, startHarness, textOf, USERS } from '../support/harness.js';
 import {
+  APPROVAL_CHANNEL,
+  type Harness,
+  startHarness,
+  textOf,
+  USERS,
+  waitForStatus,
+} from '../support/harness.js';
+import {
+  advance,
+  approveWithAddFault,
   FIND,
   findBody,
   granted,
@@ -14,7 +23,8 @@ import {
 } from '../support/mimecast-flows.js';
 import { run } from '../support/slack-answers.js';
 
-const MINUTE = 60_000;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 let h: Harness | undefined;
@@ -350,5 +360,134 @@ describe('reconciliation with Mimecast', () => {
     await Promise.all([a.bot.scheduler.reconcileIfDue(), b.bot.scheduler.reconcileIfDue()]);
     expect(await runs()).toHaveLength(2);
     expect(mimecastCalls(a)).toHaveLength(2);
+  });
+
+  it('a right whose add is still being settled is not drift: nothing reported, before or after it completes', async () => {
+    const started = await startMovable();
+    h = started.h;
+    // Alice has sales@ already (so she is checked); her add of info@ lands, but its answer is lost.
+    await granted(h, 'sales@example.com', USERS.alice.id);
+    const { request } = await approveWithAddFault(h, { dropConnection: true }, 'info@example.com');
+    await waitForStatus(h, request.id, 'settling');
+    await h.bot.idle();
+    expect(h.mimecast.rights.map((r) => r.delegateAddress).sort()).toEqual([
+      'info@example.com',
+      'sales@example.com',
+    ]);
+    const clean = [
+      '*Checked against Mimecast*: the delegate access of 1 person.',
+      '• Everything matches.',
+      'No right the bot did not grant is waiting for an admin.',
+    ].join('\n');
+
+    h.mimecast.calls.length = 0;
+    expect(await run(h, USERS.admin.id, 'reconcile')).toBe(clean);
+    await h.bot.idle();
+    expect(mimecastCalls(h)).toEqual([`200 ${FIND} ${findBody('alice@example.com')}`]);
+    expect(await h.bot.store.listFindings({})).toEqual([]);
+    expect(findingMessages(h)).toEqual([]);
+
+    // Settling finds the right: the request completes, and the next check still has nothing to report.
+    await advance(h, started.clock, 30 * SECOND);
+    await waitForStatus(h, request.id, 'completed');
+    expect(await run(h, USERS.admin.id, 'reconcile')).toBe(clean);
+    await h.bot.idle();
+    expect(await h.bot.store.listFindings({})).toEqual([]);
+    expect(await run(h, USERS.admin.id, 'drift')).toContain('*Delegate access the bot did not grant*\nNone');
+    expect(describeErrors(h)).toEqual([]);
+  });
+
+  /**
+   * A right given by hand is reported; then Alice asks the bot for the same access, and her request
+   * completes on it (Mimecast already listed it). Returns the open finding and the grant.
+   */
+  async function findingThenGrant(stack: Harness, clock: ReturnType<typeof offsetClock>) {
+    await granted(stack, 'sales@example.com', USERS.alice.id);
+    const manual = stack.mimecast.grant('alice@example.com', 'info@example.com');
+    clock.advance(20 * MINUTE);
+    await run(stack, USERS.admin.id, 'reconcile');
+    await stack.bot.idle();
+    const [finding] = await stack.bot.store.listFindings({});
+    expect(finding).toMatchObject({ status: 'open', mailbox: 'info@example.com', mimecastId: manual.id });
+    const grant = await granted(stack, 'info@example.com', USERS.alice.id);
+    expect(grant.request).toMatchObject({ status: 'completed', mimecastId: manual.id });
+    stack.mimecast.calls.length = 0;
+    return { finding: finding!, grant: grant.request, manual, message: findingMessages(stack)[0]! };
+  }
+
+  it('Remove on a finding whose right a grant of the bot now holds: refused, nothing removed, the finding closed', async () => {
+    const started = await startMovable();
+    h = started.h;
+    const { finding, grant, manual, message } = await findingThenGrant(h, started.clock);
+
+    const click = await h.driver.clickButton(USERS.admin.id, message, 'remove_drift_right');
+    const told = await h.sim.waitFor(() => h?.sim.responses.find((r) => r.url === click.responseUrl));
+    await h.bot.idle();
+    expect(told.body.text).toBe(
+      `Not removed: alice@example.com's access to info@example.com is now held by the bot's grant ${grant.id}, so ${finding.id} is not drift and is closed. Nothing was changed in Mimecast. To end that access, revoke the grant: \`/delegate revoke ${grant.id}\`.`,
+    );
+    expect(mimecastCalls(h)).toEqual([]);
+    expect(h.mimecast.rights.some((r) => r.id === manual.id)).toBe(true);
+    expect(await h.bot.store.getRequest(grant.id)).toMatchObject({ status: 'completed' });
+    expect(await h.bot.store.getFinding(finding.id)).toMatchObject({
+      status: 'managed',
+      resolvedBy: USERS.admin.id,
+    });
+    const shown = textOf(h.sim.findMessage(APPROVAL_CHANNEL, message.ts)!);
+    expect(shown).toContain(':white_check_mark: Not drift after all (checked <!date^');
+    expect(shown).toContain(
+      "*alice@example.com*'s access to *info@example.com* is now held by a grant of this bot (its request completed), which ends it when the grant ends. Nothing to do.",
+    );
+    expect(shown).not.toContain('Remove from Mimecast');
+    const audit = (await h.bot.store.listAudit({})).filter((e) => e.details?.findingId === finding.id);
+    expect(audit.map((e) => `${e.actor} ${e.action}`)).toEqual([
+      `${USERS.admin.id} drift_found`,
+      `${USERS.admin.id} drift_managed`,
+    ]);
+    expect(audit[1]?.details).toMatchObject({ grantId: grant.id, mimecastId: manual.id });
+
+    // The next check leaves the grant alone and reports nothing.
+    const answer = await run(h, USERS.admin.id, 'reconcile');
+    expect(answer).toContain('• Everything matches.');
+    expect(await h.bot.store.getRequest(grant.id)).toMatchObject({ status: 'completed' });
+    expect(await run(h, USERS.admin.id, 'drift')).toContain('*Delegate access the bot did not grant*\nNone');
+  });
+
+  it('the next check closes a finding whose right a grant of the bot now holds, and says so', async () => {
+    const started = await startMovable();
+    h = started.h;
+    const { finding, grant, message } = await findingThenGrant(h, started.clock);
+    const answer = await run(h, USERS.admin.id, 'reconcile');
+    await h.bot.idle();
+    expect(answer).toBe(
+      [
+        '*Checked against Mimecast*: the delegate access of 1 person.',
+        `• Now held by a grant of the bot (its request completed), so not drift after all, closed: \`${finding.id}\``,
+        'No right the bot did not grant is waiting for an admin.',
+      ].join('\n'),
+    );
+    expect(mimecastCalls(h)).toEqual([`200 ${FIND} ${findBody('alice@example.com')}`]);
+    expect(await h.bot.store.getFinding(finding.id)).toMatchObject({
+      status: 'managed',
+      resolvedBy: USERS.admin.id,
+    });
+    expect(textOf(h.sim.findMessage(APPROVAL_CHANNEL, message.ts)!)).toContain(
+      ':white_check_mark: Not drift after all',
+    );
+    expect((await h.bot.store.listAudit({})).filter((e) => e.action === 'drift_managed')).toEqual([
+      expect.objectContaining({
+        actor: USERS.admin.id,
+        details: expect.objectContaining({ findingId: finding.id, grantId: grant.id }),
+      }),
+    ]);
+    expect(await run(h, USERS.admin.id, 'drift')).toContain('*Delegate access the bot did not grant*\nNone');
+    // A Remove pressed afterwards (a stale copy of the message) removes nothing either.
+    const again = await rawClick(h, USERS.admin.id, 'remove_drift_right', finding.id);
+    const told = await h.sim.waitFor(() => h?.sim.responses.find((r) => r.url === again.responseUrl));
+    expect(told.body.text).toBe(
+      `Not removed: alice@example.com's access to info@example.com is now held by a grant of this bot, so ${finding.id} is not drift and is closed. Nothing was changed in Mimecast. To end that access, revoke the grant (\`/delegate audit alice@example.com\` shows its id).`,
+    );
+    expect(mimecastCalls(h).filter((call) => call.includes(REMOVE))).toEqual([]);
+    expect(await h.bot.store.getRequest(grant.id)).toMatchObject({ status: 'completed' });
   });
 });

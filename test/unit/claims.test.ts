@@ -270,6 +270,7 @@ describe('claims on Mimecast work', () => {
     expect(await b!.service.recoverInterrupted()).toEqual({
       resumed: [],
       interrupted: [],
+      removalsInterrupted: [],
       noticesReleased: 0,
     });
     expect((await a!.store.getRequest(live.id))?.status).toBe('provisioning');

@@ -4,7 +4,6 @@ import { homeView } from '../../src/slack/blocks/home.js';
 import { healthReport } from '../../src/slack/copy/admin.js';
 import { removalFailureExplanation, removalProblem } from '../../src/slack/copy/common.js';
 import { cancelAnswer } from '../../src/slack/copy/requester.js';
-import { slackDate } from '../../src/slack/mrkdwn.js';
 
 /** The words people see where the end-to-end tests do not reach every case. */
 
@@ -65,21 +64,13 @@ describe('a removal that failed, in removal words', () => {
     }
   });
 
-  it('says what happens next: the bot retries only once the grant has run out', () => {
-    // Revoked before its end: not retried until then.
-    const early = { ...granted, removalAttempts: 1, nextRemovalAt: new Date(AT.getTime() + 60_000) };
-    expect(failed(early, 'rate_limited')).toBe(
-      `Mimecast did not remove the access for DR-7KQ2M9: Mimecast is limiting how fast the bot may call it; the access is still there. Try again later; otherwise the bot removes it when the access ends on ${slackDate(granted.expiresAt!)}, and keeps retrying from then.`,
+  it('says what happens next: the bot keeps retrying every failed removal', () => {
+    const failing = { ...granted, removalAttempts: 1, nextRemovalAt: new Date(AT.getTime() + 60_000) };
+    expect(failed(failing, 'rate_limited')).toBe(
+      'Mimecast did not remove the access for DR-7KQ2M9 yet: Mimecast is limiting how fast the bot may call it; the access is still there. The bot keeps retrying.',
     );
-    // Until revoked: never retried by the bot.
-    const { expiresAt: _, ...untilRevoked } = early;
-    expect(failed({ ...untilRevoked, durationHours: 0 }, 'server_error')).toBe(
-      'Mimecast did not remove the access for DR-7KQ2M9: Mimecast did not confirm the removal; the access may still be there. The bot does not retry this by itself: try again later.',
-    );
-    // Already run out: the sweep tries again after the backoff.
-    const expired = { ...early, expiresAt: AT, nextRemovalAt: new Date(AT.getTime() + 5 * 60_000) };
-    expect(failed(expired, 'server_error')).toBe(
-      'Mimecast did not remove the access for DR-7KQ2M9: Mimecast did not confirm the removal; the access may still be there. The bot keeps retrying.',
+    expect(failed(failing, 'authentication')).toBe(
+      "Mimecast did not remove the access for DR-7KQ2M9 yet: Mimecast refused the bot's API credentials, so the access is still there. An admin must check MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET (or the API 1.0 keys). The bot keeps retrying.",
     );
   });
 

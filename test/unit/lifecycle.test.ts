@@ -133,6 +133,25 @@ describe('time-bound access', () => {
     expect(ctx.mimecast.removes).toEqual(['mc-1', 'mc-1', 'mc-1', 'mc-1']);
   });
 
+  it('an extension after a failed expiry removal calls the expiry off: nothing retried, nothing removed', async () => {
+    const ctx = setup();
+    const grant = await granted(ctx);
+    ctx.mimecast.removeOutcomes.push({ ok: false, kind: 'server_error', message: 'Mimecast is down' });
+    ctx.clock.advance(24 * HOUR);
+    expect((await ctx.service.sweep()).removalFailed).toEqual([grant.id]);
+    expect(await ctx.store.getRequest(grant.id)).toMatchObject({ endReason: 'expired', removalAttempts: 1 });
+    const extended = await ctx.service.extend(grant.id, 'UCAROL', 168);
+    expect(extended.ok).toBe(true);
+    const now = await ctx.store.getRequest(grant.id);
+    expect(now).toMatchObject({ status: 'completed' });
+    expect(now?.endReason).toBeUndefined();
+    expect(now?.endedBy).toBeUndefined();
+    expect(now?.nextRemovalAt).toBeUndefined();
+    ctx.clock.advance(60 * 60_000);
+    expect((await ctx.service.sweep()).removed).toEqual([]);
+    expect(ctx.mimecast.removes).toEqual(['mc-1']);
+  });
+
   it('treats a right Mimecast no longer knows as removed', async () => {
     const ctx = setup();
     const grant = await granted(ctx);

@@ -312,4 +312,90 @@ describe('reconciliation, against a fake Mimecast', () => {
     expect(ctx.findings.updated).toEqual([`${info!.id}:gone`]);
     expect(second.report.standingFindings).toBe(1);
   });
+
+  it('a right an add under way may have made is not drift; one of a request left outcome_unknown is', async () => {
+    const ctx = setup();
+    await grant(ctx, {});
+    const underWay = [
+      await grant(ctx, { status: 'approved', mailbox: 'a@example.com' }),
+      await grant(ctx, { status: 'provisioning', mailbox: 'b@example.com' }),
+      await grant(ctx, { status: 'settling', mailbox: 'c@example.com' }),
+    ];
+    // The bot stopped looking after this one: nothing will end it, so an admin must see it.
+    await grant(ctx, { status: 'outcome_unknown', mailbox: 'd@example.com' });
+    ctx.mimecast.rightsOf['alice@example.com'] = [
+      { id: 'mc-1', mailbox: 'sales@example.com' },
+      { id: 'mc-a', mailbox: 'A@example.com' },
+      { id: 'mc-b', mailbox: 'b@example.com' },
+      { id: 'mc-c', mailbox: 'c@example.com' },
+      { id: 'mc-d', mailbox: 'd@example.com' },
+    ];
+    const result = await ctx.service.reconcile(await permit(ctx));
+    if (!result.ok) throw new Error('did not run');
+    expect(result.report.newFindings).toEqual([
+      expect.objectContaining({ mailbox: 'd@example.com', mimecastId: 'mc-d' }),
+    ]);
+    expect(result.report.removedOutside).toEqual([]);
+    for (const request of underWay) {
+      expect((await ctx.store.getRequest(request.id))?.status).toBe(request.status);
+    }
+    expect(ctx.mimecast.finds).toEqual(['alice@example.com']);
+  });
+
+  it('a request granted while the run was under way (after its records were read) is not drift', async () => {
+    const ctx = setup();
+    await grant(ctx, {});
+    ctx.mimecast.rightsOf['alice@example.com'] = [
+      { id: 'mc-1', mailbox: 'sales@example.com' },
+      { id: 'mc-late', mailbox: 'info@example.com' },
+    ];
+    // Alice's request for info@ completes between the run's read of the records and her search.
+    const search = ctx.mimecast.findDelegates.bind(ctx.mimecast);
+    let late: DelegationRequest | undefined;
+    ctx.mimecast.findDelegates = async (address) => {
+      late ??= await grant(ctx, { mailbox: 'info@example.com', mimecastId: 'mc-late' });
+      return search(address);
+    };
+    const result = await ctx.service.reconcile(await permit(ctx));
+    if (!result.ok) throw new Error('did not run');
+    expect(late).toBeDefined();
+    expect(result.report.newFindings).toEqual([]);
+    expect(await ctx.store.listFindings({})).toEqual([]);
+  });
+
+  it('Remove is refused while a request for the same access is under way; the finding stays open', async () => {
+    const ctx = setup();
+    await grant(ctx, {});
+    ctx.mimecast.rightsOf['alice@example.com'] = [
+      { id: 'mc-1', mailbox: 'sales@example.com' },
+      { id: 'mc-x', mailbox: 'info@example.com' },
+    ];
+    const first = await ctx.service.reconcile(await permit(ctx));
+    if (!first.ok) throw new Error('did not run');
+    const [finding] = first.report.newFindings;
+    const settling = await grant(ctx, {
+      status: 'settling',
+      mailbox: 'info@example.com',
+    });
+    const result = await ctx.service.removeFinding(await permit(ctx), finding!.id);
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'managed_by_grant',
+      finding: { id: finding!.id, status: 'open' },
+      request: { id: settling.id, status: 'settling' },
+    });
+    expect(ctx.mimecast.removes).toEqual([]);
+    expect(await ctx.store.getFinding(finding!.id)).toMatchObject({ status: 'open' });
+    expect((await ctx.store.listAudit({})).at(-1)).toMatchObject({
+      actor: 'UADMIN',
+      action: 'drift_removal_refused',
+      details: { findingId: finding!.id, grantId: settling.id, grantStatus: 'settling' },
+    });
+    // Still open while it settles: the next check neither closes nor reports it again.
+    const second = await ctx.service.reconcile(await permit(ctx));
+    expect(second).toMatchObject({
+      ok: true,
+      report: { newFindings: [], managedFindings: [], standingFindings: 1 },
+    });
+  });
 });

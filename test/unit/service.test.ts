@@ -292,6 +292,7 @@ describe('RequestService decisions and provisioning', () => {
     expect(recovered).toEqual({
       resumed: [approvedOnly.id],
       interrupted: [midCall.request.id],
+      removalsInterrupted: [],
       noticesReleased: inFlight.length,
     });
     const due = (await ctx.store.dueNotices(ctx.clock(), 100)).map((notice) => notice.id);

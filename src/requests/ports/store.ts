@@ -160,6 +160,8 @@ export interface RequestFilter {
   granteeEmail?: string;
   /** Requests whose access ends at or before this time. */
   expiresBefore?: Date;
+  /** Requests whose next removal attempt (`nextRemovalAt`) is due at or before this time. */
+  removalDueBefore?: Date;
   /** Requests created at or before this time. */
   createdBefore?: Date;
   /** The request made from this Slack form (at most one). */

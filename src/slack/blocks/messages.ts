@@ -252,6 +252,11 @@ export function findingMessage(finding: DriftFinding, adminGroupIds: readonly st
         text: summary,
         blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.gone(finding) } }],
       };
+    case 'managed':
+      return {
+        text: summary,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: words.managed(finding) } }],
+      };
   }
 }
 

@@ -233,6 +233,11 @@ export function reconcileAnswer(result: ReconcileResult, approvalChannelId: stri
   if (report.resolvedFindings.length) {
     lines.push(`• No longer in Mimecast, closed: ${ids(report.resolvedFindings)}`);
   }
+  if (report.managedFindings.length) {
+    lines.push(
+      `• Now held by a grant of the bot (its request completed), so not drift after all, closed: ${ids(report.managedFindings)}`,
+    );
+  }
   for (const problem of report.problems) {
     lines.push(
       `• ${people(problem.count)} could not be checked: ${searchProblem({ kind: problem.kind, message: '' })}`,
@@ -243,7 +248,8 @@ export function reconcileAnswer(result: ReconcileResult, approvalChannelId: stri
     report.removedAgain.length +
     report.removalFailed.length +
     report.newFindings.length +
-    report.resolvedFindings.length;
+    report.resolvedFindings.length +
+    report.managedFindings.length;
   if (changed === 0 && report.problems.length === 0) {
     lines.push(report.standingFindings ? '• Nothing new since the last check.' : '• Everything matches.');
   }
@@ -294,6 +300,8 @@ export const findingMessage = {
     `:hourglass_flowing_sand: ${mentionUser(finding.resolvedBy ?? '')} is removing *${escapeMrkdwn(finding.granteeEmail)}*'s delegate access to *${escapeMrkdwn(finding.mailbox)}* from Mimecast… (\`${finding.id}\`)`,
   removed: (finding: DriftFinding) =>
     `:lock: Removed from Mimecast by ${mentionUser(finding.resolvedBy ?? '')}${finding.resolvedAt ? ` on ${slackDate(finding.resolvedAt)}` : ''}: *${escapeMrkdwn(finding.granteeEmail)}* can no longer open *${escapeMrkdwn(finding.mailbox)}*. (\`${finding.id}\`)`,
+  managed: (finding: DriftFinding) =>
+    `:white_check_mark: Not drift after all${finding.resolvedAt ? ` (checked ${slackDate(finding.resolvedAt)})` : ''}: *${escapeMrkdwn(finding.granteeEmail)}*'s access to *${escapeMrkdwn(finding.mailbox)}* is now held by a grant of this bot (its request completed), which ends it when the grant ends. Nothing to do. (\`${finding.id}\`)`,
   gone: (finding: DriftFinding) =>
     `:information_source: No longer listed in Mimecast${finding.resolvedAt ? ` (checked ${slackDate(finding.resolvedAt)})` : ''}: *${escapeMrkdwn(finding.granteeEmail)}* can no longer open *${escapeMrkdwn(finding.mailbox)}*. Nothing to do. (\`${finding.id}\`)`,
 };
@@ -313,6 +321,15 @@ export const REMOVE_FINDING_ADMINS_ONLY = `Only admins can remove delegate acces
 /** A Remove button whose value names no finding (forged, or from a version of the bot that is gone). */
 export const BUTTON_WITHOUT_FINDING = 'That button does not name a valid finding. Nothing was changed.';
 
+/** A finding whose right a grant of the bot holds: not removed, and how to end that access instead. */
+function managedAnswer(finding: DriftFinding, id: string, requestId?: string): string {
+  const grant = requestId ? `the bot's grant ${requestId}` : 'a grant of this bot';
+  const revoke = requestId
+    ? ` To end that access, revoke the grant: \`/delegate revoke ${requestId}\`.`
+    : ` To end that access, revoke the grant (\`/delegate audit ${escapeMrkdwn(finding.granteeEmail)}\` shows its id).`;
+  return `Not removed: ${escapeMrkdwn(finding.granteeEmail)}'s access to ${escapeMrkdwn(finding.mailbox)} is now held by ${grant}, so ${id} is not drift and is closed. Nothing was changed in Mimecast.${revoke}`;
+}
+
 /** What the admin who pressed Remove is told. */
 export function removeFindingAnswer(result: RemoveFindingResult, id: string): string {
   if (result.ok) {
@@ -329,7 +346,14 @@ export function removeFindingAnswer(result: RemoveFindingResult, id: string): st
         return `${id} is already being removed by ${mentionUser(finding.resolvedBy ?? '')}. Nothing else was done.`;
       if (finding.status === 'removed')
         return `${id} was already removed by ${mentionUser(finding.resolvedBy ?? '')}. Nothing else was done.`;
+      if (finding.status === 'managed') return managedAnswer(finding, id);
       return `${id} is no longer listed in Mimecast, so there is nothing to remove.`;
+    }
+    case 'managed_by_grant': {
+      const { finding, request } = result;
+      if (finding.status === 'managed') return managedAnswer(finding, id, request.id);
+      const access = `${escapeMrkdwn(finding.granteeEmail)}'s access to ${escapeMrkdwn(finding.mailbox)}`;
+      return `Not removed: a request of this bot for the same access is under way (${request.id}), and ${access} may be its grant, landed. Nothing was changed. The next check against Mimecast closes ${id} if that request completes; if it does not, the finding stays and you can remove it then.`;
     }
     case 'removal_failed':
       return `Mimecast did not remove it: ${removalFailureExplanation(result.failure)} The finding stays open, so you can press Remove again later.`;

@@ -12,8 +12,8 @@ import {
   grantSentence,
   ineligibleBecause,
   mentionList,
+  REMOVAL_RETRIED,
   removalFailureExplanation,
-  removalRetryWords,
   requestLine,
   statusWords,
   supportLine,
@@ -194,7 +194,7 @@ export function threadText(
       // Access gone without the bot doing it is for the admins to know about.
       return `:lock: ${notice.data.why === 'removed_outside_bot' ? `${admins} ` : ''}${endSentence(request, notice.data)}`;
     case 'removal_failing':
-      return `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${removalFailureExplanation(request.failure)} ${removalRetryWords(request)} If this persists, remove it by hand in the Mimecast Administration Console.`;
+      return `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${removalFailureExplanation(request.failure)} ${REMOVAL_RETRIED} If this persists, remove it by hand in the Mimecast Administration Console.`;
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
       const second =
@@ -329,6 +329,10 @@ export function extendRefusal(
       if (request?.status === 'removed')
         return `${request.id} can no longer be extended: its access has ended. Nothing was changed.`;
       return 'Only active, time-bound access can be extended. Nothing was changed.';
+    case 'ending': {
+      const how = request?.endReason === 'revoked' ? 'was revoked' : 'was ended by the grantee';
+      return `${request?.id ?? 'This access'} can no longer be extended: it ${how}, and the bot keeps retrying its removal in Mimecast. Nothing was changed; if access is still needed, the grantee can request it again.`;
+    }
     case 'changed_meanwhile':
       return 'The access changed while you extended it, so nothing was changed. Look at the card and try again.';
   }

@@ -242,7 +242,7 @@ export function searchProblem(problem: Failure): string {
 
 /**
  * What went wrong when Mimecast did not remove a right, and whether the access is still there; the
- * caller says what happens next (see removalRetryWords).
+ * caller says what happens next (REMOVAL_RETRIED).
  */
 export function removalFailureExplanation(failure: Failure | undefined): string {
   switch (failure?.kind) {
@@ -263,16 +263,8 @@ export function removalFailureExplanation(failure: Failure | undefined): string 
   }
 }
 
-/**
- * What happens next to a grant whose removal failed. The bot tries again by itself only once the grant's
- * time is up (the sweep removes expired grants); a revoke or an "I'm done" before that is not retried.
- */
-export function removalRetryWords(request: DelegationRequest): string {
-  const { expiresAt, nextRemovalAt } = request;
-  if (!expiresAt) return 'The bot does not retry this by itself: try again later.';
-  if (!nextRemovalAt || expiresAt <= nextRemovalAt) return 'The bot keeps retrying.';
-  return `Try again later; otherwise the bot removes it when the access ends on ${slackDate(expiresAt)}, and keeps retrying from then.`;
-}
+/** What happens next to a grant whose removal failed: the sweep retries every failed removal until it is done. */
+export const REMOVAL_RETRIED = 'The bot keeps retrying.';
 
 /** Mimecast's own request id, for a support case. */
 export function supportLine(failure: Failure | undefined): string {
@@ -311,7 +303,7 @@ export function removalProblem(
 ): string {
   switch (result.reason) {
     case 'removal_failed':
-      return `Mimecast did not remove the access for ${id}: ${removalFailureExplanation(result.failure)} ${removalRetryWords(result.request)}`;
+      return `Mimecast did not remove the access for ${id} yet: ${removalFailureExplanation(result.failure)} ${REMOVAL_RETRIED}`;
     case 'not_active':
       if (result.request.status === 'removing')
         return `${id}'s access is already being removed. Nothing else was done.`;

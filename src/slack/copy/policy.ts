@@ -3,7 +3,7 @@ import type { ApprovalPolicy, PolicyRule } from '../../requests/policy.js';
 import type { PolicyTest, PolicyWarning, RequesterVerdict } from '../../requests/policy-review.js';
 import { channelLink, escapeMrkdwn, mentionGroup, mentionUser } from '../mrkdwn.js';
 import { durationChoice, listWords } from './common.js';
-import { mailboxProblemText } from './requester.js';
+import { mailboxProblemText, subAddressedText } from './requester.js';
 
 /** Rules shown by `/delegate policy`; the file has the rest. */
 const RULES_SHOWN = 40;
@@ -70,6 +70,8 @@ export function policyTestAnswer(test: PolicyTest): string {
         return 'Give a mailbox address, and optionally who would ask: `/delegate policy test ceo@example.com @alice` (or their email address). Nothing was created.';
       case 'unknown_requester':
         return POLICY_TEST_WHO;
+      case 'sub_addressed':
+        return `*${escapeMrkdwn(test.mailbox)}* is a tagged form of *${escapeMrkdwn(test.plain)}*, so no rule applies: the form refuses it ("${escapeMrkdwn(subAddressedText(test.mailbox, test.plain))}"). Test the plain address: \`/delegate policy test ${escapeMrkdwn(test.plain)}\`. Nothing was created.`;
       case 'domain_not_allowed':
         return `Only mailboxes in ${listWords(test.allowedDomains.map((d) => `@${d}`))} can be requested here (ALLOWED_EMAIL_DOMAINS), so no rule applies. Nothing was created.`;
     }

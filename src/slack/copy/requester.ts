@@ -150,6 +150,8 @@ export function mailboxProblemText(problem: MailboxProblem): string {
       return 'Your Slack profile has no email address, so we cannot tell Mimecast who you are. Ask your Slack admin to add it.';
     case 'own_mailbox':
       return 'That is your own mailbox: you already have access to it.';
+    case 'sub_addressed':
+      return subAddressedText(problem.mailbox, problem.plain);
     case 'duplicate':
       return `You already have a request for ${problem.mailbox} waiting (${problem.pendingId}). Use /delegate status ${problem.pendingId} to follow it.`;
     case 'denied_by_rule':
@@ -366,3 +368,8 @@ export const home = {
   mineTitle: 'Your requests and access',
   mineEmpty: 'You have no requests yet.',
 };
+
+/** A sub-addressed mailbox (`ceo+x@`), refused at submit, in the form and in `/delegate policy test`. */
+export function subAddressedText(mailbox: string, plain: string): string {
+  return `${mailbox} is a tagged form of ${plain}: ask for ${plain} itself.`;
+}

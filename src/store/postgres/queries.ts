@@ -23,6 +23,9 @@ export async function listRequests(pool: pg.Pool, filter: RequestFilter): Promis
   if (filter.mailbox) where.push(`mailbox = ${param(filter.mailbox)}`);
   if (filter.granteeEmail) where.push(`grantee_email = ${param(filter.granteeEmail)}`);
   if (filter.expiresBefore) where.push(`expires_at <= ${param(filter.expiresBefore)}`);
+  if (filter.removalDueBefore) {
+    where.push(`(doc->>'nextRemovalAt')::timestamptz <= ${param(filter.removalDueBefore)}`);
+  }
   if (filter.createdBefore) where.push(`created_at <= ${param(filter.createdBefore)}`);
   if (filter.viewId) where.push(`view_id = ${param(filter.viewId)}`);
   if (filter.settleDueBefore) {

@@ -30,6 +30,11 @@ export function listRequests({ sql }: Connection, filter: RequestFilter): Delega
     where.push('expires_at IS NOT NULL AND expires_at <= ?');
     params.push(filter.expiresBefore.toISOString());
   }
+  if (filter.removalDueBefore) {
+    // ISO 8601 text in the document, as for nextSettleAt; a missing field is NULL and matches nothing.
+    where.push("json_extract(doc, '$.nextRemovalAt') <= ?");
+    params.push(filter.removalDueBefore.toISOString());
+  }
   if (filter.createdBefore) {
     where.push('created_at <= ?');
     params.push(filter.createdBefore.toISOString());

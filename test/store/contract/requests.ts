@@ -230,6 +230,35 @@ export function requestsContract({ target, fresh, it }: ContractKit): void {
       ).toEqual(['DR-BBBBBB']);
     });
 
+    it('lists removals due again by their retry time, whatever the expiry (permanent access too)', async (context) => {
+      const { expect } = context;
+      const { store } = await fresh(context);
+      const rows: [string, Partial<DelegationRequest>][] = [
+        // A revoke of permanent access whose removal failed: no expiry, a retry time.
+        ['DR-AAAAAA', { status: 'completed', endReason: 'revoked', nextRemovalAt: later(60_000) }],
+        // Time left, an "I'm done" to retry later.
+        [
+          'DR-BBBBBB',
+          {
+            status: 'completed',
+            expiresAt: later(900_000),
+            nextRemovalAt: later(300_000),
+            createdAt: later(1),
+          },
+        ],
+        // Active, nothing to retry.
+        ['DR-CCCCCC', { status: 'completed', expiresAt: later(10) }],
+      ];
+      for (const [id, overrides] of rows)
+        await store.createRequest(request(id, overrides), submitted(id), []);
+      const ids = async (at: Date) =>
+        (await store.listRequests({ statuses: ['completed'], removalDueBefore: at })).map((r) => r.id);
+      expect(await ids(later(59_999))).toEqual([]);
+      expect(await ids(later(60_000))).toEqual(['DR-AAAAAA']);
+      expect(await ids(later(300_000))).toEqual(['DR-BBBBBB', 'DR-AAAAAA']);
+      expect(await ids(later(10_000_000))).toEqual(['DR-BBBBBB', 'DR-AAAAAA']);
+    });
+
     it('keeps a policy rule’s decision path, and records approvals one at a time by version, across two stores', async (context) => {
       const { expect } = context;
       const { db, store } = await fresh(context);
