@@ -154,10 +154,15 @@ export class MimecastClient {
       return { ok: true, requestId: outcome.mcReqId, ...result.value };
     }
     // An answer we could not read is logged by its layout (keys only), which support needs to adapt.
+    // Mimecast's own message is free text that may repeat an address, so it is logged at debug only.
     const { shape, ...failure } = result;
     this.#logger.warn(
-      { ...fields, code: failure.code, reason: failure.message, ...(shape ? { shape } : {}) },
+      { ...fields, kind: failure.kind, code: failure.code, ...(shape ? { shape } : {}) },
       'mimecast call failed',
+    );
+    this.#logger.debug(
+      { endpoint, mcReqId: outcome.mcReqId, reason: failure.message },
+      "Mimecast's message for the failed call",
     );
     return { ...failure, requestId: outcome.mcReqId };
   }

@@ -52,24 +52,25 @@ export function resolveMimecastBaseUrl(
   if (authKind === 'oauth' && trimmed.toLowerCase() in MIMECAST_REGIONS) {
     return {
       ok: false,
-      problem: `"${trimmed}" is an API 1.0 region; with API 2.0 credentials use one of ${regionNames}, or a full https URL`,
+      problem: `"${trimmed.toLowerCase()}" is an API 1.0 region; with API 2.0 credentials use one of ${regionNames}, or a full https URL`,
     };
   }
 
+  // From here on the value is not one of our names, so it is never quoted back: it may hold a password.
   let url: URL;
   try {
     url = new URL(trimmed);
   } catch {
-    return { ok: false, problem: `"${trimmed}" is neither a region (${regionNames}) nor a URL` };
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    return { ok: false, problem: `"${trimmed}" must use https (plain http is allowed only on loopback)` };
+    return { ok: false, problem: `is neither a region (${regionNames}) nor a URL` };
   }
   if (url.username !== '' || url.password !== '') {
-    return { ok: false, problem: 'the Mimecast base URL must not contain credentials' };
+    return { ok: false, problem: 'must not contain a user name or password' };
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    return { ok: false, problem: 'must use https (plain http is allowed only on loopback)' };
   }
   if (url.search !== '' || url.hash !== '') {
-    return { ok: false, problem: `"${trimmed}" must not have a query or fragment` };
+    return { ok: false, problem: 'must not have a query or fragment' };
   }
   const path = url.pathname.replace(/\/+$/, '');
   return { ok: true, url: `${url.protocol}//${url.host}${path}` };

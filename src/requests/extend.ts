@@ -23,7 +23,7 @@ export const EXTEND_ATTEMPTS = 10;
  * and only by one of the durations its rule offers. The new end is computed from the grant as read, so
  * it is written as a compare-and-set on that version: when another change lands in between (another
  * extension, a card recorded), the grant is read again and the extension computed again, so two
- * extensions at once both count. A grant being removed or removed meanwhile is never extended, nor one
+ * extensions at once both count. A grant being removed or already removed meanwhile is never extended, nor one
  * revoked or ended by its grantee whose removal is still being retried.
  */
 export async function extend(

@@ -37,7 +37,7 @@ describe('/delegate policy and /delegate policy test', () => {
       ].join('\n'),
     );
     expect(await run(h, USERS.carol.id, 'policy')).toBe(
-      '`/delegate policy` is for admins only, and you are not in an admin group. Nothing was done.',
+      '`/delegate policy` is for admins only, and you are not in an admin group. Nothing was changed. Ask an admin if this needs doing.',
     );
     const audit = (await h.bot.store.listAudit({})).filter((e) => e.action.startsWith('admin_command'));
     expect(audit.map((e) => [e.action, e.actor, e.details])).toEqual([

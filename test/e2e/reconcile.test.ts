@@ -258,10 +258,10 @@ describe('reconciliation with Mimecast', () => {
       ),
     );
     expect(await run(h, USERS.alice.id, 'drift')).toBe(
-      '`/delegate drift` is for admins only, and you are not in an admin group. Nothing was done.',
+      '`/delegate drift` is for admins only, and you are not in an admin group. Nothing was changed. Ask an admin if this needs doing.',
     );
     expect(await run(h, USERS.alice.id, 'reconcile')).toBe(
-      '`/delegate reconcile` is for admins only, and you are not in an admin group. Nothing was done.',
+      '`/delegate reconcile` is for admins only, and you are not in an admin group. Nothing was changed. Ask an admin if this needs doing.',
     );
 
     // Remove, pressed by an approver who is not an admin: refused, nothing removed.
@@ -269,7 +269,7 @@ describe('reconciliation with Mimecast', () => {
     const refused = await h.driver.clickButton(USERS.carol.id, message, 'remove_drift_right');
     const refusal = await h.sim.waitFor(() => h?.sim.responses.find((r) => r.url === refused.responseUrl));
     expect(refusal.body.text).toBe(
-      'Only admins can remove delegate access the bot did not grant. Nothing was changed.',
+      'Only admins can remove delegate access the bot did not grant. Nothing was changed. Ask an admin if this needs doing.',
     );
     expect(h.mimecast.rights.some((r) => r.id === manual.id)).toBe(true);
 
@@ -312,6 +312,25 @@ describe('reconciliation with Mimecast', () => {
       `${finding!.id} was already removed by <@${USERS.admin.id}>. Nothing else was done.`,
     );
     expect(await run(h, USERS.admin.id, 'drift')).toContain('*Delegate access the bot did not grant*\nNone');
+  });
+
+  it('Remove that Mimecast refuses: the admin is told in removal words, and the finding stays open', async () => {
+    const started = await startMovable();
+    h = started.h;
+    const { manual } = await driftOfEachKind(h, started.clock);
+    await run(h, USERS.admin.id, 'reconcile');
+    await h.bot.idle();
+    const [finding] = await h.bot.store.listFindings({});
+    h.mimecast.inject(REMOVE, { status: 403 });
+    const click = await h.driver.clickButton(USERS.admin.id, findingMessages(h)[0]!, 'remove_drift_right');
+    const told = await h.sim.waitFor(() => h?.sim.responses.find((r) => r.url === click.responseUrl));
+    await h.bot.idle();
+    expect(told.body.text).toBe(
+      "Mimecast did not remove it: The bot's Mimecast account may not remove delegates. An admin must give it the Directories | Internal | Create Alternate Address permission. " +
+        'The finding stays open, so you can press Remove again later.',
+    );
+    expect(await h.bot.store.getFinding(finding!.id)).toMatchObject({ status: 'open' });
+    expect(h.mimecast.rights.some((r) => r.id === manual.id)).toBe(true);
   });
 
   it('closes a finding whose right was removed elsewhere, and says so on its message', async () => {

@@ -159,10 +159,10 @@ describe('slash command text of any length and content', () => {
       'Give a request id, like `/delegate cancel DR-7KQ2M9`.',
     );
     expect(await say(USERS.alice.id, `revoke ${bobs.id}`)).toBe(
-      '`/delegate revoke` is for admins only, and you are not in an admin group. Nothing was done.',
+      '`/delegate revoke` is for admins only, and you are not in an admin group. Nothing was changed. Ask an admin if this needs doing.',
     );
     expect(await say(USERS.dave.id, `audit ${bobs.id}`)).toBe(
-      '`/delegate audit` is for admins only, and you are not in an admin group. Nothing was done.',
+      '`/delegate audit` is for admins only, and you are not in an admin group. Nothing was changed. Ask an admin if this needs doing.',
     );
     expect(await say(USERS.alice.id, 'x'.repeat(40_000))).toMatch(
       /^I do not know `x{60}`\.\n\*\/delegate\* asks/,
@@ -546,13 +546,13 @@ describe('button values of any length and content', () => {
       'That is not one of the offered durations. Nothing was changed.',
     );
     expect(await click(USERS.alice.id, 'revoke_access', alices.id)).toBe(
-      'Only admins can revoke access. Nothing was changed.',
+      'Only admins can revoke access, and you are not in an admin group. Nothing was changed. Ask an admin if this needs doing.',
     );
     expect(await click(USERS.carol.id, 'approve_request', 'DR-AAAAAA')).toBe(
       'That request no longer exists. Nothing was changed.',
     );
     expect(await click(USERS.carol.id, 'approve_request', JSON.stringify({ id: bobs.id }))).toBe(
-      'That button does not name a valid request. Nothing was changed.',
+      'That button does not name a valid request. Nothing was changed. Use the buttons on the latest message, or `/delegate status DR-…`.',
     );
     expect(await click(USERS.carol.id, 'approve_request', `${alices.id}`)).toMatch(
       new RegExp(`^${alices.id} was already approved by <@${USERS.carol.id}>`),

@@ -306,6 +306,29 @@ describe('MimecastClient with API 1.0 keys: failures', () => {
     expect(sim.rights).toEqual([]);
   });
 
+  it("logs a refusal's kind and code at warn, and Mimecast's message (which may name an address) only at debug", async () => {
+    const read = async (level: 'info' | 'debug') => {
+      const { logger, lines } = createMemoryLogger(level);
+      await client({}, { logger }).addDelegate({ ...aliceToSales, delegateAddress: 'nobody@example.com' });
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+    const atInfo = await read('info');
+    const failed = atInfo.find((line) => line.msg === 'mimecast call failed');
+    expect(failed).toMatchObject({
+      level: 40,
+      outcome: 'validation',
+      kind: 'validation',
+      code: 'err_validation_address_not_found',
+    });
+    expect(failed).not.toHaveProperty('reason');
+    expect(JSON.stringify(atInfo)).not.toContain('nobody@example.com');
+    const atDebug = await read('debug');
+    expect(atDebug.find((line) => line.msg === "Mimecast's message for the failed call")).toMatchObject({
+      level: 20,
+      reason: 'nobody@example.com is not an internal address (sim)',
+    });
+  });
+
   it("keeps Mimecast's message to 500 characters, whatever its error body holds", async () => {
     const long = 'Not allowed by policy. '.repeat(3000);
     sim.inject(ADD_DELEGATE_PATH, {

@@ -86,6 +86,26 @@ describe('loadConfig', () => {
     expect(message).not.toContain('SECRET2');
   });
 
+  it('never prints a bad MIMECAST_BASE_URL back, so no part of a password in it reaches the log', () => {
+    const cases: Array<[string, string]> = [
+      ['http://api:S3cretPw@mimecast.example.com', 'must not contain a user name or password'],
+      ['https://api:S3cretPw@eu-api.mimecast.com', 'must not contain a user name or password'],
+      ['https://:S3cretPw@eu-api.mimecast.com?x=1', 'must not contain a user name or password'],
+      ['http://mimecast.example.com/S3cretPw', 'must use https (plain http is allowed only on loopback)'],
+      ['https://eu-api.mimecast.com/?token=S3cretPw', 'must not have a query or fragment'],
+      ['api:S3cretPw@eu-api', 'must use https (plain http is allowed only on loopback)'],
+      ['S3cretPw eu', 'is neither a region (eu, de, us, usb, ca, za, au, je, uspcom) nor a URL'],
+    ];
+    for (const [value, said] of cases) {
+      const result = loadConfig(validEnv({ MIMECAST_BASE_URL: value }));
+      expect(result.ok, value).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems, value).toEqual([`MIMECAST_BASE_URL: ${said}`]);
+      const message = formatConfigProblems(result.problems);
+      for (const part of ['S3cretPw', 'S3cret', 'cretPw', 'api:']) expect(message, value).not.toContain(part);
+    }
+  });
+
   it('names the missing half of an incomplete credential set', () => {
     const result = loadConfig(validEnv({ MIMECAST_ACCESS_KEY: undefined, MIMECAST_SECRET_KEY: '' }));
     expect(result.ok).toBe(false);

@@ -10,7 +10,7 @@ import type { CardProblem, MimecastCheck } from '../../requests/view.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 import { ruleNote } from './approver.js';
-import { failureExplanation, requestLine, requestList, searchProblem } from './common.js';
+import { removalFailureExplanation, requestLine, requestList, searchProblem } from './common.js';
 import { policyHealth } from './policy.js';
 
 const EVERYONE_HELP = [
@@ -47,12 +47,15 @@ export function help(roles: { admin: boolean; approver: boolean }): string {
 export const unknownCommand = (echoed: string, helpText: string) =>
   `I do not know \`${echoed}\`.\n${helpText}`;
 
+/** What the command and the buttons that are for admins only say next, the same words for both. */
+const NOT_AN_ADMIN_NEXT = 'Nothing was changed. Ask an admin if this needs doing.';
+
 /** An admin command from someone who is not an admin. */
 export const adminOnly = (command: AdminCommand) =>
-  `\`/delegate ${command}\` is for admins only, and you are not in an admin group. Nothing was done.`;
+  `\`/delegate ${command}\` is for admins only, and you are not in an admin group. ${NOT_AN_ADMIN_NEXT}`;
 
 /** The card's Revoke button pressed by someone who is not an admin. */
-export const REVOKE_ADMINS_ONLY = 'Only admins can revoke access. Nothing was changed.';
+export const REVOKE_ADMINS_ONLY = `Only admins can revoke access, and you are not in an admin group. ${NOT_AN_ADMIN_NEXT}`;
 
 /** `/delegate pending`: each request with the policy rule it was made under (and its approvals so far). */
 export function pendingList(requests: readonly DelegationRequest[]): string {
@@ -167,12 +170,32 @@ function approvalChannelHealth(problems: readonly CardProblem[]): string {
 }
 
 function mimecastHealth(check: MimecastCheck): string {
-  if (!check.ok) return `:x: ${escapeMrkdwn(`${check.kind}: ${check.message}`)}`;
+  if (!check.ok) return `:x: ${mimecastProblem(check.kind)}`;
   const detail =
     check.answered === undefined
       ? 'credentials accepted'
       : `credentials accepted (lookup answered: ${check.answered})`;
   return `:white_check_mark: ${escapeMrkdwn(detail)}`;
+}
+
+/** Why the health check's call to Mimecast failed, and what to do about it, by failure kind. */
+function mimecastProblem(kind: string): string {
+  switch (kind) {
+    case 'authentication':
+      return "Mimecast refused the bot's API credentials: check MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET (or the API 1.0 keys).";
+    case 'binding_expired':
+      return "The bot's Mimecast API 1.0 keys have expired: re-issue them in Mimecast and set MIMECAST_ACCESS_KEY and MIMECAST_SECRET_KEY.";
+    case 'permission':
+      return "Mimecast accepted the credentials but refused the delegate search: give the bot's Mimecast API user a role that may read delegates and has Directories | Internal | Create Alternate Address.";
+    case 'rate_limited':
+      return 'Mimecast is limiting how fast the bot may call it: run `/delegate health` again in a few minutes.';
+    case 'server_error':
+      return 'Mimecast answered with an error of its own: run `/delegate health` again later, and check the Mimecast status page if it persists.';
+    case 'unexpected_response':
+      return 'Mimecast answered in a way the bot could not read: check MIMECAST_BASE_URL (a region or URL of the right API version).';
+    default:
+      return 'Mimecast did not answer (a timeout or a lost connection): check MIMECAST_BASE_URL and that this host can reach it, then run `/delegate health` again.';
+  }
 }
 
 // Reconciliation with Mimecast, and what it found
@@ -299,8 +322,7 @@ export const removeFindingButton = {
 };
 
 /** The Remove button pressed by someone who is not an admin. */
-export const REMOVE_FINDING_ADMINS_ONLY =
-  'Only admins can remove delegate access the bot did not grant. Nothing was changed.';
+export const REMOVE_FINDING_ADMINS_ONLY = `Only admins can remove delegate access the bot did not grant. ${NOT_AN_ADMIN_NEXT}`;
 
 /** A Remove button whose value names no finding (forged, or from a version of the bot that is gone). */
 export const BUTTON_WITHOUT_FINDING = 'That button does not name a valid finding. Nothing was changed.';
@@ -340,6 +362,6 @@ export function removeFindingAnswer(result: RemoveFindingResult, id: string): st
       return `Not removed: a request of this bot for the same access is under way (${request.id}), and ${access} may be its grant, landed. Nothing was changed. The next check against Mimecast closes ${id} if that request completes; if it does not, the finding stays and you can remove it then.`;
     }
     case 'removal_failed':
-      return `Mimecast did not remove it: ${failureExplanation(result.failure)} Nothing was changed; the finding stays open and you can try again.`;
+      return `Mimecast did not remove it: ${removalFailureExplanation(result.failure)} The finding stays open, so you can press Remove again later.`;
   }
 }

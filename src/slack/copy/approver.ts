@@ -13,6 +13,8 @@ import {
   ineligibleBecause,
   mentionList,
   pendingEndWords,
+  REMOVAL_RETRIED,
+  removalFailureExplanation,
   requestLine,
   stateWords,
   supportLine,
@@ -195,7 +197,7 @@ export function threadText(
       // Access gone without the bot doing it is for the admins to know about.
       return `:lock: ${notice.data.why === 'removed_outside_bot' ? `${admins} ` : ''}${endSentence(request, notice.data)}`;
     case 'removal_failing':
-      return `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${failureExplanation(request.failure)} The bot keeps retrying; remove it by hand in Mimecast if this persists.`;
+      return `:rotating_light: ${admins} Removing ${escapeMrkdwn(request.granteeEmail)}'s delegate access to ${escapeMrkdwn(request.mailbox)} has failed ${notice.data.attempts} times. ${removalFailureExplanation(request.failure)} ${REMOVAL_RETRIED} If this persists, remove it by hand in the Mimecast Administration Console.`;
     case 'provisioned': {
       const until = request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ' until revoked';
       const second =
@@ -354,5 +356,7 @@ export const queue = {
   empty: 'Nothing is waiting. :tada:',
   line: (request: DelegationRequest) =>
     `${requestLine(request)}\nRequested by ${mentionUser(request.requesterId)} for ${describeDuration(request.durationHours)}: _${escapeWithin(request.reason, 300)}_${ruleNote(request)}`,
-  more: (count: number) => `…and ${count} more: see \`/delegate pending\`.`,
+  /** The queue lists the newest requests first (the store's order); the older ones are left off. */
+  more: (count: number) =>
+    `…and ${count} more, older than these: the newest are shown first. Decide the older ones from their cards in the approvers' channel, or decide these to see them here.`,
 };

@@ -17,7 +17,8 @@ export const lateTrigger = (again: string) =>
   `Slack gives an app 3 seconds to open a form, and the bot was slower than that this time, so nothing opened and nothing was changed. Please ${again} again.`;
 
 /** A button whose value is not a request id (forged, or from a version of the bot that is gone). */
-export const BUTTON_WITHOUT_REQUEST = 'That button does not name a valid request. Nothing was changed.';
+export const BUTTON_WITHOUT_REQUEST =
+  'That button does not name a valid request. Nothing was changed. Use the buttons on the latest message, or `/delegate status DR-…`.';
 
 /** A request id typed in a command that names no request (said to those who may see every request). */
 export const noSuchRequest = (id: string) =>
@@ -186,7 +187,7 @@ export function requestList(
   return `*${title}* (${requests.length})\n${lines.join('\n')}${more}`;
 }
 
-/** What a person can do about a failed Mimecast call, in plain words. */
+/** What a person can do about a failed Mimecast add, in plain words (removals: removalFailureExplanation). */
 export function failureExplanation(failure: Failure | undefined): string {
   const said = failure?.message ? escapeMrkdwn(failure.message) : '';
   switch (failure?.kind) {
@@ -268,6 +269,32 @@ export function searchProblem(problem: Failure): string {
   }
 }
 
+/**
+ * What went wrong when Mimecast did not remove a right, and whether the access is still there; the
+ * caller says what happens next (REMOVAL_RETRIED).
+ */
+export function removalFailureExplanation(failure: Failure | undefined): string {
+  switch (failure?.kind) {
+    case 'validation':
+      return `Mimecast refused the removal${failure.message ? `: ${escapeMrkdwn(failure.message)}` : ''}. The access is still there.`;
+    case 'authentication':
+      return "Mimecast refused the bot's API credentials, so the access is still there. An admin must check MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET (or the API 1.0 keys).";
+    case 'permission':
+      return "The bot's Mimecast account may not remove delegates. An admin must give it the Directories | Internal | Create Alternate Address permission.";
+    case 'binding_expired':
+      return "The bot's Mimecast API keys have expired, so the access is still there. An admin must re-issue them.";
+    case 'rate_limited':
+      return 'Mimecast is limiting how fast the bot may call it; the access is still there.';
+    case 'not_found':
+      return 'Mimecast answered "not found", but the bot could not confirm that the access is gone; it may still be there.';
+    default:
+      return 'Mimecast did not confirm the removal; the access may still be there.';
+  }
+}
+
+/** What happens next to a grant whose removal failed: the sweep retries every failed removal until it is done. */
+export const REMOVAL_RETRIED = 'The bot keeps retrying.';
+
 /** Mimecast's own request id, for a support case. */
 export function supportLine(failure: Failure | undefined): string {
   return failure?.requestId
@@ -305,9 +332,11 @@ export function removalProblem(
 ): string {
   switch (result.reason) {
     case 'removal_failed':
-      return `Mimecast did not remove the access for ${id} yet: ${failureExplanation(result.failure)} The bot will keep retrying.`;
+      return `Mimecast did not remove the access for ${id} yet: ${removalFailureExplanation(result.failure)} ${REMOVAL_RETRIED}`;
     case 'not_active':
-      return `${id} has no active access to ${verb} (it is ${result.request.status}). Nothing was changed.`;
+      if (result.request.status === 'removing')
+        return `${id}'s access is already being removed. Nothing else was done.`;
+      return `${id} has no active access to ${verb} (status: ${statusWords(result.request.status)}). Nothing was changed.`;
     case 'not_found':
       return `There is no request ${id}.`;
   }

@@ -25,6 +25,7 @@ import {
   openRequestsInline,
   requestList,
   ruleGroupsWords,
+  statusWords,
 } from './common.js';
 
 // The request form
@@ -337,7 +338,7 @@ export function cancelAnswer(result: CancelResult, id: string): string {
     case 'not_pending':
       return result.request.status === 'cancelled'
         ? `${id} is already cancelled.`
-        : `${id} can no longer be cancelled: it is already decided. Nothing was changed.`;
+        : `${id} can no longer be cancelled: it is no longer waiting (status: ${statusWords(result.request.status)}). Nothing was changed.`;
     case 'not_found':
       return 'That request no longer exists. Nothing was changed.';
   }
