@@ -2,8 +2,8 @@ import type { KnownBlock } from '@slack/types';
 import { isEnding } from '../../requests/remove.js';
 import type { HomeContents } from '../../requests/view.js';
 import * as approver from '../copy/approver.js';
-import { requestLine } from '../copy/common.js';
 import * as requester from '../copy/requester.js';
+import { requestLine } from '../copy/requests.js';
 import { clip } from '../mrkdwn.js';
 import { cancelButton, decisionButtons, endAccessButton } from './messages.js';
 

@@ -10,8 +10,9 @@ import type { CardProblem, MimecastCheck } from '../../requests/view.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 import { ruleNote } from './approver.js';
-import { removalFailureExplanation, requestLine, requestList, searchProblem } from './common.js';
+import { removalFailureExplanation, searchProblem } from './common.js';
 import { policyHealth } from './policy.js';
+import { requestLine, requestList } from './requests.js';
 
 const EVERYONE_HELP = [
   '*/delegate* asks for delegate access to a mailbox in Mimecast.',

@@ -12,15 +12,13 @@ import {
   grantSentence,
   ineligibleBecause,
   mentionList,
-  pendingEndWords,
   REMOVAL_RETRIED,
   removalFailureExplanation,
-  requestLine,
-  stateWords,
   supportLine,
   unknownOutcomeExplanation,
   whyUnconfirmed,
 } from './common.js';
+import { pendingEndWords, requestLine, stateWords } from './requests.js';
 
 // The card
 
