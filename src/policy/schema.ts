@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mailboxOf, taggedFormOf } from '../requests/addresses.js';
 import { isEmailAddress, OWNER_MODES } from '../requests/model.js';
 import { DEFAULTS_RULE } from '../requests/policy.js';
 import { parseDuration, SLACK_CHANNEL_ID, SLACK_GROUP_ID } from '../values.js';
@@ -59,12 +60,20 @@ const ruleName = z
 
 /** An address, or a pattern with `*` for any characters, like "*@help.example.com". */
 const PATTERN = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]+$/;
+const isPatternText = (text: string) => PATTERN.test(text) && (text.includes('*') || isEmailAddress(text));
 const mailboxPattern = z
   .string({ error: expected('an address or a pattern like "*@example.com"') })
   .trim()
-  .refine((text) => PATTERN.test(text) && (text.includes('*') || isEmailAddress(text)), {
+  .refine(isPatternText, {
     error: (issue) =>
       `${quoted(issue.input)} is neither an email address nor a pattern like "*@example.com" (only * is special)`,
+  })
+  // Submit refuses a sub-addressed (+tag) mailbox, so a pattern with a tag would match no request.
+  .refine((text) => !isPatternText(text) || taggedFormOf(text) === undefined, {
+    error: (issue) => {
+      const text = String(issue.input).trim();
+      return `${quoted(text)} has a +tag, and the bot refuses requests for tagged mailboxes (people must ask for the plain address), so it can never match a request: write ${quoted(mailboxOf(text))} instead`;
+    },
   });
 
 const mailboxes = z

@@ -65,6 +65,7 @@ export const NOTICE_EVENTS = {
     'settled',
     'extended',
     'removed',
+    'removal_failing',
     'approval_recorded',
     'owner_allowed',
   ],

@@ -1,4 +1,4 @@
-import { taggedFormOf } from './addresses.js';
+import { isOwnMailbox, taggedFormOf } from './addresses.js';
 import type { Core } from './deps.js';
 import { domainOf, isEmailAddress, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { type AdminPermit, hasRole } from './permissions.js';
@@ -93,7 +93,9 @@ async function verdictFor(
   requesterId: string,
 ): Promise<RequesterVerdict> {
   if (!(await hasRole(core, requesterId, 'requester'))) return { kind: 'not_requester' };
-  if ((await core.directory.emailOf(requesterId)) === mailbox) return { kind: 'own_mailbox' };
+  // The same rule as submit: their profile email in any case, or with a +tag, is their own mailbox.
+  const email = await core.directory.emailOf(requesterId);
+  if (email && isOwnMailbox(email, mailbox)) return { kind: 'own_mailbox' };
   const problem = await ruleRefusal(core, rule, requesterId);
   if (problem) return { kind: 'refused', problem };
   return { kind: rule.autoApprove ? 'auto_approved' : 'to_approvers' };

@@ -1,17 +1,21 @@
 import { type Core, HOUR_MS, toFailure } from './deps.js';
-import { announceFindings, closeManagedFinding, grantManaging, MANAGING_STATUSES, redraw } from './drift.js';
-import { type DriftFinding, newFindingId } from './findings.js';
+import { announceFindings, grantManaging, MANAGING_STATUSES } from './drift.js';
+import type { DriftFinding } from './findings.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
 import { ownerNotices } from './owner-notices.js';
 import type { AdminPermit } from './permissions.js';
 import type { DelegateRight, MimecastFailureKind } from './ports/index.js';
+import { recordFinding, settleFindings } from './reconcile-findings.js';
+import { pendingEnd } from './remove.js';
 import { removeRight, rightFor, type Search, searchRights } from './rights.js';
 
 /**
  * Reconciliation: the bot's records checked against Mimecast, one grantee at a time. For each person
  * with access the bot manages (or had, recently), their rights are searched and compared:
  * (a) a grant the bot thinks active that Mimecast no longer lists was removed outside the bot: the
- *     request ends with that reason, and the grantee and the admins are told;
+ *     request ends with that reason, and the grantee and the admins are told; unless its end was
+ *     asked for and its removal is being retried (a revoke, "I'm done", the expiry): that end is done,
+ *     recorded and told as if the retried removal had succeeded;
  * (b) a right whose grant ended (not preexisting, not covered by another active grant) but is still
  *     listed is removed again;
  * (c) a right the bot did not create is recorded as a drift finding, reported once to the admins.
@@ -32,8 +36,6 @@ export const RECONCILE_CONCURRENCY = 2;
 export const ENDED_LOOKBACK_MS = 30 * 24 * HOUR_MS;
 /** A grant this fresh is not judged missing: Mimecast may take a moment to list a new right. */
 export const FRESH_GRANT_MS = 15 * 60_000;
-/** A removal claimed longer ago than this, with the right still listed, was cut off: open again. */
-const STALE_REMOVAL_MS = 10 * 60_000;
 /** How often one search waits out a 429 (beyond the client's own waits) before it is given up. */
 const RATE_LIMIT_ROUNDS = 3;
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
@@ -45,6 +47,8 @@ export interface ReconcileReport {
   searched: number;
   /** (a) Requests ended because Mimecast no longer lists their access. */
   removedOutside: string[];
+  /** (a) Ends being retried (revoked, ended by the grantee, expired) that Mimecast no longer lists: done. */
+  endsConfirmed: string[];
   /** (b) Requests whose right was still listed after the grant ended, removed again. */
   removedAgain: string[];
   /** (b) Those whose second removal failed too (retried at the next run). */
@@ -128,6 +132,7 @@ async function run(core: Core, actor: string, startedAt: Date): Promise<Reconcil
     finishedAt: startedAt,
     searched: 0,
     removedOutside: [],
+    endsConfirmed: [],
     removedAgain: [],
     removalFailed: [],
     newFindings: [],
@@ -177,6 +182,7 @@ async function run(core: Core, actor: string, startedAt: Date): Promise<Reconcil
       details: {
         searched: report.searched,
         removedOutside: report.removedOutside,
+        endsConfirmed: report.endsConfirmed,
         removedAgain: report.removedAgain,
         removalFailed: report.removalFailed,
         newFindings: report.newFindings.map((finding) => finding.id),
@@ -187,7 +193,7 @@ async function run(core: Core, actor: string, startedAt: Date): Promise<Reconcil
     },
     report.finishedAt,
   );
-  if (report.removedOutside.length) core.notify();
+  if (report.removedOutside.length || report.endsConfirmed.length) core.notify();
   await announceFindings(core);
   core.logger.info(
     {
@@ -218,11 +224,12 @@ async function checkGrantee(
   const listed = search.rights;
   const active = grants.filter((grant) => grant.status === 'completed' || grant.status === 'removing');
 
-  // (a) active for the bot, gone from Mimecast.
+  // (a) active for the bot, gone from Mimecast: an end being retried is done, anything else was
+  // removed outside the bot.
   for (const grant of active) {
     const fresh = (grant.grantedAt?.getTime() ?? 0) > context.now.getTime() - FRESH_GRANT_MS;
     if (grant.status === 'completed' && !fresh && !rightFor(listed, grant.mailbox)) {
-      await markRemovedOutside(context, grant);
+      await (pendingEnd(grant) ? confirmEnd(context, grant) : markRemovedOutside(context, grant));
     }
   }
 
@@ -273,6 +280,47 @@ async function markRemovedOutside(context: Context, grant: DelegationRequest): P
   }
 }
 
+/**
+ * (a) A revoke, "I'm done" or expiry whose removal failed and is being retried, and Mimecast no longer
+ * lists the access: the end is done, with the reason and who asked as recorded, and told as such.
+ */
+async function confirmEnd(context: Context, grant: DelegationRequest): Promise<void> {
+  const { core, actor } = context;
+  const why = pendingEnd(grant)?.why ?? 'expired';
+  const at = core.clock();
+  const result = await core.store.transition({
+    id: grant.id,
+    name: 'removedOutside',
+    at,
+    // The retry under way (removing), or an extension of an expiry meanwhile: the grant changed, it wins.
+    expectedVersion: grant.version,
+    patch: { endedAt: at },
+    audit: {
+      actor,
+      action: 'removed',
+      details: {
+        why,
+        mimecastId: grant.mimecastId,
+        confirmedBy: 'reconciliation',
+        found: 'no longer listed in Mimecast',
+      },
+    },
+    notices: [
+      { target: 'card', event: 'removed' },
+      { target: 'thread', event: 'removed', data: { why } },
+      { target: 'dm', event: 'removed', data: { why } },
+      ...ownerNotices(grant, { event: 'removed', data: { why } }),
+    ],
+  });
+  if (result.ok) {
+    context.report.endsConfirmed.push(grant.id);
+    core.logger.info(
+      { requestId: grant.id, why },
+      'access no longer in Mimecast; the end being retried is done',
+    );
+  }
+}
+
 /** (b) A right whose grant ended is still listed: removed again, and the attempt audited. */
 async function removeAgain(context: Context, grant: DelegationRequest, right: DelegateRight): Promise<void> {
   const { core, actor } = context;
@@ -297,84 +345,6 @@ async function removeAgain(context: Context, grant: DelegationRequest, right: De
   );
   (removal.ok ? context.report.removedAgain : context.report.removalFailed).push(grant.id);
   core.logger.warn({ requestId: grant.id, removed: removal.ok }, 'ended access was still listed in Mimecast');
-}
-
-/** (c) A right the bot did not create: recorded once (and audited once), then told to the admins. */
-async function recordFinding(context: Context, grantee: string, right: DelegateRight): Promise<void> {
-  const { core, actor } = context;
-  const at = core.clock();
-  const finding: DriftFinding = {
-    id: newFindingId(),
-    kind: 'unmanaged_right',
-    granteeEmail: grantee,
-    mailbox: normalizeEmail(right.mailbox),
-    mimecastId: right.id,
-    ...(right.name ? { name: right.name } : {}),
-    ...(right.source ? { source: right.source } : {}),
-    status: 'open',
-    foundAt: at,
-    lastSeenAt: at,
-    version: 1,
-  };
-  const recorded = await core.store.recordFinding(finding, {
-    requestId: null,
-    actor,
-    action: 'drift_found',
-    details: {
-      findingId: finding.id,
-      granteeEmail: grantee,
-      mailbox: finding.mailbox,
-      mimecastId: right.id,
-      ...(right.source ? { source: right.source } : {}),
-    },
-  });
-  if (recorded.created) context.report.newFindings.push(recorded.finding);
-}
-
-/** Findings of this grantee no longer listed are closed; a removal cut off long ago is opened again. */
-async function settleFindings(context: Context, findings: DriftFinding[], listed: DelegateRight[]) {
-  const { core, actor, now } = context;
-  for (const finding of findings) {
-    const stillListed = listed.some((right) => right.id === finding.mimecastId);
-    if (!stillListed) {
-      const closed = await core.store.transitionFinding({
-        id: finding.id,
-        from: ['open', 'removing'],
-        to: finding.status === 'removing' ? 'removed' : 'gone',
-        at: core.clock(),
-        patch: { resolvedAt: core.clock(), ...(finding.status === 'removing' ? {} : { resolvedBy: actor }) },
-        audit: {
-          actor,
-          action: 'drift_gone',
-          details: {
-            granteeEmail: finding.granteeEmail,
-            mailbox: finding.mailbox,
-            mimecastId: finding.mimecastId,
-          },
-        },
-      });
-      if (closed.ok) {
-        context.report.resolvedFindings.push(finding.id);
-        await redraw(core, closed.finding);
-      }
-    } else if (finding.status === 'open') {
-      const grant = await grantManaging(core, finding);
-      const closed = grant && (await closeManagedFinding(core, actor, finding, grant));
-      if (closed) context.report.managedFindings.push(finding.id);
-    } else if (
-      finding.status === 'removing' &&
-      (finding.removalStartedAt?.getTime() ?? 0) < now.getTime() - STALE_REMOVAL_MS
-    ) {
-      await core.store.transitionFinding({
-        id: finding.id,
-        from: ['removing'],
-        to: 'open',
-        at: core.clock(),
-        patch: { removalStartedAt: undefined, resolvedBy: undefined },
-        audit: { actor, action: 'drift_removal_interrupted' },
-      });
-    }
-  }
 }
 
 /**

@@ -222,10 +222,16 @@ async function removalFailed(
       claim: undefined,
     },
     audit: { actor, action: 'removal_failed', details: { attempts, ...toFailure(failure) } },
-    // Every attempt is in the audit log.
-    notices: alert ? [{ target: 'thread', event: 'removal_failing', data: { attempts } }] : [],
+    // Every attempt is in the audit log. The card shows the end still asked for and the next try
+    // (without Extend or Revoke for a revoke or "I'm done"); the thread hears of it once it persists.
+    notices: [
+      { target: 'card', event: 'removal_failing' },
+      ...(alert
+        ? [{ target: 'thread' as const, event: 'removal_failing' as const, data: { attempts } }]
+        : []),
+    ],
   });
-  if (alert) core.notify();
+  core.notify();
   if (result.ok && result.request.nextRemovalAt) core.wake(result.request.nextRemovalAt);
   core.logger.warn({ requestId: request.id, attempts, kind: failure.kind }, 'removal failed; will retry');
   return {

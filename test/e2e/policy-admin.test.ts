@@ -105,6 +105,18 @@ describe('/delegate policy and /delegate policy test', () => {
     expect(h.sim.messages.filter((m) => !m.channel.startsWith('D'))).toEqual([]);
   });
 
+  it('says "their own mailbox" as submit does: the profile email in any case or with a +tag', async () => {
+    h = await startPolicyHarness();
+    h.sim.addUser({ id: 'UTOM', name: 'tom', email: 'Tom+Slack@Example.com' });
+    h.sim.setUsergroup('SREQUESTERS', [USERS.alice.id, 'UTOM']);
+    expect(await run(h, USERS.admin.id, 'policy test tom@example.com <@UTOM>')).toContain(
+      'If <@UTOM> asks: it is their own mailbox, so there is nothing to ask for.',
+    );
+    expect(await run(h, USERS.admin.id, 'policy test tom@example.com <@UALICE>')).toContain(
+      'If <@UALICE> asks: it goes to the approvers, as above.',
+    );
+  });
+
   it('lists the policy commands in help for who may use them', async () => {
     h = await startPolicyHarness();
     const admin = await run(h, USERS.admin.id, 'help');

@@ -83,4 +83,18 @@ rules:
     );
     expect(example.code).toBe(0);
   });
+
+  it('npm run policy:check reports a mailbox pattern with a +tag, with its line, and exits 1', async () => {
+    const path = writePolicy(`rules:
+  - name: executives
+    mailboxes: [ceo@example.com, "ceo+*@example.com"]
+`);
+    const result = await runProcess(['src/cli/policy-check.ts', path], {});
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')).toEqual([
+      `${path}:3: rules[0] (executives).mailboxes[1]: "ceo+*@example.com" has a +tag, and the bot refuses requests for tagged mailboxes (people must ask for the plain address), so it can never match a request: write "ceo@example.com" instead`,
+      `${path}: 1 problem; the bot would refuse to start with it.`,
+      '',
+    ]);
+  });
 });

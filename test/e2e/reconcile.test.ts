@@ -170,6 +170,61 @@ describe('reconciliation with Mimecast', () => {
     });
   }
 
+  it('a revoke whose removal is being retried, gone from Mimecast: the end is done as revoked, not "removed outside"', async () => {
+    const started = await startMovable();
+    h = started.h;
+    const { request, card } = await granted(h);
+    const right = h.mimecast.rights[0]!;
+    started.clock.advance(20 * MINUTE); // no longer too fresh to judge
+    h.mimecast.inject(REMOVE, { status: 503 });
+    await run(h, USERS.admin.id, `revoke ${request.id}`);
+    await h.bot.idle();
+    expect(await h.bot.store.getRequest(request.id)).toMatchObject({
+      status: 'completed',
+      endReason: 'revoked',
+      removalAttempts: 1,
+    });
+    // Someone removes it in Mimecast by hand before the bot's retry (a minute away) comes round.
+    h.mimecast.revoke(right.id);
+    h.mimecast.calls.length = 0;
+
+    const answer = await run(h, USERS.admin.id, 'reconcile');
+    await h.bot.idle();
+    expect(answer).toBe(
+      [
+        '*Checked against Mimecast*: the delegate access of 1 person.',
+        `• Revoked, ended or expired, and no longer in Mimecast: the removal the bot was retrying is done (the grantee and <#${APPROVAL_CHANNEL}> are told): \`${request.id}\``,
+        'No right the bot did not grant is waiting for an admin.',
+      ].join('\n'),
+    );
+    expect(mimecastCalls(h)).toEqual([`200 ${FIND} ${findBody('alice@example.com')}`]);
+    expect(await h.bot.store.getRequest(request.id)).toMatchObject({
+      status: 'removed',
+      endReason: 'revoked',
+      endedBy: USERS.admin.id,
+    });
+    expect((await h.bot.store.listAudit({ requestId: request.id })).at(-1)).toMatchObject({
+      actor: USERS.admin.id,
+      action: 'removed',
+      fromStatus: 'completed',
+      toStatus: 'removed',
+      details: {
+        why: 'revoked',
+        mimecastId: right.id,
+        confirmedBy: 'reconciliation',
+        found: 'no longer listed in Mimecast',
+      },
+    });
+    const ended = `*alice@example.com* no longer has delegate access to *sales@example.com*: <@${USERS.admin.id}> revoked it.`;
+    expect(h.sim.threadReplies(APPROVAL_CHANNEL, card.ts).at(-1)?.text).toBe(`:lock: ${ended}`);
+    expect(h.sim.dmsTo(USERS.alice.id).at(-1)?.text).toBe(`${ended} (*${request.id}*)`);
+    expect(textOf(h.sim.findMessage(APPROVAL_CHANNEL, card.ts)!)).toContain(':lock: Access ended');
+    // Nothing left to retry: the sweep past the retry time calls Mimecast no more.
+    await advance(h, started.clock, 2 * MINUTE);
+    expect(mimecastCalls(h).filter((line) => line.includes(REMOVE))).toEqual([]);
+    expect(describeErrors(h)).toEqual([]);
+  });
+
   it('reports a right once; /delegate drift lists it; Remove is for admins and removes it in Mimecast', async () => {
     const started = await startMovable();
     h = started.h;

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/requests/model.js';
+import { extendRefusal } from '../../src/slack/copy/approver.js';
+import { slackDate } from '../../src/slack/mrkdwn.js';
 import { describeErrors } from '../support/fault-tools.js';
 import {
   APPROVAL_CHANNEL,
@@ -180,15 +182,65 @@ describe('a revoke or "I\'m done" whose removal fails is retried until it happen
     await run(h, USERS.admin.id, `revoke ${request.id}`);
     await h.bot.idle();
     const before = await h.bot.store.getRequest(request.id);
+    // The card no longer offers it (see below); an extension sent from a client that had not redrawn
+    // the card yet is refused all the same.
     const latest = h.sim.findMessage(card.channel, card.ts)!;
-    const click = await h.driver.clickButton(USERS.carol.id, latest, 'extend_access', {
-      value: `${request.id}:168`,
-    });
-    expect(await answerText(h, click.responseUrl)).toBe(
+    expect(JSON.stringify(latest.blocks)).not.toContain('extend_access');
+    const result = await h.bot.service.extend(request.id, USERS.carol.id, 168);
+    expect(result).toMatchObject({ ok: false, reason: 'ending' });
+    if (result.ok || result.reason !== 'ending') throw new Error('not refused as ending');
+    expect(extendRefusal(result.reason, result.request)).toBe(
       `${request.id} can no longer be extended: it was revoked, and the bot keeps retrying its removal in Mimecast. Nothing was changed; if access is still needed, the grantee can request it again.`,
     );
     await h.bot.idle();
     expect(await h.bot.store.getRequest(request.id)).toEqual(before);
+  });
+});
+
+describe('a revoke or "I\'m done" being retried is shown as ending everywhere', () => {
+  it('the card loses Extend and Revoke and says why; status, active and the App Home say the bot is retrying', async () => {
+    const { h } = await movable();
+    const { request, card } = await granted(h);
+    h.mimecast.inject(REMOVE, { status: 503 });
+    const updatesBefore = h.sim.callsTo('chat.update').length;
+    await run(h, USERS.admin.id, `revoke ${request.id}`);
+    await h.bot.idle();
+    const ending = (await h.bot.store.getRequest(request.id))!;
+    expect(ending).toMatchObject({ status: 'completed', endReason: 'revoked', removalAttempts: 1 });
+    const next = slackDate(ending.nextRemovalAt!);
+    const retrying = `Revoked by <@${USERS.admin.id}>; removal from Mimecast failed, the bot is retrying (next try ${next}). The access works until Mimecast removes it.`;
+
+    const updates = h.sim
+      .callsTo('chat.update')
+      .slice(updatesBefore)
+      .filter((call) => call.args.ts === card.ts);
+    expect(updates).toHaveLength(1);
+    const shown = updates[0]!.args;
+    expect(shown.text).toBe(
+      `Mailbox access request ${request.id}: Access being removed: the bot is retrying`,
+    );
+    const blocks = shown.blocks as { type: string; elements?: { text?: string }[] }[];
+    expect(blocks.map((block) => block.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
+    expect(blocks.at(-1)?.elements?.[0]?.text).toBe(
+      `:lock: Approved by <@${USERS.carol.id}> on ${slackDate(ending.decidedAt!)} · ${retrying}`,
+    );
+    expect(JSON.stringify(blocks)).not.toMatch(/extend_access|revoke_access/);
+
+    const status = await run(h, USERS.alice.id, `status ${request.id}`);
+    expect(status.split('\n')[0]).toBe(`*${request.id}*: Access being removed: the bot is retrying`);
+    expect(status).toContain(`\n• ${retrying}`);
+    const active = await run(h, USERS.admin.id, 'active');
+    expect(active).toContain(
+      `\`${request.id}\` alice@example.com → sales@example.com · Being removed: ${retrying}`,
+    );
+
+    await h.driver.event({ type: 'app_home_opened', user: USERS.alice.id, channel: 'DALICE', tab: 'home' });
+    const home = await h.sim.waitFor(() => h.sim.homeViews.get(USERS.alice.id));
+    const mine = (
+      home.view.blocks as { block_id?: string; text?: { text: string }; accessory?: unknown }[]
+    ).find((block) => block.block_id === `mine:${request.id}`);
+    expect(mine?.text?.text).toContain(`Being removed: ${retrying}`);
+    expect(mine?.accessory).toBeUndefined(); // no "I'm done": it is ending already
   });
 });
 

@@ -88,6 +88,27 @@ rules:
     ]);
   });
 
+  it('reports a mailbox pattern with a +tag: submit refuses tagged mailboxes, so it could never match', () => {
+    expect(
+      problemsOf(`rules:
+  - name: executives
+    mailboxes:
+      - ceo@corp.example
+      - CEO+Board@corp.example
+      - "board-*+*@corp.example"
+      - "+news@corp.example"
+  - name: nobody
+    mailboxes: ["not+an address"]
+`),
+      // "+news@…" is not a tagged form of another address (nothing before the +), as at submit.
+    ).toEqual([
+      'p.yml:5: rules[0] (executives).mailboxes[1]: "CEO+Board@corp.example" has a +tag, and the bot refuses requests for tagged mailboxes (people must ask for the plain address), so it can never match a request: write "ceo@corp.example" instead',
+      'p.yml:6: rules[0] (executives).mailboxes[2]: "board-*+*@corp.example" has a +tag, and the bot refuses requests for tagged mailboxes (people must ask for the plain address), so it can never match a request: write "board-*@corp.example" instead',
+      // Only the one problem for a pattern that is no address at all.
+      'p.yml:9: rules[1] (nobody).mailboxes[0]: "not+an address" is neither an email address nor a pattern like "*@example.com" (only * is special)',
+    ]);
+  });
+
   it('reports broken YAML (with its line), duplicate keys, an empty file and a missing one', () => {
     expect(problemsOf('rules:\n  - name: a\n    mailboxes: [a@b.example\n')).toEqual([
       expect.stringMatching(/^p\.yml:\d: not valid YAML: /),

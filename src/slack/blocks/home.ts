@@ -1,8 +1,9 @@
 import type { KnownBlock } from '@slack/types';
+import { isEnding } from '../../requests/remove.js';
 import type { HomeContents } from '../../requests/view.js';
 import * as approver from '../copy/approver.js';
-import { requestLine } from '../copy/common.js';
 import * as requester from '../copy/requester.js';
+import { requestLine } from '../copy/requests.js';
 import { clip } from '../mrkdwn.js';
 import { cancelButton, decisionButtons, endAccessButton } from './messages.js';
 
@@ -31,7 +32,7 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[]
     };
     if (request.status === 'pending') {
       section.accessory = cancelButton(request);
-    } else if (request.status === 'completed' && !request.preexisting) {
+    } else if (request.status === 'completed' && !request.preexisting && !isEnding(request)) {
       section.accessory = endAccessButton(request);
     }
     blocks.push({ ...section, block_id: `mine:${request.id}` });

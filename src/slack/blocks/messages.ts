@@ -3,6 +3,7 @@ import type { DriftFinding } from '../../requests/findings.js';
 import type { DelegationRequest } from '../../requests/model.js';
 import type { DmEventName, NoticeEvent, OwnerEventName, ThreadEventName } from '../../requests/notices.js';
 import { progressOf } from '../../requests/policy.js';
+import { isEnding } from '../../requests/remove.js';
 import * as admin from '../copy/admin.js';
 import * as approver from '../copy/approver.js';
 import { BACK, describeDuration } from '../copy/common.js';
@@ -93,7 +94,10 @@ export function cancelButton(request: DelegationRequest): Button {
   };
 }
 
-/** The approvers' card in the approval channel; decision buttons while pending, extend/revoke while granted. */
+/**
+ * The approvers' card in the approval channel; decision buttons while pending, extend/revoke while
+ * granted (neither once a revoke or "I'm done" is waiting for its removal to be retried).
+ */
 export function requestCard(
   request: DelegationRequest,
   extendChoicesHours: readonly number[] = [],
@@ -126,7 +130,8 @@ export function requestCard(
   }
 
   const extendable = extendChoicesHours.filter((hours) => hours > 0);
-  if (request.status === 'completed' && !request.preexisting) {
+  // A revoke or "I'm done" being retried is ending: nothing left to extend or revoke.
+  if (request.status === 'completed' && !request.preexisting && !isEnding(request)) {
     const revoke = approver.revokeButton;
     blocks.push({
       type: 'actions',

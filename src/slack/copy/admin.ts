@@ -10,8 +10,9 @@ import type { CardProblem, MimecastCheck } from '../../requests/view.js';
 import { isChannelProblem, NO_ANSWER } from '../errors.js';
 import { channelLink, escapeMrkdwn, mentionUser, slackDate } from '../mrkdwn.js';
 import { ruleNote } from './approver.js';
-import { removalFailureExplanation, requestLine, requestList, searchProblem } from './common.js';
+import { removalFailureExplanation, searchProblem } from './common.js';
 import { policyHealth } from './policy.js';
+import { requestLine, requestList } from './requests.js';
 
 const EVERYONE_HELP = [
   '*/delegate* asks for delegate access to a mailbox in Mimecast.',
@@ -216,6 +217,11 @@ export function reconcileAnswer(result: ReconcileResult, approvalChannelId: stri
       `• Removed outside the bot, now marked as ended (the grantee and ${channelLink(approvalChannelId)} are told): ${ids(report.removedOutside)}`,
     );
   }
+  if (report.endsConfirmed.length) {
+    lines.push(
+      `• Revoked, ended or expired, and no longer in Mimecast: the removal the bot was retrying is done (the grantee and ${channelLink(approvalChannelId)} are told): ${ids(report.endsConfirmed)}`,
+    );
+  }
   if (report.removedAgain.length) {
     lines.push(`• Still in Mimecast after the grant ended, removed again: ${ids(report.removedAgain)}`);
   }
@@ -245,6 +251,7 @@ export function reconcileAnswer(result: ReconcileResult, approvalChannelId: stri
   }
   const changed =
     report.removedOutside.length +
+    report.endsConfirmed.length +
     report.removedAgain.length +
     report.removalFailed.length +
     report.newFindings.length +

@@ -14,20 +14,18 @@ import {
   mentionList,
   REMOVAL_RETRIED,
   removalFailureExplanation,
-  requestLine,
-  statusWords,
   supportLine,
   unknownOutcomeExplanation,
   whyUnconfirmed,
 } from './common.js';
+import { pendingEndWords, requestLine, stateWords } from './requests.js';
 
 // The card
 
 export const card = {
   title: (request: DelegationRequest) => `Mailbox access request ${request.id}`,
   /** The notification text, and what screen readers and old clients show. */
-  summary: (request: DelegationRequest) =>
-    `Mailbox access request ${request.id}: ${statusWords(request.status)}`,
+  summary: (request: DelegationRequest) => `Mailbox access request ${request.id}: ${stateWords(request)}`,
   requestedBy: (request: DelegationRequest) => `*Requested by*\n${mentionUser(request.requesterId)}`,
   duration: (request: DelegationRequest) => `*Duration*\n${describeDuration(request.durationHours)}`,
   grantee: (request: DelegationRequest) => `*Gets access*\n${escapeMrkdwn(request.granteeEmail)}`,
@@ -106,8 +104,11 @@ export function cardStatusLine(request: DelegationRequest, progress?: Progress):
       return `:white_check_mark: Approved by ${by} · granting access in Mimecast…`;
     case 'settling':
       return `:mag: Approved by ${by} · checking in Mimecast whether the access was granted; nobody needs to retry (see thread)`;
-    case 'completed':
+    case 'completed': {
+      const ending = pendingEndWords(request);
+      if (ending) return `:lock: Approved by ${by} · ${ending}`;
       return `:white_check_mark: Approved by ${by} · access granted${request.expiresAt ? ` until ${slackDate(request.expiresAt)}` : ''}`;
+    }
     case 'failed':
       return `:warning: Approved by ${by} · Mimecast refused it (see thread)`;
     case 'outcome_unknown':

@@ -7,7 +7,7 @@ import type { OpenRequestRef } from '../../requests/limits.js';
 import type { DelegationRequest, Failure, IneligibleReason, RequestStatus } from '../../requests/model.js';
 import type { NoticeData } from '../../requests/notices.js';
 import type { EndResult } from '../../requests/remove.js';
-import { escapeMrkdwn, mentionGroup, mentionUser, slackDate } from '../mrkdwn.js';
+import { escapeMrkdwn, mentionGroup, mentionUser } from '../mrkdwn.js';
 
 export const SOMETHING_WENT_WRONG =
   'Something went wrong on our side and nothing was changed. Please try again in a minute; if it keeps happening, tell your IT team.';
@@ -131,31 +131,6 @@ const STATUS_WORDS: Record<RequestStatus, string> = {
 
 export function statusWords(status: RequestStatus): string {
   return STATUS_WORDS[status];
-}
-
-/** One line per request, for lists: id, who gets what, and where it stands. */
-export function requestLine(request: DelegationRequest): string {
-  const what = `${escapeMrkdwn(request.granteeEmail)} → ${escapeMrkdwn(request.mailbox)}`;
-  let state = statusWords(request.status);
-  if (request.status === 'completed') {
-    state = request.expiresAt
-      ? `Access granted until ${slackDate(request.expiresAt)}`
-      : 'Access granted until revoked';
-  }
-  return `\`${request.id}\` ${what} · ${state}`;
-}
-
-/** A titled list of requests, at most `max` of them. */
-export function requestList(
-  title: string,
-  requests: readonly DelegationRequest[],
-  empty: string,
-  max = 30,
-): string {
-  if (requests.length === 0) return `*${title}*\n${empty}`;
-  const lines = requests.slice(0, max).map(requestLine);
-  const more = requests.length > max ? `\n…and ${requests.length - max} more.` : '';
-  return `*${title}* (${requests.length})\n${lines.join('\n')}${more}`;
 }
 
 /** What a person can do about a failed Mimecast add, in plain words (removals: removalFailureExplanation). */
@@ -324,47 +299,4 @@ export function mentionList(userIds: readonly string[]): string {
 export function listWords(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
-}
-
-/** Everything about one request, for `/delegate status` (its requester, approvers and admins). */
-export function requestDetails(request: DelegationRequest): string {
-  const lines = [
-    `*${request.id}*: ${statusWords(request.status)}`,
-    `• ${escapeMrkdwn(request.granteeEmail)} → delegate access to ${escapeMrkdwn(request.mailbox)}, ${describeDuration(request.durationHours)}`,
-    `• Requested by ${mentionUser(request.requesterId)} on ${slackDate(request.createdAt)}`,
-  ];
-  if (request.route) {
-    const approvals = request.approvals ?? [];
-    lines.push(
-      `• Policy rule *${escapeMrkdwn(request.route.rule)}*: ${approvals.length} of ${request.route.approvals} approval${request.route.approvals === 1 ? '' : 's'}${approvals.length ? ` (${mentionList(approvals.map((a) => a.by))})` : ''}`,
-    );
-  }
-  if (request.decidedBy && request.decidedAt) {
-    // A request the bot denied as ineligible after an approval keeps its approver.
-    const verb = request.status === 'denied' && !request.ineligible ? 'Denied' : 'Approved';
-    const who = request.decidedBy.startsWith('policy:')
-      ? `the policy rule *${escapeMrkdwn(request.decidedBy.slice('policy:'.length))}*`
-      : mentionUser(request.decidedBy);
-    lines.push(`• ${verb} by ${who} on ${slackDate(request.decidedAt)}`);
-  }
-  if (request.ineligible) {
-    lines.push(
-      `• Denied by the bot: ${ineligibleBecause(request.ineligible, request, mentionUser(request.requesterId))}`,
-    );
-  }
-  if (request.grantedAt) lines.push(`• Granted on ${slackDate(request.grantedAt)}`);
-  if (request.expiresAt && (request.status === 'completed' || request.status === 'removing')) {
-    lines.push(`• Ends on ${slackDate(request.expiresAt)}`);
-  }
-  if (request.endedAt && request.status === 'removed') lines.push(`• Ended on ${slackDate(request.endedAt)}`);
-  if (request.status === 'settling') {
-    lines.push(
-      `• Mimecast did not confirm the grant (${whyUnconfirmed(request.failure)}); the bot is checking whether it went through. Nobody needs to retry.`,
-    );
-  }
-  if (request.failure && request.status === 'failed') lines.push(`• ${failureExplanation(request.failure)}`);
-  if (request.status === 'outcome_unknown') {
-    lines.push(`• ${unknownOutcomeExplanation(request).replaceAll('\n', '\n• ')}`);
-  }
-  return lines.join('\n');
 }

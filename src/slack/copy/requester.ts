@@ -23,10 +23,10 @@ import {
   listWords,
   openRequestLines,
   openRequestsInline,
-  requestList,
   ruleGroupsWords,
   statusWords,
 } from './common.js';
+import { requestList } from './requests.js';
 
 // The request form
 

@@ -1,4 +1,5 @@
-import { noRequestOfYours, noSuchRequest, requestDetails } from '../../copy/common.js';
+import { noRequestOfYours, noSuchRequest } from '../../copy/common.js';
+import { requestDetails } from '../../copy/requests.js';
 import { type CommandInput, requestIdArg } from './input.js';
 
 /**
