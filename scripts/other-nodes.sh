@@ -10,6 +10,8 @@ majors=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(22 24)
 package="node-$(node -p 'process.platform + "-" + process.arch')"
 work=$(mktemp -d)
+# As root the test PostgreSQL runs as the postgres user, who must be able to reach the clone.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 git clone -q . "$work/repo"
 commit=$(git -C "$work/repo" rev-parse --short HEAD)

