@@ -41,6 +41,8 @@ const EVENT_DATA = {
   consent_requested: z.undefined(),
   /** The request is no longer waiting for the owner (decided, answered, cancelled, expired): their DM says how. */
   consent_closed: z.undefined(),
+  /** A reminder round while the owner's answer is still missing: they are asked again, by DM. */
+  consent_reminder: z.undefined(),
   owner_allowed: z.undefined(),
   granted: z.undefined(),
 } satisfies Record<string, z.ZodType>;
@@ -97,7 +99,7 @@ export const NOTICE_EVENTS = {
     'removed',
   ],
   /** The mailbox's owner, by DM, when a policy rule says so (see owner.ts). */
-  owner: ['consent_requested', 'consent_closed', 'granted', 'extended', 'removed'],
+  owner: ['consent_requested', 'consent_reminder', 'consent_closed', 'granted', 'extended', 'removed'],
 } as const satisfies Record<string, readonly NoticeEventName[]>;
 
 /**

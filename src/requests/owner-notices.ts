@@ -12,6 +12,16 @@ export function consentClosed(request: DelegationRequest): OwnerNotice[] {
 }
 
 /**
+ * The owner's reminder, queued with the approvers' reminder of a request whose rule asks for the
+ * owner's consent, while their answer is still missing.
+ */
+export function consentReminder(request: DelegationRequest): OwnerNotice[] {
+  const route = request.route;
+  if (!route?.ownerId || route.owner !== 'consent' || request.ownerAnswer) return [];
+  return [{ target: 'owner', event: 'consent_reminder' }];
+}
+
+/**
  * The owner's DM for this event: queued with the change it announces when the request's rule tells
  * its owner anything (notify or consent) and an owner was found; otherwise nothing.
  */

@@ -1,7 +1,7 @@
 import { type Core, HOUR_MS } from './deps.js';
 import { announceFindings } from './drift.js';
 import { SYSTEM_ACTOR } from './model.js';
-import { consentClosed } from './owner-notices.js';
+import { consentClosed, consentReminder } from './owner-notices.js';
 import { type TakeoverReport, takeOverAbandoned } from './recover.js';
 import { isDueForRemoval, removeDue } from './remove.js';
 import { type SettleReport, settleDue } from './settle.js';
@@ -74,7 +74,8 @@ export async function sweep(core: Core): Promise<SweepReport> {
       at: now,
       patch: { remindedAt: now },
       audit: { actor: SYSTEM_ACTOR, action: 'reminded' },
-      notices: [{ target: 'thread', event: 'reminder' }],
+      // The owner is asked again too while their consent is missing: once per round, as the approvers.
+      notices: [{ target: 'thread', event: 'reminder' }, ...consentReminder(request)],
       // pending → pending: the status alone would let two replicas both remind.
       expectedVersion: request.version,
     });

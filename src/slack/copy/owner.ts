@@ -38,6 +38,8 @@ export function ownerText(notice: NoticeEvent<OwnerEventName>, request: Delegati
       );
     case 'extended':
       return `:information_source: ${grantee(request)}'s delegate access to ${yourMailbox(request)} was extended by ${mentionUser(notice.data.by)}: it now lasts ${until(request)} (${request.id}).`;
+    case 'consent_reminder':
+      return consentReminderText(request);
     case 'consent_closed':
       return consentClosedLine(request);
     case 'removed': {
@@ -57,6 +59,20 @@ export function ownerText(notice: NoticeEvent<OwnerEventName>, request: Delegati
     default:
       return unworded(notice);
   }
+}
+
+/** A reminder round while the owner's answer is missing: who asks, what is still awaited, where to answer. */
+function consentReminderText(request: DelegationRequest): string {
+  const missing = awaitedOf(request).approvals;
+  const awaited =
+    missing === 0
+      ? 'Every approval is in: only your answer is missing.'
+      : `Your answer is still missing, and ${missing} more approval${missing === 1 ? '' : 's'} from the approvers.`;
+  return (
+    `:bell: ${mentionUser(request.requesterId)} has been waiting since ${slackDate(request.createdAt)} for delegate access to ${yourMailbox(request)} ` +
+    `for *${escapeMrkdwn(request.granteeEmail)}* (${request.id}). ${awaited} ` +
+    `Please Allow or Refuse it with the buttons on my earlier message about ${request.id}. Nothing is granted without your consent.`
+  );
 }
 
 function unworded(notice: never): never {
