@@ -126,6 +126,24 @@ describe("the mailbox owner's reminder (owner: consent)", () => {
     expect(h.sim.problems).toEqual([]);
   });
 
+  it('an owner who answered after the reminder was queued, before it went out, is not reminded', async () => {
+    const clock = fixedClock(new Date().toISOString());
+    h = await startPolicyHarness({ clock });
+    const request = await requestUnderPolicy(h, USERS.alice.id, 'ceo@example.com', 'Board pack', '4');
+    await askedAbout(request.id);
+    const card = await cardIn(h, SECURITY_CHANNEL, request.id);
+    await h.bot.idle();
+    await h.bot.dispatcher.stop();
+    clock.advance(REMINDER_AFTER_MS);
+    await h.bot.scheduler.runOnce();
+    expect((await h.bot.service.ownerAllow(request.id, PEOPLE.cleo.id)).ok).toBe(true);
+    h.bot.dispatcher.start();
+    await reminderOf(card);
+    await h.bot.idle();
+    expect(ownerReminders(PEOPLE.cleo.id)).toEqual([]);
+    expect(h.sim.problems).toEqual([]);
+  });
+
   it('an owner who is only told of grants (owner: notify) gets no reminder', async () => {
     const clock = fixedClock(new Date().toISOString());
     h = await startPolicyHarness({ clock });
