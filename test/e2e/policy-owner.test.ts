@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawClick } from '../support/fault-tools.js';
 import { addCalls, type Harness, textOf, USERS, waitForStatus } from '../support/harness.js';
 import {
   answerTo,
@@ -328,6 +329,26 @@ describe('the mailbox owner: consent', () => {
     await waitForStatus(h, request.id, 'completed');
     await h.bot.idle();
     expect(h.sim.dmsTo(PEOPLE.gone.id)).toEqual([]);
+  });
+});
+
+describe("the owner's buttons naming no request", () => {
+  it('Allow and Refuse say in the owner\'s words that nothing was changed, without pointing to /delegate status', async () => {
+    h = await startPolicyHarness();
+    const request = await requestUnderPolicy(h, USERS.alice.id, 'ceo@example.com', 'Board pack', '4');
+    const asked = await h.sim.waitFor(() => ownerDms(PEOPLE.cleo.id)[0]);
+    await h.bot.idle();
+    const before = await h.bot.store.getRequest(request.id);
+    for (const action of ['owner_allow', 'owner_refuse']) {
+      const click = await rawClick(h, PEOPLE.cleo.id, action, 'DR-gone', { channelId: asked.channel });
+      expect(click.status).toBe(200);
+      expect(await answerTo(h, click)).toBe(
+        'That button no longer names a request you can answer: the request may be gone or already decided. Nothing was changed, and nothing is needed from you. If a newer message asks about your mailbox, answer with its buttons.',
+      );
+      expect(h.sim.views.find((v) => v.triggerId === click.triggerId)).toBeUndefined();
+    }
+    await h.bot.idle();
+    expect(await h.bot.store.getRequest(request.id)).toEqual(before);
   });
 });
 

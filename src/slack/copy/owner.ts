@@ -152,6 +152,13 @@ export function refusedLine(request: DelegationRequest): string {
   return `:no_entry: You refused ${request.id}. ${mentionUser(request.requesterId)} has been told, with your reason.`;
 }
 
+/**
+ * The owner's Allow or Refuse whose value names no request (stale, or from a version of the bot that is
+ * gone): the owner may be neither requester nor approver, so `/delegate status` is no help to them.
+ */
+export const OWNER_BUTTON_WITHOUT_REQUEST =
+  'That button no longer names a request you can answer: the request may be gone or already decided. Nothing was changed, and nothing is needed from you. If a newer message asks about your mailbox, answer with its buttons.';
+
 /** Why the owner's answer was not taken (also to someone who is not the owner). Plain text: modals show it. */
 export function ownerRefusal(
   refusal: Extract<OwnerCheck | OwnerRefuseResult, { ok: false }>,

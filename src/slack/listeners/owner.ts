@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { parseRequestId } from '../../requests/ids.js';
 import { IDS } from '../blocks/ids.js';
 import { ownerRefuseModal } from '../blocks/request-modal.js';
-import { BUTTON_WITHOUT_REQUEST, lateTrigger, SOMETHING_WENT_WRONG } from '../copy/common.js';
+import { lateTrigger, SOMETHING_WENT_WRONG } from '../copy/common.js';
 import * as owner from '../copy/owner.js';
 import { isLateTrigger } from '../errors.js';
 import { inputText, messageButtonClick, ownerRefuseMetadata, viewSubmission } from '../payloads.js';
@@ -25,7 +25,7 @@ export function registerOwnerAnswers(app: App, context: ListenerContext): void {
     const click = readClick(body, client, respond);
     if (!click) return;
     const { id, userId, tell } = click;
-    if (!id) return tell(BUTTON_WITHOUT_REQUEST);
+    if (!id) return tell(owner.OWNER_BUTTON_WITHOUT_REQUEST);
     try {
       const result = await service.ownerAllow(id, userId);
       if (!result.ok) return tell(owner.ownerRefusal(result, id));
@@ -43,7 +43,7 @@ export function registerOwnerAnswers(app: App, context: ListenerContext): void {
     const click = readClick(body, client, respond);
     if (!click) return;
     const { id, userId, tell, triggerId, message } = click;
-    if (!id) return tell(BUTTON_WITHOUT_REQUEST);
+    if (!id) return tell(owner.OWNER_BUTTON_WITHOUT_REQUEST);
     try {
       const checked = await service.mayAnswerAsOwner(id, userId);
       if (!checked.ok) return tell(owner.ownerRefusal(checked, id));
