@@ -333,7 +333,7 @@ describe('the mailbox owner: consent', () => {
 });
 
 describe("the owner's buttons naming no request", () => {
-  it('Allow and Refuse say in the owner\'s words that nothing was changed, without pointing to /delegate status', async () => {
+  it("Allow and Refuse say in the owner's words that nothing was changed, without pointing to /delegate status", async () => {
     h = await startPolicyHarness();
     const request = await requestUnderPolicy(h, USERS.alice.id, 'ceo@example.com', 'Board pack', '4');
     const asked = await h.sim.waitFor(() => ownerDms(PEOPLE.cleo.id)[0]);

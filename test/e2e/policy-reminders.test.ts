@@ -160,6 +160,8 @@ describe("the mailbox owner's reminder (owner: consent)", () => {
 /** The owner's consent DM about a request, once posted. */
 function askedAbout(requestId: string) {
   return h.sim.waitFor(() =>
-    h.sim.dmsTo(PEOPLE.cleo.id).find((m) => m.text.startsWith(':raising_hand:') && m.text.includes(requestId)),
+    h.sim
+      .dmsTo(PEOPLE.cleo.id)
+      .find((m) => m.text.startsWith(':raising_hand:') && m.text.includes(requestId)),
   );
 }
