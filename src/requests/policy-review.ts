@@ -31,6 +31,8 @@ export type PolicyTest =
   | { ok: false; reason: 'unknown_requester' }
   /** A sub-addressed mailbox (`ceo+x@`): refused at submit, so no rule applies; `plain` would. */
   | { ok: false; reason: 'sub_addressed'; mailbox: string; plain: string }
+  /** A tagged form of the requester's own address (`alice+x@` for Alice): refused at submit as their own. */
+  | { ok: false; reason: 'own_mailbox'; mailbox: string; userId: string }
   | { ok: false; reason: 'domain_not_allowed'; allowedDomains: readonly string[] }
   | {
       ok: true;
@@ -54,8 +56,6 @@ export async function testPolicy(
 ): Promise<PolicyTest> {
   const mailbox = normalizeEmail(mailboxText);
   if (!isEmailAddress(mailbox)) return { ok: false, reason: 'invalid_mailbox' };
-  const plain = taggedFormOf(mailbox);
-  if (plain) return { ok: false, reason: 'sub_addressed', mailbox, plain };
   let requesterId: string | undefined;
   if (requester !== undefined) {
     requesterId = /^[UW][A-Z0-9]{2,}$/.test(requester)
@@ -64,6 +64,14 @@ export async function testPolicy(
         ? await core.directory.userWithEmail(normalizeEmail(requester))
         : undefined;
     if (!requesterId) return { ok: false, reason: 'unknown_requester' };
+  }
+  const plain = taggedFormOf(mailbox);
+  if (plain) {
+    // As at submit, `alice+x@` asked for by Alice is her own mailbox: that says more than "a tagged form".
+    if (requesterId && (await ownMailboxOf(core, mailbox, requesterId))) {
+      return { ok: false, reason: 'own_mailbox', mailbox, userId: requesterId };
+    }
+    return { ok: false, reason: 'sub_addressed', mailbox, plain };
   }
   const domains = core.policy.allowedEmailDomains;
   if (domains.length > 0 && !domains.includes(domainOf(mailbox))) {
@@ -93,12 +101,20 @@ async function verdictFor(
   requesterId: string,
 ): Promise<RequesterVerdict> {
   if (!(await hasRole(core, requesterId, 'requester'))) return { kind: 'not_requester' };
-  // The same rule as submit: their profile email in any case, or with a +tag, is their own mailbox.
-  const email = await core.directory.emailOf(requesterId);
-  if (email && isOwnMailbox(email, mailbox)) return { kind: 'own_mailbox' };
+  if (await ownMailboxOf(core, mailbox, requesterId)) return { kind: 'own_mailbox' };
   const problem = await ruleRefusal(core, rule, requesterId);
   if (problem) return { kind: 'refused', problem };
   return { kind: rule.autoApprove ? 'auto_approved' : 'to_approvers' };
+}
+
+/**
+ * The same rule as submit: a requester's profile email in any case, or with a +tag, is their own
+ * mailbox (said only of someone who may ask at all, as submit checks that first).
+ */
+async function ownMailboxOf(core: Core, mailbox: string, requesterId: string): Promise<boolean> {
+  if (!(await hasRole(core, requesterId, 'requester'))) return false;
+  const email = await core.directory.emailOf(requesterId);
+  return email !== undefined && isOwnMailbox(email, mailbox);
 }
 
 /** A rule whose approver groups have fewer people than it needs approvals: its requests never pass. */

@@ -117,6 +117,19 @@ describe('/delegate policy and /delegate policy test', () => {
     );
   });
 
+  it('a tagged form of the requester\'s own address is their own mailbox, as at submit, not "a tagged form"', async () => {
+    h = await startPolicyHarness();
+    expect(await run(h, USERS.admin.id, 'policy test alice+x@example.com <@UALICE>')).toBe(
+      '*alice+x@example.com* is <@UALICE>\'s own mailbox (their address with a +tag), so no rule applies: the form refuses it ("That is your own mailbox: you already have access to it."). Nothing was created.',
+    );
+    // Someone else asking for it hears of the tagged form, as before.
+    expect(await run(h, USERS.admin.id, 'policy test alice+x@example.com <@UBOB>')).toContain(
+      '*alice+x@example.com* is a tagged form of *alice@example.com*, so no rule applies',
+    );
+    await h.bot.idle();
+    expect(await h.bot.store.listRequests({})).toEqual([]);
+  });
+
   it('lists the policy commands in help for who may use them', async () => {
     h = await startPolicyHarness();
     const admin = await run(h, USERS.admin.id, 'help');

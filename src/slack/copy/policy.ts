@@ -72,6 +72,8 @@ export function policyTestAnswer(test: PolicyTest): string {
         return POLICY_TEST_WHO;
       case 'sub_addressed':
         return `*${escapeMrkdwn(test.mailbox)}* is a tagged form of *${escapeMrkdwn(test.plain)}*, so no rule applies: the form refuses it ("${escapeMrkdwn(subAddressedText(test.mailbox, test.plain))}"). Test the plain address: \`/delegate policy test ${escapeMrkdwn(test.plain)}\`. Nothing was created.`;
+      case 'own_mailbox':
+        return `*${escapeMrkdwn(test.mailbox)}* is ${mentionUser(test.userId)}'s own mailbox (their address with a +tag), so no rule applies: the form refuses it ("${escapeMrkdwn(mailboxProblemText({ code: 'own_mailbox' }))}"). Nothing was created.`;
       case 'domain_not_allowed':
         return `Only mailboxes in ${listWords(test.allowedDomains.map((d) => `@${d}`))} can be requested here (ALLOWED_EMAIL_DOMAINS), so no rule applies. Nothing was created.`;
     }
