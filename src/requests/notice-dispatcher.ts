@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import { type Notice, readNotice } from './notices.js';
+import { reminderOutdated } from './owner-notices.js';
 import type {
   Clock,
   DeliveryReport,
@@ -129,6 +130,11 @@ export class NoticeDispatcher {
         return true;
       }
       const current = (await store.getRequest(notice.requestId)) ?? notice.snapshot;
+      if (reminderOutdated(notice, current)) {
+        await store.markNoticeDelivered(notice.id, clock());
+        logger.debug(about, 'owner reminder no longer needed');
+        return true;
+      }
       await this.record(notice, await deliverer.deliver(notice, current));
       await store.markNoticeDelivered(notice.id, clock());
       logger.debug(about, 'notice delivered');

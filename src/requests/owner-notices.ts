@@ -1,5 +1,5 @@
 import type { DelegationRequest } from './model.js';
-import type { NoticeEvent, OwnerEventName, OwnerNotice } from './notices.js';
+import type { Notice, NoticeEvent, OwnerEventName, OwnerNotice } from './notices.js';
 
 /**
  * The update of the owner's consent DM, queued with every change that answers or ends a request whose
@@ -19,6 +19,18 @@ export function consentReminder(request: DelegationRequest): OwnerNotice[] {
   const route = request.route;
   if (!route?.ownerId || route.owner !== 'consent' || request.ownerAnswer) return [];
   return [{ target: 'owner', event: 'consent_reminder' }];
+}
+
+/**
+ * A reminder to the owner that is no longer wanted by the time it goes out: they answered, or the
+ * request was decided or ended since it was queued.
+ */
+export function reminderOutdated(notice: Notice, current: DelegationRequest): boolean {
+  return (
+    notice.target === 'owner' &&
+    notice.event === 'consent_reminder' &&
+    (current.status !== 'pending' || current.ownerAnswer !== undefined)
+  );
 }
 
 /**

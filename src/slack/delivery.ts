@@ -110,10 +110,6 @@ export class SlackDelivery implements NoticeDelivery {
       await this.client.chat.update({ channel: dm.channel, ts: dm.ts, ...closed });
       return undefined;
     }
-    // Answered, decided or ended since the reminder was queued: nothing to remind them of.
-    if (notice.event === 'consent_reminder' && (current.status !== 'pending' || current.ownerAnswer)) {
-      return undefined;
-    }
     // The owner was found when the request was made; the core queues nothing without one.
     const ownerId = notice.snapshot.route?.ownerId;
     if (!ownerId) return undefined;
