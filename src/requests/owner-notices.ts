@@ -1,5 +1,5 @@
 import type { DelegationRequest } from './model.js';
-import type { Notice, NoticeEvent, OwnerEventName, OwnerNotice } from './notices.js';
+import type { NewNotice, Notice, NoticeData, NoticeEvent, OwnerEventName, OwnerNotice } from './notices.js';
 
 /**
  * The update of the owner's consent DM, queued with every change that answers or ends a request whose
@@ -41,4 +41,17 @@ export function ownerNotices(request: DelegationRequest, notice: NoticeEvent<Own
   const route = request.route;
   if (!route?.ownerId || route.owner === 'none') return [];
   return [{ target: 'owner', ...notice } as OwnerNotice];
+}
+
+/**
+ * Everyone told that access has ended, whatever ended it (the bot's removal, or reconciliation finding
+ * it gone): the card, the thread, the grantee and, when the rule says so, the mailbox owner.
+ */
+export function removedNotices(request: DelegationRequest, data: NoticeData<'removed'>): NewNotice[] {
+  return [
+    { target: 'card', event: 'removed' },
+    { target: 'thread', event: 'removed', data },
+    { target: 'dm', event: 'removed', data },
+    ...ownerNotices(request, { event: 'removed', data }),
+  ];
 }

@@ -2,7 +2,7 @@ import { type Core, HOUR_MS, toFailure } from './deps.js';
 import { announceFindings, grantManaging, MANAGING_STATUSES } from './drift.js';
 import type { DriftFinding } from './findings.js';
 import { type DelegationRequest, normalizeEmail, SYSTEM_ACTOR } from './model.js';
-import { ownerNotices } from './owner-notices.js';
+import { removedNotices } from './owner-notices.js';
 import type { AdminPermit } from './permissions.js';
 import type { DelegateRight, MimecastFailureKind } from './ports/index.js';
 import { recordFinding, settleFindings } from './reconcile-findings.js';
@@ -267,12 +267,7 @@ async function markRemovedOutside(context: Context, grant: DelegationRequest): P
       action: 'removed_outside_bot',
       details: { mimecastId: grant.mimecastId, found: 'no longer listed in Mimecast' },
     },
-    notices: [
-      { target: 'card', event: 'removed' },
-      { target: 'thread', event: 'removed', data: { why: 'removed_outside_bot' } },
-      { target: 'dm', event: 'removed', data: { why: 'removed_outside_bot' } },
-      ...ownerNotices(grant, { event: 'removed', data: { why: 'removed_outside_bot' } }),
-    ],
+    notices: removedNotices(grant, { why: 'removed_outside_bot' }),
   });
   if (result.ok) {
     context.report.removedOutside.push(grant.id);
@@ -305,12 +300,7 @@ async function confirmEnd(context: Context, grant: DelegationRequest): Promise<v
         found: 'no longer listed in Mimecast',
       },
     },
-    notices: [
-      { target: 'card', event: 'removed' },
-      { target: 'thread', event: 'removed', data: { why } },
-      { target: 'dm', event: 'removed', data: { why } },
-      ...ownerNotices(grant, { event: 'removed', data: { why } }),
-    ],
+    notices: removedNotices(grant, { why }),
   });
   if (result.ok) {
     context.report.endsConfirmed.push(grant.id);

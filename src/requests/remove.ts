@@ -8,7 +8,7 @@ import {
   type Failure,
   SYSTEM_ACTOR,
 } from './model.js';
-import { ownerNotices } from './owner-notices.js';
+import { removedNotices } from './owner-notices.js';
 import type { AdminPermit, Refusal } from './permissions.js';
 import type { MimecastFailure } from './ports/index.js';
 import { removeRight } from './rights.js';
@@ -184,12 +184,7 @@ async function removeClaimed(
         ...(alreadyGone ? { alreadyGone: true } : {}),
       },
     },
-    notices: [
-      { target: 'card', event: 'removed' },
-      { target: 'thread', event: 'removed', data },
-      { target: 'dm', event: 'removed', data },
-      ...ownerNotices(request, { event: 'removed', data }),
-    ],
+    notices: removedNotices(request, data),
   });
   core.notify();
   if (!result.ok) return { ok: false, reason: 'not_found' };
